@@ -1,0 +1,99 @@
+"""Application factory."""
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from config import BASE_DIR, INSTANCE_DIR
+
+from .extensions import csrf, db, migrate
+from .i18n import compile_catalogs
+
+MIGRATIONS_DIR = str(BASE_DIR / "migrations")
+
+
+def create_app(config_object="config.Config", **overrides) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+
+    from .security.roles import build_fab_roles
+    app.config["FAB_ROLES"] = build_fab_roles()
+    app.config["FAB_CREATE_DB"] = False  # the schema comes from Alembic migrations only
+    Path(app.config["UPLOAD_ROOT"]).mkdir(parents=True, exist_ok=True)
+    compile_catalogs()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+
+    from . import models  # noqa: F401  (registers every table)
+    from .services import audit
+    audit.install()
+
+    with app.app_context():
+        if app.config.get("AUTO_MIGRATE"):
+            upgrade(directory=MIGRATIONS_DIR)
+        ready = "ab_user" in inspect(db.engine).get_table_names()
+        appbuilder = AppBuilder(update_perms=ready and app.config.get("FAB_UPDATE_PERMS", True))
+        appbuilder.init_app(app, db.session)
+        _register(appbuilder)
+        if ready:
+            appbuilder.sm.sync_roles()
+
+    _jinja_helpers(app)
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register(appbuilder):
+    from .api.resources import RESOURCES
+    from .views.lookup import LookupView
+    from .views.personnel import CertificateView, EmploymentView, PersonView
+    from .views.services import (DispatchView, ServiceTargetView, ServiceView,
+                                 TargetCategoryView)
+    from .views.system import ChangeLogView, ExportLogView, RegionView
+    from .views.units import UnitView
+
+    menu = [
+        (UnitView, "Unit", _l("Units"), "fa-building", "UnitManagement", _l("Unit management")),
+        (PersonView, "Person", _l("People"), "fa-user", "Personnel", _l("Personnel")),
+        (EmploymentView, "Employment", _l("Staff"), "fa-id-badge", "Personnel", None),
+        (CertificateView, "Certificate", _l("Certificates"), "fa-id-card", "Personnel", None),
+        (ServiceTargetView, "ServiceTarget", _l("Service targets"), "fa-flag", "Services",
+         _l("Services and dispatch")),
+        (ServiceView, "Service", _l("Services"), "fa-handshake", "Services", None),
+        (DispatchView, "Dispatch", _l("Dispatches"), "fa-share-square", "Services", None),
+        (ChangeLogView, "ChangeLog", _l("Change log"), "fa-history", "System", _l("System")),
+        (ExportLogView, "ExportLog", _l("Export log"), "fa-file-export", "System", None),
+        (TargetCategoryView, "TargetCategory", _l("Service target categories"), "fa-tags",
+         "System", None),
+        (RegionView, "Region", _l("Administrative divisions"), "fa-map", "System", None),
+    ]
+    for view, name, label, icon, category, category_label in menu:
+        kwargs = {"category_label": category_label} if category_label else {}
+        appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
+    appbuilder.add_view_no_menu(LookupView)
+    for api in RESOURCES:
+        appbuilder.add_api(api)
+    # JSON APIs authenticate with JWT (or the session for allow_browser_login resources) and
+    # accept only application/json, which a cross-site form cannot send: no CSRF token there.
+    from flask import current_app
+    for name, blueprint in current_app.blueprints.items():
+        if blueprint.url_prefix and blueprint.url_prefix.startswith("/api/"):
+            csrf.exempt(blueprint)
+
+
+def _jinja_helpers(app):
+    from .models.choices import CHANGE_ACTIONS, label
+    from .views.common import ENTITY_LABELS
+
+    app.jinja_env.globals.update(
+        entity_label=lambda code: str(ENTITY_LABELS.get(code, code)),
+        action_label=lambda code: label(CHANGE_ACTIONS, code),
+    )

@@ -1,0 +1,126 @@
+"""REST resources under /api/v1/: same permissions, scope and rules as the pages."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models import (Certificate, ChangeLog, Dispatch, Employment, Person, Service,
+                        ServiceTarget, Unit)
+
+from .base import ScopedModelRestApi
+
+UNIT_FIELDS = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
+               "principal_phone", "contact_person", "contact_phone", "address", "region",
+               "registered_capital", "established_on", "licence_number", "licence_issued_on",
+               "grade", "business_scope", "foreign_invested", "armed_escort",
+               "training_capacity", "training_scope"]
+
+
+class UnitApi(ScopedModelRestApi):
+    resource_name = "unit"
+    class_permission_name = "Unit"
+    datamodel = SQLAInterface(Unit)
+    list_columns = ["id", "name", "kind", "region.code", "credit_code", "status", "parent.id",
+                    "legal_representative", "contact_phone"]
+    show_columns = ["id", "status", "region.code", "parent.id"] + [
+        c for c in UNIT_FIELDS if c not in ("parent", "region")]
+    add_columns = UNIT_FIELDS
+    edit_columns = UNIT_FIELDS + ["status"]
+    search_columns = ["name", "kind", "region", "credit_code", "status"]
+    order_columns = ["id", "name", "kind"]
+
+
+class PersonApi(ScopedModelRestApi):
+    resource_name = "person"
+    class_permission_name = "Person"
+    datamodel = SQLAInterface(Person)
+    list_columns = ["id", "name", "id_number", "gender", "birth_date", "phone"]
+    show_columns = ["id", "name", "id_number", "gender", "birth_date", "household_region_code",
+                    "household_address", "residence_address", "phone", "ethnicity",
+                    "education", "note"]
+    # Gender, birth date and household region come from the ID number (rule 5).
+    add_columns = ["id_number", "name", "phone", "ethnicity", "education", "household_address",
+                   "residence_address", "note"]
+    edit_columns = add_columns
+    search_columns = ["name", "id_number", "phone"]
+    order_columns = ["id", "name", "birth_date"]
+
+
+class EmploymentApi(ScopedModelRestApi):
+    resource_name = "employment"
+    class_permission_name = "Employment"
+    datamodel = SQLAInterface(Employment)
+    list_columns = ["id", "person.id", "person.name", "unit.id", "unit.name", "role",
+                    "position", "key_manager", "start_date", "end_date"]
+    show_columns = list_columns + ["end_reason"]
+    add_columns = ["person", "unit", "role", "position", "key_manager", "start_date"]
+    edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
+    search_columns = ["role", "unit", "person", "start_date", "end_date"]
+    order_columns = ["id", "start_date", "end_date"]
+
+
+class CertificateApi(ScopedModelRestApi):
+    resource_name = "certificate"
+    class_permission_name = "Certificate"
+    datamodel = SQLAInterface(Certificate)
+    list_columns = ["id", "person.id", "kind", "number", "level", "issuer", "issued_on",
+                    "expires_on", "status"]
+    show_columns = list_columns
+    add_columns = ["person", "kind", "number", "level", "issuer", "issued_on", "expires_on",
+                   "status"]
+    edit_columns = add_columns
+    search_columns = ["kind", "number", "status", "person"]
+    order_columns = ["id", "issued_on", "expires_on"]
+
+
+class ServiceTargetApi(ScopedModelRestApi):
+    resource_name = "service_target"
+    class_permission_name = "ServiceTarget"
+    datamodel = SQLAInterface(ServiceTarget)
+    list_columns = ["id", "name", "category.name", "category.tier", "region.code", "address"]
+    show_columns = list_columns + ["contact_person", "contact_phone"]
+    add_columns = ["name", "category", "region", "address", "contact_person", "contact_phone"]
+    edit_columns = add_columns
+    search_columns = ["name", "category"]
+    order_columns = ["id", "name"]
+
+
+class ServiceApi(ScopedModelRestApi):
+    resource_name = "service"
+    class_permission_name = "Service"
+    datamodel = SQLAInterface(Service)
+    list_columns = ["id", "unit.id", "unit.name", "target.id", "target.name",
+                    "contract_number", "start_date", "end_date",
+                    "status"]
+    show_columns = list_columns + ["note"]
+    add_columns = ["unit", "target", "contract_number", "start_date", "end_date", "note"]
+    edit_columns = ["contract_number", "start_date", "end_date", "status", "note"]
+    search_columns = ["unit", "target", "status", "start_date"]
+    order_columns = ["id", "start_date", "end_date"]
+
+
+class DispatchApi(ScopedModelRestApi):
+    resource_name = "dispatch"
+    class_permission_name = "Dispatch"
+    datamodel = SQLAInterface(Dispatch)
+    list_columns = ["id", "service.id", "employment.id", "person.id", "person.name", "unit.id",
+                    "post", "start_date", "end_date"]
+    show_columns = list_columns + ["end_reason"]
+    add_columns = ["service", "employment", "post", "start_date"]
+    edit_columns = ["post", "start_date", "end_date", "end_reason"]
+    search_columns = ["service", "employment", "start_date", "end_date"]
+    order_columns = ["id", "start_date", "end_date"]
+
+
+class ChangeLogApi(ScopedModelRestApi):
+    resource_name = "change_log"
+    class_permission_name = "ChangeLog"
+    datamodel = SQLAInterface(ChangeLog)
+    base_permissions = ["can_read", "can_export"]
+    list_columns = ["id", "entity", "entity_id", "action", "field", "old_value", "new_value",
+                    "username", "at", "unit_id", "person_id"]
+    show_columns = list_columns
+    search_columns = ["entity", "entity_id", "username", "field", "unit_id", "person_id"]
+    order_columns = ["id", "at"]
+    base_order = ("at", "desc")
+
+
+RESOURCES = [UnitApi, PersonApi, EmploymentApi, CertificateApi, ServiceTargetApi, ServiceApi,
+             DispatchApi, ChangeLogApi]

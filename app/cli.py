@@ -1,0 +1,36 @@
+"""Flask CLI commands: `flask --app run <command>`."""
+import click
+from flask import current_app
+
+from .extensions import db
+
+
+def register_cli(app):
+    @app.cli.command("seed-reference")
+    def seed_reference():
+        """Load administrative divisions and service-target categories (idempotent)."""
+        from seed.reference import load_reference_data
+        counts = load_reference_data(db.session)
+        click.echo(f"reference data: {counts}")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the deterministic demo data set of DESIGN §6 (only into an empty database)."""
+        from seed.demo import seed_demo
+        click.echo(seed_demo(db.session, current_app.config["DEMO_PASSWORD"]))
+
+    @app.cli.command("seed-synthetic")
+    @click.option("--people", default=100_000, show_default=True,
+                  help="Number of people; units, services and dispatches scale with it.")
+    @click.option("--seed", "random_seed", default=2026, show_default=True)
+    def seed_synthetic_command(people, random_seed):
+        """Bulk-load a large synthetic data set for benchmarks."""
+        from seed.synthetic import seed_synthetic
+        click.echo(seed_synthetic(db.session, people=people, random_seed=random_seed))
+
+    @app.cli.command("sync-roles")
+    def sync_roles():
+        """Create the roles declared in app.security.roles and the permissions of all views."""
+        current_app.appbuilder.add_permissions(update_perms=True)
+        current_app.appbuilder.sm.sync_roles()
+        click.echo("roles synced")

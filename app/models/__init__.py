@@ -1,0 +1,9 @@
+"""Models by domain. Importing this package registers every table on FAB's metadata."""
+from .base import Model  # noqa: F401
+from .region import Region  # noqa: F401
+from .unit import Unit  # noqa: F401
+from .person import Certificate, Person  # noqa: F401
+from .employment import Employment  # noqa: F401
+from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F401
+from .audit import ChangeLog, ExportLog  # noqa: F401
+from .user import AppUser  # noqa: F401

@@ -1,0 +1,75 @@
+"""Enumerations stored as short English codes; labels are translated in the UI.
+
+Codes are what the REST API and the database carry (e.g. employment.role = "guard");
+lazy_gettext labels give the Chinese the clerk sees.
+"""
+from flask_babel import lazy_gettext as _l
+
+UNIT_KINDS = {
+    "company": _l("Security company"),
+    "branch": _l("Branch company"),
+    "self_hire": _l("Self-hiring unit"),
+    "client": _l("Client unit"),
+    "training": _l("Training school"),
+}
+UNIT_STATUSES = {
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "revoked": _l("Revoked"),
+    "cancelled": _l("Cancelled"),
+}
+EMPLOYMENT_ROLES = {
+    "guard": _l("Guard"),
+    "part_time_guard": _l("Part-time guard"),
+    "other_staff": _l("Other staff"),
+    "student": _l("Student"),
+    "instructor": _l("Instructor"),
+}
+# Which unit kinds may employ which roles (DESIGN §1/§3: schools have students and instructors).
+ROLES_BY_UNIT_KIND = {
+    "company": ("guard", "part_time_guard", "other_staff"),
+    "branch": ("guard", "part_time_guard", "other_staff"),
+    "self_hire": ("guard", "part_time_guard", "other_staff"),
+    "client": ("guard", "part_time_guard", "other_staff"),
+    "training": ("student", "instructor", "other_staff"),
+}
+GENDERS = {"male": _l("Male"), "female": _l("Female")}
+EDUCATION_LEVELS = {
+    "primary": _l("Primary school"),
+    "junior": _l("Junior middle school"),
+    "senior": _l("Senior middle school"),
+    "vocational": _l("Vocational school"),
+    "college": _l("Junior college"),
+    "bachelor": _l("Bachelor"),
+    "master": _l("Master or above"),
+}
+CERTIFICATE_KINDS = {
+    "guard": _l("Guard certificate"),
+    "firearm_permit": _l("Firearm permit"),
+    "driving_licence": _l("Driving licence"),
+    "vocational_level": _l("Vocational level certificate"),
+    "fire_control": _l("Fire-control certificate"),
+}
+CERTIFICATE_STATUSES = {
+    "valid": _l("Valid"),
+    "expired": _l("Expired"),
+    "revoked": _l("Revoked"),
+}
+TIERS = {
+    1: {"label": _l("Tier 1"), "colour": "red"},
+    2: {"label": _l("Tier 2"), "colour": "yellow"},
+    3: {"label": _l("Tier 3"), "colour": "green"},
+}
+SERVICE_STATUSES = {"active": _l("In service"), "ended": _l("Ended")}
+CHANGE_ACTIONS = {"insert": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+REGION_LEVELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County")}
+
+
+def label(choices, code):
+    """Display label for a stored code (the code itself when unknown)."""
+    if code is None:
+        return ""
+    entry = choices.get(code)
+    if entry is None:
+        return str(code)
+    return str(entry["label"] if isinstance(entry, dict) else entry)

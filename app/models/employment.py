@@ -1,0 +1,54 @@
+"""Employment: a person's role at a unit over a period. Work history is all of them."""
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer,
+                        String, text)
+from sqlalchemy.orm import relationship
+
+from .base import Model, TimestampMixin, choice_check
+from .choices import EMPLOYMENT_ROLES, label
+
+
+class Employment(TimestampMixin, Model):
+    __tablename__ = "employment"
+    __scope__ = ("unit", "unit_id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id"), nullable=False)
+    unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
+    role = Column(String(16), nullable=False)
+    position = Column(String(50))
+    key_manager = Column(Boolean, nullable=False, default=False, server_default="0")
+    start_date = Column(Date, nullable=False)
+    end_date = Column(Date)
+    end_reason = Column(String(200))
+
+    person = relationship("Person", backref="employments", lazy="joined", innerjoin=True)
+    unit = relationship("Unit", backref="employments", lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint(choice_check("role", EMPLOYMENT_ROLES), name="ck_employment_role"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date",
+                        name="ck_employment_dates"),
+        # DESIGN §4.1: at most one active full-time guard employment per person.
+        Index("uq_employment_one_active_guard", "person_id", unique=True,
+              sqlite_where=text("role = 'guard' AND end_date IS NULL"),
+              postgresql_where=text("role = 'guard' AND end_date IS NULL")),
+        Index("ix_employment_unit_role_active", "unit_id", "role", "end_date"),
+        Index("ix_employment_person", "person_id"),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.end_date is None
+
+    @property
+    def role_label(self):
+        return label(EMPLOYMENT_ROLES, self.role)
+
+    def audit_owner(self):
+        return self.unit_id, self.person_id
+
+    def __str__(self):
+        person = self.person.name if self.person else ""
+        unit = self.unit.name if self.unit else ""
+        return f"{person} · {unit} · {self.role_label}"

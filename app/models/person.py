@@ -1,0 +1,93 @@
+"""People (one row per resident ID number) and their certificates."""
+from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import relationship
+
+from .base import Model, TimestampMixin, choice_check
+from .choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS, GENDERS,
+                      label)
+
+
+class Person(TimestampMixin, Model):
+    __tablename__ = "person"
+    __scope__ = ("person", "id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    id_number = Column(String(18), nullable=False, unique=True)
+    name = Column(String(50), nullable=False)
+    gender = Column(String(6), nullable=False)
+    birth_date = Column(Date, nullable=False)
+    household_region_code = Column(String(6))  # decoded from the ID number; may be abolished
+    household_address = Column(String(300))
+    residence_address = Column(String(300))
+    phone = Column(String(20))
+    ethnicity = Column(String(20))
+    education = Column(String(16))
+    photo = Column(String(300))
+    note = Column(Text)
+
+    __table_args__ = (
+        CheckConstraint(choice_check("gender", GENDERS), name="ck_person_gender"),
+        CheckConstraint("length(id_number) = 18", name="ck_person_id_number_length"),
+        CheckConstraint("education IS NULL OR " + choice_check("education", EDUCATION_LEVELS),
+                        name="ck_person_education"),
+        Index("ix_person_name", "name"),
+    )
+
+    @property
+    def gender_label(self):
+        return label(GENDERS, self.gender)
+
+    @property
+    def education_label(self):
+        return label(EDUCATION_LEVELS, self.education)
+
+    def audit_owner(self):
+        return None, self.id
+
+    def __str__(self):
+        return self.name or ""
+
+
+class Certificate(TimestampMixin, Model):
+    __tablename__ = "certificate"
+    __scope__ = ("person", "person_id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(20), nullable=False)
+    number = Column(String(50), nullable=False)
+    level = Column(String(20))          # vocational level, driving class …
+    issuer = Column(String(100))
+    issued_on = Column(Date)
+    expires_on = Column(Date)
+    status = Column(String(10), nullable=False, default="valid", server_default="valid")
+
+    person = relationship("Person", backref="certificates")
+
+    __table_args__ = (
+        CheckConstraint(choice_check("kind", CERTIFICATE_KINDS), name="ck_certificate_kind"),
+        CheckConstraint(choice_check("status", CERTIFICATE_STATUSES),
+                        name="ck_certificate_status"),
+        CheckConstraint("expires_on IS NULL OR issued_on IS NULL OR expires_on >= issued_on",
+                        name="ck_certificate_dates"),
+        UniqueConstraint("kind", "number", name="uq_certificate_kind_number"),
+        Index("ix_certificate_person", "person_id"),
+        Index("ix_certificate_number", "number"),
+    )
+
+    @property
+    def kind_label(self):
+        return label(CERTIFICATE_KINDS, self.kind)
+
+    @property
+    def status_label(self):
+        return label(CERTIFICATE_STATUSES, self.status)
+
+    def audit_owner(self):
+        return None, self.person_id
+
+    def __str__(self):
+        return f"{self.kind_label} {self.number}"

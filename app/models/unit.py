@@ -1,0 +1,71 @@
+"""Units: security companies, their branches, self-hiring units, their client units, schools."""
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer,
+                        Numeric, String, Text)
+from sqlalchemy.orm import relationship
+
+from .base import Model, TimestampMixin, choice_check
+from .choices import UNIT_KINDS, UNIT_STATUSES, label
+
+
+class Unit(TimestampMixin, Model):
+    __tablename__ = "unit"
+    __scope__ = ("self_unit",)
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)
+    name = Column(String(200), nullable=False, unique=True)
+    credit_code = Column(String(18), unique=True)
+    legal_representative = Column(String(50))
+    principal = Column(String(50))            # 负责人
+    principal_phone = Column(String(20))
+    contact_person = Column(String(50))
+    contact_phone = Column(String(20))
+    address = Column(String(300))
+    region_code = Column(String(6), ForeignKey("region.code"), nullable=False)  # 所属辖区
+    registered_capital = Column(Numeric(14, 2))  # 万元
+    licence_number = Column(String(50), unique=True)
+    licence_issued_on = Column(Date)
+    licence_image = Column(String(300))      # storage key, served only through scoped views
+    grade = Column(String(20))
+    business_scope = Column(Text)
+    foreign_invested = Column(Boolean, nullable=False, default=False, server_default="0")
+    armed_escort = Column(Boolean, nullable=False, default=False, server_default="0")
+    status = Column(String(16), nullable=False, default="active", server_default="active")
+    established_on = Column(Date)
+    parent_id = Column(Integer, ForeignKey("unit.id"))
+    training_capacity = Column(Integer)
+    training_scope = Column(Text)
+
+    region = relationship("Region", lazy="joined", innerjoin=True)
+    parent = relationship("Unit", remote_side=[id], backref="children")
+
+    __table_args__ = (
+        CheckConstraint(choice_check("kind", UNIT_KINDS), name="ck_unit_kind"),
+        CheckConstraint(choice_check("status", UNIT_STATUSES), name="ck_unit_status"),
+        # Branches and client units always have a parent; the other kinds never do.
+        CheckConstraint(
+            "(kind IN ('branch', 'client') AND parent_id IS NOT NULL)"
+            " OR (kind NOT IN ('branch', 'client') AND parent_id IS NULL)",
+            name="ck_unit_parent_kind",
+        ),
+        CheckConstraint("registered_capital IS NULL OR registered_capital >= 0",
+                        name="ck_unit_capital"),
+        Index("ix_unit_region_kind", "region_code", "kind"),
+        Index("ix_unit_parent", "parent_id"),
+        Index("ix_unit_kind_name", "kind", "name"),
+    )
+
+    @property
+    def kind_label(self):
+        return label(UNIT_KINDS, self.kind)
+
+    @property
+    def status_label(self):
+        return label(UNIT_STATUSES, self.status)
+
+    def audit_owner(self):
+        return self.id, None
+
+    def __str__(self):
+        return self.name or ""

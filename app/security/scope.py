@@ -1,0 +1,280 @@
+"""The one scope mechanism: which rows the current user may see and change.
+
+Like flaskr's `get_post(id, check_author)`, made general: every list, show, edit, delete,
+mass action, relation lookup, REST call, export and chart asks this module, and nothing else,
+which rows are in reach. RuoYi-style data scope: province (all) / city (4-digit region prefix) /
+district (6-digit prefix) / own unit (plus branches read-only, or client units), deny by default.
+
+Each model declares `__scope__`, a tuple naming how its rows map onto units:
+  ("self_unit",)            the unit table itself
+  ("unit", "<fk column>")   rows owned by a unit
+  ("person", "<fk column>") rows owned by a person, visible where the person works
+  ("shared"[, "<region column>"])  reference data everyone reads; see `_shared_clause`
+  ("change_log",)           visible where its owning unit or person is visible
+  ("admin_only",)           system tables for the province admin
+A model without `__scope__` is invisible to everyone but the province admin.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g, has_request_context
+from sqlalchemy import and_, false, or_, select, true
+
+from .roles import (ASSOCIATION, CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, DISTRICT_POLICE,
+                    PROVINCE_ADMIN, ROLE_PRIORITY, SELF_HIRE_USER, TRAINING_USER)
+
+
+class OutOfScope(Exception):
+    """A record exists but is outside the user's scope; callers answer 404."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str | None = None
+    read_all: bool = False
+    write_all: bool = False
+    region_prefix: str | None = None       # police: jurisdiction, read and write
+    read_units: frozenset = frozenset()    # unit users
+    write_units: frozenset = frozenset()
+    mask_id_numbers: bool = False
+    user_id: int | None = None
+    unit_id: int | None = None
+
+    @property
+    def denied(self) -> bool:
+        return not (self.read_all or self.region_prefix or self.read_units)
+
+    @property
+    def is_police(self) -> bool:
+        return self.role in (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE)
+
+    @property
+    def is_unit_user(self) -> bool:
+        return bool(self.read_units) and not self.read_all and not self.region_prefix
+
+    def can_write_unit(self, unit) -> bool:
+        """Python-side check for a unit object that may not be flushed yet."""
+        if unit is None:
+            return False
+        if self.write_all:
+            return True
+        if self.region_prefix:
+            return (unit.region_code or "").startswith(self.region_prefix)
+        return unit.id is not None and unit.id in self.write_units
+
+    def can_read_unit(self, unit) -> bool:
+        if unit is None:
+            return False
+        if self.read_all:
+            return True
+        if self.region_prefix:
+            return (unit.region_code or "").startswith(self.region_prefix)
+        return unit.id in self.read_units
+
+
+DENY = Scope()
+
+
+def scope_for_user(user) -> Scope:
+    """Compute the scope of a user from the role declared in code and the user's unit/region."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return DENY
+    names = {role.name for role in user.roles}
+    role = next((r for r in ROLE_PRIORITY if r in names), None)
+    base = dict(role=role, user_id=user.id, unit_id=getattr(user, "unit_id", None))
+    if role == PROVINCE_ADMIN:
+        return Scope(read_all=True, write_all=True, **base)
+    if role == ASSOCIATION:
+        return Scope(read_all=True, mask_id_numbers=True, **base)
+    if role in (CITY_POLICE, DISTRICT_POLICE):
+        code = getattr(user, "region_code", None) or ""
+        length = 4 if role == CITY_POLICE else 6
+        if len(code) < length or not code.startswith("33"):
+            return DENY  # a police account without a jurisdiction sees nothing
+        return Scope(region_prefix=code[:length], **base)
+    unit = getattr(user, "unit", None)
+    if unit is None or unit.status != "active":
+        return DENY
+    expected_kinds = {
+        COMPANY_USER: ("company", "branch"),
+        SELF_HIRE_USER: ("self_hire",),
+        CLIENT_UNIT_USER: ("client",),
+        TRAINING_USER: ("training",),
+    }.get(role)
+    if not expected_kinds or unit.kind not in expected_kinds:
+        return DENY
+    own = frozenset({unit.id})
+    children = frozenset(child.id for child in unit.children if child.status == "active")
+    if role == COMPANY_USER:
+        # A company reads its branches but changes only its own records.
+        return Scope(read_units=own | children, write_units=own, **base)
+    if role == SELF_HIRE_USER:
+        # A self-hiring unit maintains its client units as well.
+        return Scope(read_units=own | children, write_units=own | children, **base)
+    return Scope(read_units=own, write_units=own, **base)
+
+
+def current_scope() -> Scope:
+    """The scope of the user of this request (cached per request); DENY outside requests."""
+    if not has_request_context():
+        return DENY
+    if "scope" not in g:
+        g.scope = scope_for_user(getattr(g, "user", None))
+    return g.scope
+
+
+# ---------------------------------------------------------------- SQL clauses
+
+def _prefix_range(column, prefix):
+    """`column LIKE 'prefix%'` written as a range so that a plain b-tree index serves it."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def unit_ids_clause(column, scope: Scope, write: bool = False):
+    """Boolean SQL over a column holding unit ids."""
+    from app.models import Unit
+
+    if scope.write_all or (scope.read_all and not write):
+        return true()
+    if scope.region_prefix:
+        return column.in_(select(Unit.id).where(_prefix_range(Unit.region_code,
+                                                               scope.region_prefix)))
+    ids = scope.write_units if write else scope.read_units
+    return column.in_(sorted(ids)) if ids else false()
+
+
+def person_ids_clause(column, scope: Scope, write: bool = False):
+    """People are visible where they work or worked; writable where they work now."""
+    from app.models import Employment
+
+    if scope.write_all or (scope.read_all and not write):
+        return true()
+    if scope.denied or (write and not (scope.region_prefix or scope.write_units)):
+        return false()
+    condition = unit_ids_clause(Employment.unit_id, scope, write)
+    if write:
+        condition = and_(condition, Employment.end_date.is_(None))
+    return column.in_(select(Employment.person_id).where(condition))
+
+
+def _shared_clause(model, spec, scope: Scope, write: bool):
+    # Reference data: every signed-in role reads it; only the province admin changes it,
+    # police also where the row carries a region inside their jurisdiction.
+    if not write:
+        return false() if scope.denied else true()
+    if scope.write_all:
+        return true()
+    if scope.region_prefix and len(spec) > 1:
+        return _prefix_range(getattr(model, spec[1]), scope.region_prefix)
+    return false()
+
+
+def scope_clause(model, scope: Scope | None = None, write: bool = False):
+    """The SQL condition selecting the rows of `model` the scope may read (or write)."""
+    scope = scope or current_scope()
+    spec = getattr(model, "__scope__", None)
+    if scope.denied:
+        return false()
+    if write and not (scope.write_all or scope.region_prefix or scope.write_units):
+        return false()  # read-only roles (association) change nothing
+    kind = spec[0] if spec else None
+    if kind == "self_unit":
+        if scope.write_all or (scope.read_all and not write):
+            return true()
+        if scope.region_prefix:
+            return _prefix_range(model.region_code, scope.region_prefix)
+        return unit_ids_clause(model.id, scope, write)
+    if kind == "unit":
+        return unit_ids_clause(getattr(model, spec[1]), scope, write)
+    if kind == "person":
+        return person_ids_clause(getattr(model, spec[1]), scope, write)
+    if kind == "shared":
+        return _shared_clause(model, spec, scope, write)
+    if kind == "change_log":
+        if write:
+            return false()  # written by ORM events only
+        return or_(unit_ids_clause(model.unit_id, scope),
+                   person_ids_clause(model.person_id, scope))
+    # admin_only, or no declaration at all: deny by default.
+    return true() if scope.write_all else false()
+
+
+def scoped_query(session, model, write: bool = False, scope: Scope | None = None):
+    return session.query(model).filter(scope_clause(model, scope, write))
+
+
+def get_scoped(session, model, pk, write: bool = False, scope: Scope | None = None):
+    """flaskr's get_post(): the row, or 404 when it is missing or out of scope."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        abort(404)
+    item = scoped_query(session, model, write, scope).filter(model.id == pk).one_or_none()
+    if item is None:
+        abort(404)
+    return item
+
+
+def in_scope(session, item, write: bool = True, scope: Scope | None = None) -> bool:
+    """Whether an item (possibly new and unflushed) lies in the scope.
+
+    Unflushed rows are judged by their owner (unit or person), which must itself be in
+    scope; flushed rows are re-read through `scope_clause`.
+    """
+    scope = scope or current_scope()
+    model = type(item)
+    spec = getattr(model, "__scope__", None) or ("admin_only",)
+    kind = spec[0]
+    if scope.denied or (write and not (scope.write_all or scope.region_prefix
+                                       or scope.write_units)):
+        return False
+    if kind == "self_unit":
+        return scope.can_write_unit(item) if write else scope.can_read_unit(item)
+    if kind == "unit":
+        unit = _related(session, item, spec[1])
+        return scope.can_write_unit(unit) if write else scope.can_read_unit(unit)
+    if kind == "person":
+        person_id = _related_id(item, spec[1])
+        if person_id is None:
+            # A new person is writable by anyone who may add people; its employment
+            # (added in the same transaction) then places it in scope.
+            return kind == "person" and spec[1] == "id" and (
+                scope.write_all or bool(scope.region_prefix or scope.write_units))
+        from app.models import Person
+        return session.query(
+            select(Person.id).where(Person.id == person_id,
+                                    person_ids_clause(Person.id, scope, write)).exists()
+        ).scalar()
+    if kind == "shared":
+        if item.id is None and write:
+            return not scope.denied  # anyone who may add may create a new shared entry
+        return session.query(select(model.id).where(
+            model.id == item.id, _shared_clause(model, spec, scope, write)).exists()).scalar()
+    if kind == "change_log":
+        return not write and session.query(select(model.id).where(
+            model.id == item.id, scope_clause(model, scope)).exists()).scalar()
+    return scope.write_all
+
+
+def _related(session, item, fk_column):
+    """The owning unit of an item, from the relationship when set (FK may be stale)."""
+    from app.models import Unit
+
+    rel_name = fk_column[:-3] if fk_column.endswith("_id") else fk_column
+    unit = getattr(item, rel_name, None)
+    if unit is not None:
+        return unit
+    unit_id = getattr(item, fk_column, None)
+    return session.get(Unit, unit_id) if unit_id is not None else None
+
+
+def _related_id(item, fk_column):
+    if fk_column == "id":
+        return item.id
+    rel_name = fk_column[:-3] if fk_column.endswith("_id") else fk_column
+    related = getattr(item, rel_name, None)
+    if related is not None:
+        return related.id
+    return getattr(item, fk_column, None)

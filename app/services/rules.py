@@ -1,0 +1,270 @@
+"""Business rules checked before any unit, person or record is saved, from a page or from the
+REST API alike. Each rule raises RuleViolation(field, message) with a Chinese message; the
+database constraints behind them (unique ID number, one active guard employment, one active
+dispatch, …) are translated by `violation_from_integrity_error`."""
+import datetime as dt
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from app.models import (Certificate, Dispatch, Employment, Person, Region, Service,
+                        ServiceTarget, Unit)
+from app.models.choices import ROLES_BY_UNIT_KIND, UNIT_KINDS
+
+from .errors import RuleViolation
+from .idnumber import IdNumberError, parse_id_number
+from .uscc import UsccError, validate_uscc
+
+GUARD_MIN_AGE = 18  # 保安服务管理条例 Art. 16
+
+# Unit fields a unit user may not change: they change only through an approved application
+# or by police (issue: unit changes), plus identity fields of the unit itself.
+UNIT_LOCKED_FOR_UNIT_USERS = ("kind", "name", "credit_code", "region_code", "region",
+                              "registered_capital", "legal_representative", "licence_number",
+                              "licence_issued_on", "status", "parent", "parent_id",
+                              "foreign_invested", "armed_escort", "grade")
+
+
+def _changed(item, field):
+    state = inspect(item)
+    if state.transient or state.pending:
+        return True
+    return state.attrs[field].history.has_changes()
+
+
+def check_unit(session, unit: Unit, creating: bool, scope):
+    if creating and unit.kind == "branch":
+        raise RuleViolation("kind", _("A branch is created only by an approved branch filing."))
+    if unit.kind not in UNIT_KINDS:
+        raise RuleViolation("kind", _("Unknown unit kind."))
+    if unit.credit_code and _changed(unit, "credit_code"):
+        try:
+            unit.credit_code = validate_uscc(unit.credit_code)
+        except UsccError as exc:
+            raise RuleViolation("credit_code", str(exc))
+    region = unit.region or (session.get(Region, unit.region_code) if unit.region_code else None)
+    if region is None:
+        raise RuleViolation("region", _("Choose the jurisdiction."))
+    if _changed(unit, "region_code") or _changed(unit, "region"):
+        if not region.code.startswith("33") or region.end_year is not None:
+            raise RuleViolation("region", _("The jurisdiction must be a current region of "
+                                            "Zhejiang province."))
+    parent = unit.parent
+    if unit.kind == "client":
+        if parent is None or parent.kind != "self_hire":
+            raise RuleViolation("parent", _("A client unit belongs to a self-hiring unit."))
+    elif unit.kind == "branch":
+        if parent is None or parent.kind != "company":
+            raise RuleViolation("parent", _("A branch belongs to a security company."))
+    elif parent is not None:
+        raise RuleViolation("parent", _("Only branches and client units have a parent unit."))
+    if unit.armed_escort and unit.registered_capital is not None \
+            and unit.registered_capital < 1000:
+        raise RuleViolation("registered_capital", _(
+            "Armed escort requires a registered capital of at least 10 million yuan."))
+    if not creating and scope is not None and scope.is_unit_user:
+        for field in UNIT_LOCKED_FOR_UNIT_USERS:
+            if _changed(unit, field):
+                raise RuleViolation(field, _("This field changes only through an approved "
+                                             "application or by the police."))
+
+
+def fill_person_from_id(person: Person):
+    """Rule 5: the ID number decides gender, birth date and household region."""
+    try:
+        info = parse_id_number(person.id_number or "")
+    except IdNumberError as exc:
+        raise RuleViolation("id_number", str(exc))
+    person.id_number = info.number
+    person.gender = info.gender
+    person.birth_date = info.birth_date
+    person.household_region_code = info.region_code
+    return info
+
+
+def check_person(session, person: Person, creating: bool, scope):
+    if not (person.name or "").strip():
+        raise RuleViolation("name", _("Enter the name."))
+    person.name = person.name.strip()
+    if creating or _changed(person, "id_number"):
+        fill_person_from_id(person)
+        clash = session.execute(select(Person.id).where(
+            Person.id_number == person.id_number, Person.id != (person.id or 0))).first()
+        if clash:
+            raise RuleViolation("id_number", _("A person with this ID number already exists."))
+
+
+def _active_guard_employment(session, person_id, exclude_id=None):
+    query = select(Employment).where(Employment.person_id == person_id,
+                                     Employment.role == "guard",
+                                     Employment.end_date.is_(None))
+    if exclude_id:
+        query = query.where(Employment.id != exclude_id)
+    return session.execute(query).scalars().first()
+
+
+def check_employment(session, emp: Employment, creating: bool, scope):
+    unit, person = emp.unit, emp.person
+    if unit is None:
+        raise RuleViolation("unit", _("Choose the unit."))
+    if person is None:
+        raise RuleViolation("person", _("Choose the person."))
+    if emp.role not in ROLES_BY_UNIT_KIND.get(unit.kind, ()):
+        raise RuleViolation("role", _("This unit cannot employ this kind of staff."))
+    if emp.start_date is None:
+        raise RuleViolation("start_date", _("Enter the start date."))
+    if emp.end_date is not None and emp.end_date < emp.start_date:
+        raise RuleViolation("end_date", _("The end date cannot be before the start date."))
+    if emp.end_date is None and emp.role in ("guard", "part_time_guard"):
+        if person.birth_date and _age(person.birth_date, emp.start_date) < GUARD_MIN_AGE:
+            raise RuleViolation("person", _("A guard must be at least 18 years old."))
+        current = _active_guard_employment(session, person.id, emp.id) if person.id else None
+        if emp.role == "guard" and current is not None:
+            raise RuleViolation("person", _(
+                "This person is already an active full-time guard of %(unit)s.",
+                unit=current.unit.name))
+        if emp.role == "part_time_guard":
+            if current is None:
+                raise RuleViolation("person", _(
+                    "A part-time guard must be an active full-time guard of a unit first."))
+            if current.unit_id == unit.id:
+                raise RuleViolation("person", _(
+                    "This person is already a full-time guard of this unit."))
+    if not creating and _changed(emp, "end_date") and emp.end_date is not None:
+        end_dispatches(session, emp, emp.end_date, _("Employment ended"))
+
+
+def end_dispatches(session, emp: Employment, end_date, reason):
+    """Rule 2: ending an employment ends its active dispatches (history kept)."""
+    for dispatch in session.execute(select(Dispatch).where(
+            Dispatch.employment_id == emp.id, Dispatch.end_date.is_(None))).scalars():
+        dispatch.end_date = max(end_date, dispatch.start_date)
+        dispatch.end_reason = str(reason)
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def check_certificate(session, cert: Certificate, creating: bool, scope):
+    if cert.person is None:
+        raise RuleViolation("person", _("Choose the person."))
+    if cert.issued_on and cert.expires_on and cert.expires_on < cert.issued_on:
+        raise RuleViolation("expires_on", _("The expiry date cannot be before the issue date."))
+    if cert.number:
+        cert.number = cert.number.strip()
+
+
+def check_service_target(session, target: ServiceTarget, creating: bool, scope):
+    target.name = (target.name or "").strip()
+    if not target.name:
+        raise RuleViolation("name", _("Enter the full name."))
+    if target.category is None:
+        raise RuleViolation("category", _("Choose the category."))
+
+
+def check_service(session, service: Service, creating: bool, scope):
+    unit = service.unit
+    if unit is None:
+        raise RuleViolation("unit", _("Choose the unit."))
+    if unit.kind not in ("company", "branch", "self_hire"):
+        raise RuleViolation("unit", _("Only security companies and self-hiring units provide "
+                                      "services."))
+    if service.target is None:
+        raise RuleViolation("target", _("Choose the service target."))
+    if service.end_date and service.start_date and service.end_date < service.start_date:
+        raise RuleViolation("end_date", _("The end date cannot be before the start date."))
+    if service.end_date is not None and service.end_date <= dt.date.today():
+        service.status = "ended"
+    if not creating and service.status == "ended" and _changed(service, "status"):
+        end_date = service.end_date or dt.date.today()
+        for dispatch in session.execute(select(Dispatch).where(
+                Dispatch.service_id == service.id, Dispatch.end_date.is_(None))).scalars():
+            dispatch.end_date = max(end_date, dispatch.start_date)
+            dispatch.end_reason = _("Service ended")
+
+
+def check_dispatch(session, dispatch: Dispatch, creating: bool, scope):
+    service, emp = dispatch.service, dispatch.employment
+    if service is None:
+        raise RuleViolation("service", _("Choose the service."))
+    if emp is None:
+        raise RuleViolation("employment", _("Choose the guard."))
+    # Copied so that scope and the one-active-dispatch index work on plain columns.
+    dispatch.unit = service.unit
+    dispatch.person = emp.person
+    if creating or _changed(dispatch, "employment"):
+        if emp.role != "guard":
+            raise RuleViolation("employment", _("Only full-time guards can be dispatched."))
+        if emp.end_date is not None or emp.unit_id != service.unit_id:
+            raise RuleViolation("employment", _(
+                "Only active full-time guards of the serving unit can be dispatched."))
+    if service.status != "active" and dispatch.end_date is None:
+        raise RuleViolation("service", _("This service has ended."))
+    start = dispatch.start_date
+    if start is None:
+        raise RuleViolation("start_date", _("Enter the start date."))
+    if start < service.start_date or (service.end_date and start > service.end_date):
+        raise RuleViolation("start_date", _("The date lies outside the service period."))
+    if dispatch.end_date is not None and dispatch.end_date < start:
+        raise RuleViolation("end_date", _("The end date cannot be before the start date."))
+    if dispatch.end_date is None:
+        other = session.execute(select(Dispatch.id).where(
+            Dispatch.person_id == emp.person_id, Dispatch.end_date.is_(None),
+            Dispatch.id != (dispatch.id or 0))).first()
+        if other:
+            raise RuleViolation("employment", _("This guard already has an active dispatch."))
+
+
+CHECKS = {
+    Unit: check_unit,
+    Person: check_person,
+    Employment: check_employment,
+    Certificate: check_certificate,
+    ServiceTarget: check_service_target,
+    Service: check_service,
+    Dispatch: check_dispatch,
+}
+
+
+def validate(session, item, creating: bool, scope=None):
+    """Run the rules of the item's model (no-op for models without rules)."""
+    check = CHECKS.get(type(item))
+    if check is not None:
+        with session.no_autoflush:
+            check(session, item, creating, scope)
+
+
+# Constraint name → (field, message) for errors the database catches behind the checks
+# above (a race between two clerks, or a path that skipped them).
+_CONSTRAINT_MESSAGES = {
+    "uq_employment_one_active_guard": ("person", _l("This person is already an active full-time guard of another unit.")),
+    # SQLite names the columns of a failed unique index, PostgreSQL the index.
+    "employment.person_id": ("person", _l("This person is already an active full-time guard of another unit.")),
+    "dispatch.person_id": ("employment", _l("This guard already has an active dispatch.")),
+    "uq_dispatch_one_active": ("employment", _l("This guard already has an active dispatch.")),
+    "person.id_number": ("id_number", _l("A person with this ID number already exists.")),
+    "person_id_number_key": ("id_number", _l("A person with this ID number already exists.")),
+    "unit.name": ("name", _l("A unit with this name already exists.")),
+    "unit_name_key": ("name", _l("A unit with this name already exists.")),
+    "unit.credit_code": ("credit_code", _l("A unit with this credit code already exists.")),
+    "unit_credit_code_key": ("credit_code", _l("A unit with this credit code already exists.")),
+    "unit.licence_number": ("licence_number", _l("This licence number is already in use.")),
+    "unit_licence_number_key": ("licence_number", _l("This licence number is already in use.")),
+    "service_target.name": ("name", _l("A service target with this name already exists.")),
+    "service_target_name_key": ("name", _l("A service target with this name already exists.")),
+    "uq_certificate_kind_number": ("number", _l("This certificate number is already in use.")),
+    "certificate.kind, certificate.number": ("number", _l("This certificate number is already in use.")),
+    "target_category.name": ("name", _l("This category already exists.")),
+    "target_category_name_key": ("name", _l("This category already exists.")),
+}
+
+
+def violation_from_integrity_error(exc: IntegrityError) -> RuleViolation:
+    text = str(getattr(exc, "orig", exc))
+    for key, (field, message) in _CONSTRAINT_MESSAGES.items():
+        if key in text:
+            return RuleViolation(field, message)
+    return RuleViolation(None, _("The record conflicts with existing data and was not saved."))

@@ -1,0 +1,304 @@
+"""The shared scoped ModelView every page of unit- or person-owned data is built on.
+
+It routes every way in to a row through app.security.scope: list/show through the read
+scope (base filter), edit/delete/mass actions through the write scope (404 otherwise), form
+values through scoped lookups plus a re-check before saving, exports through the same
+filters as the list. Business rules (app.services.rules) run before every save and their
+messages land at the form field; nothing is half-written (one commit, rollback on error).
+"""
+import datetime as dt
+import os
+
+from flask import abort, after_this_request, flash, g, redirect, request, send_file
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.actions import action as fab_action
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.security.scope import current_scope, in_scope, scope_clause
+from app.services import changelog as changelog_service
+from app.services import rules
+from app.services.errors import RuleViolation
+from app.services.export import log_export, rows_from_items, write_xlsx
+from app.services.idnumber import mask_id_number
+
+from .lookup import LookupField
+
+# One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
+METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "download": "read",
+    "add": "add", "edit": "edit", "delete": "delete", "muldelete": "delete",
+    "export": "export",
+    "get": "read", "get_list": "read", "info": "read", "distinct": "read",
+    "post": "add", "put": "edit", "export_xlsx": "export",
+}
+
+
+class ScopeFilter(BaseFilter):
+    """Base filter applying the user's scope. arg_name is None so no URL can pick or drop it."""
+    name = "scope"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(scope_clause(self.model, current_scope(), write=value == "write"))
+
+
+READ_SCOPE = [["id", ScopeFilter, "read"]]
+WRITE_SCOPE = [["id", ScopeFilter, "write"]]
+
+
+def mask_if_needed(value):
+    return mask_id_number(value) if current_scope().mask_id_numbers else value
+
+
+class ScopedMixin:
+    """What the page base and the REST base share: permissions, scope, rules."""
+    method_permission_name = METHOD_PERMISSIONS
+    base_filters = READ_SCOPE
+
+    def _write_filters(self):
+        return self.datamodel.get_filters().add_filter_list(WRITE_SCOPE)
+
+    def check_item(self, item, creating: bool):
+        """Business rules, then the scope of the (possibly moved) item. Raises RuleViolation,
+        or abort(404) when the item ends up outside the user's scope."""
+        session = self.datamodel.session
+        rules.validate(session, item, creating, current_scope())
+        if not in_scope(session, item, write=True):
+            abort(404)
+
+    def pre_add(self, item):
+        self.check_item(item, creating=True)
+
+    def pre_update(self, item):
+        self.check_item(item, creating=False)
+
+    @staticmethod
+    def masked_columns(columns):
+        if not current_scope().mask_id_numbers:
+            return ()
+        return tuple(c for c in columns if c.split(".")[-1] == "id_number")
+
+
+class ScopedModelView(ScopedMixin, ModelView):
+    list_template = "scoped/list.html"
+    show_template = "scoped/show.html"
+    add_template = "appbuilder/general/model/add.html"
+    edit_template = "appbuilder/general/model/edit.html"
+    page_size = 20
+    # relation column → lookup entity: rendered as a searchable, scoped select (big tables)
+    lookup_columns: dict = {}
+    export_columns = None
+
+    def __init__(self, **kwargs):
+        self._install_lookup_fields()
+        super().__init__(**kwargs)
+        for column in set(self.list_columns) | set(self.show_columns or []):
+            if column.split(".")[-1] == "id_number":
+                self.formatters_columns = {**self.formatters_columns, column: mask_if_needed}
+
+    def _install_lookup_fields(self):
+        labels = self.label_columns or {}
+        for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
+            extra = dict(getattr(self, attr, None) or {})
+            for column, entity in self.lookup_columns.items():
+                kinds = None
+                if isinstance(entity, tuple):
+                    entity, kinds = entity
+                extra.setdefault(column, LookupField(labels.get(column, column), entity=entity,
+                                                     kinds=kinds))
+            setattr(self, attr, extra)
+
+    def _init_forms(self):
+        # Small relations (reference data) stay dropdowns, but only with selectable rows.
+        self.add_form_query_rel_fields = self._rel_scopes(self.add_form_query_rel_fields)
+        self.edit_form_query_rel_fields = self._rel_scopes(self.edit_form_query_rel_fields)
+        super()._init_forms()
+
+    def _rel_scopes(self, existing):
+        rel = dict(existing or {})
+        columns = set(self.add_columns or []) | set(self.edit_columns or [])
+        for column in columns:
+            if self.datamodel.is_relation(column) and column not in self.lookup_columns:
+                model = self.datamodel.get_related_model(column)
+                shared = (getattr(model, "__scope__", None) or ("",))[0] == "shared"
+                rel.setdefault(column, READ_SCOPE if shared else WRITE_SCOPE)
+        return rel
+
+    # ------------------------------------------------------------ save with field errors
+
+    def _save(self, form, item, creating: bool) -> bool:
+        session = self.datamodel.session
+        try:
+            form.populate_obj(item)
+            (self.pre_add if creating else self.pre_update)(item)
+            session.add(item)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            self._show_violation(form, violation)
+            return False
+        except IntegrityError as exc:
+            session.rollback()
+            self._show_violation(form, rules.violation_from_integrity_error(exc))
+            return False
+        except Exception:
+            session.rollback()
+            raise
+        (self.post_add if creating else self.post_update)(item)
+        flash(str(self.add_row_message if creating else self.edit_row_message), "success")
+        return True
+
+    @staticmethod
+    def _show_violation(form, violation):
+        target = form._fields.get(violation.field) if violation.field else None
+        if target is None and violation.field and violation.field.endswith("_id"):
+            target = form._fields.get(violation.field[:-3])
+        if target is not None:
+            target.errors = list(target.errors) + [violation.message]
+        flash(violation.message, "danger")
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                if self._save(form, self.datamodel.obj(), creating=True):
+                    return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._write_filters())
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                if self._save(form, item, creating=False):
+                    return None
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+            self.update_redirect()
+        return self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._write_filters())
+        if not item:
+            abort(404)
+        self._delete_items([item])
+        self.update_redirect()
+
+    def _delete_items(self, items):
+        session = self.datamodel.session
+        try:
+            for item in items:
+                self.pre_delete(item)
+                session.delete(item)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            flash(violation.message, "danger")
+            return
+        except IntegrityError:
+            session.rollback()
+            flash(_("This record is still referenced by other records and cannot be deleted."),
+                  "danger")
+            return
+        flash(str(self.delete_row_message), "success")
+
+    # ------------------------------------------------------------ mass actions (write scope)
+
+    def _items_in_write_scope(self, pks):
+        filters = self._write_filters()
+        items = []
+        for pk in pks:
+            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), filters)
+            if item is None:
+                abort(404)
+            items.append(item)
+        return items
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        act = self.actions.get(name)
+        if act is None or not self.appbuilder.sm.has_access(
+                self.get_action_permission_name(name), self.class_permission_name):
+            abort(404)
+        return act.func(self._items_in_write_scope([pk])[0])
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        act = self.actions.get(name)
+        if act is None or not self.appbuilder.sm.has_access(
+                self.get_action_permission_name(name), self.class_permission_name):
+            abort(404)
+        return act.func(self._items_in_write_scope(request.form.getlist("rowid")))
+
+    @fab_action("muldelete", _l("Delete"), _l("Delete all selected records?"), "fa-trash",
+            single=False)
+    def muldelete(self, items):
+        self._delete_items(items if isinstance(items, list) else [items])
+        return redirect(self.get_redirect())
+
+    # ------------------------------------------------------------ show with change log
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        widgets = self._show(pk)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, can_edit=self._can("edit"),
+            change_log=changelog_service.for_record(self.datamodel.session, self.datamodel.obj,
+                                                    pk, current_scope()),
+            change_log_labels=self.label_columns)
+
+    def _can(self, verb):
+        return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)
+
+    # ------------------------------------------------------------ export
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        get_filter_args(self._filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__,
+                                                             ("", ""))
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        filters = self._filters.get_joined_filters(self._base_filters)
+        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
+                                         filters, order_column, order_direction)
+        columns = self.export_columns or self.list_columns
+        headers = [self.label_columns.get(c, c) for c in columns]
+        rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
+        path, count = write_xlsx(rows, headers, sheet_title=self.list_title)
+        user = g.user
+        log_export(self.datamodel.session, user.id, user.username, self.class_permission_name,
+                   {k: v for k, v in request.args.items()}, count)
+
+        @after_this_request
+        def _cleanup(response):
+            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
+            return response
+
+        name = f"{self.list_title}-{dt.date.today():%Y%m%d}.xlsx"
+        return send_file(path, as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument"
+                                  ".spreadsheetml.sheet")

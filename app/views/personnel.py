@@ -1,0 +1,135 @@
+"""People, employments (staff of units) and certificates."""
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Optional
+
+from app.models import Certificate, Employment, Person
+from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
+                                EMPLOYMENT_ROLES)
+from app.security.scope import current_scope
+from app.services.errors import RuleViolation
+
+from .base import ScopedModelView
+from .common import LABELS, choice_field
+from .lookup import LookupField, PersonByIdNumberField
+
+
+class EmploymentView(ScopedModelView):
+    datamodel = SQLAInterface(Employment)
+    class_permission_name = "Employment"
+    list_title = show_title = _l("Staff")
+    add_title = _l("Add staff")
+    edit_title = _l("Edit staff")
+    label_columns = LABELS
+    list_columns = ["person.name", "person.id_number", "unit.name", "role_label", "position",
+                    "key_manager", "start_date", "end_date"]
+    show_columns = ["person", "person.id_number", "unit", "role_label", "position",
+                    "key_manager", "start_date", "end_date", "end_reason"]
+    add_columns = ["person", "unit", "role", "position", "key_manager", "start_date"]
+    edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
+    search_columns = ["role", "position", "key_manager", "start_date", "end_date"]
+    order_columns = ["start_date", "end_date", "role"]
+    base_order = ("start_date", "desc")
+    lookup_columns = {"unit": "unit"}
+    add_form_extra_fields = {
+        "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
+        "role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES),
+    }
+
+
+class CertificateView(ScopedModelView):
+    datamodel = SQLAInterface(Certificate)
+    class_permission_name = "Certificate"
+    list_title = show_title = _l("Certificates")
+    add_title = _l("Add certificate")
+    edit_title = _l("Edit certificate")
+    label_columns = LABELS
+    list_columns = ["person.name", "kind_label", "number", "level", "issued_on", "expires_on",
+                    "status_label"]
+    show_columns = ["person", "kind_label", "number", "level", "issuer", "issued_on",
+                    "expires_on", "status_label"]
+    add_columns = ["person", "kind", "number", "level", "issuer", "issued_on", "expires_on",
+                   "status"]
+    edit_columns = add_columns
+    search_columns = ["kind", "number", "status", "issued_on", "expires_on"]
+    order_columns = ["number", "issued_on", "expires_on"]
+    base_order = ("issued_on", "desc")
+    lookup_columns = {"person": "person"}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), CERTIFICATE_KINDS),
+        "status": choice_field(_l("Status"), CERTIFICATE_STATUSES),
+    }
+
+
+class PersonView(ScopedModelView):
+    datamodel = SQLAInterface(Person)
+    class_permission_name = "Person"
+    list_title = show_title = _l("People")
+    add_title = _l("Add person")
+    edit_title = _l("Edit person")
+    label_columns = {**LABELS, "name": _l("Full name"),
+                     "employment_unit": _l("Employing unit"),
+                     "employment_role": _l("Staff type"),
+                     "employment_start": _l("Start date"),
+                     "employment_position": _l("Position")}
+    list_columns = ["name", "id_number", "gender_label", "birth_date", "phone",
+                    "household_address"]
+    show_fieldsets = [
+        (_l("Basic information"), {"fields": [
+            "name", "id_number", "gender_label", "birth_date", "ethnicity", "education_label",
+            "phone", "household_region_code", "household_address", "residence_address",
+            "note"]}),
+    ]
+    add_columns = ["id_number", "name", "phone", "ethnicity", "education", "household_address",
+                   "residence_address", "note", "employment_unit", "employment_role",
+                   "employment_position", "employment_start"]
+    edit_columns = ["id_number", "name", "phone", "ethnicity", "education",
+                    "household_address", "residence_address", "note"]
+    search_columns = ["name", "id_number", "phone"]
+    order_columns = ["name", "birth_date"]
+    base_order = ("id", "desc")
+    related_views = [EmploymentView, CertificateView]
+    description_columns = {
+        "id_number": _l("Gender, birth date and household region are read from the number."),
+    }
+    add_form_extra_fields = {
+        "education": choice_field(_l("Education"), EDUCATION_LEVELS, required=False),
+        "employment_unit": LookupField(_l("Employing unit"), entity="unit"),
+        "employment_role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES, required=False),
+        "employment_position": StringField(_l("Position")),
+        "employment_start": DateField(_l("Start date"), validators=[Optional()]),
+    }
+    edit_form_extra_fields = {
+        "education": choice_field(_l("Education"), EDUCATION_LEVELS, required=False),
+    }
+
+    def process_form(self, form, is_created):
+        # The employment fields are not columns of Person: keep them for pre_add.
+        if is_created:
+            g.new_employment = {key: form[f"employment_{key}"].data
+                                for key in ("unit", "role", "position", "start")}
+
+    def pre_add(self, item):
+        spec = getattr(g, "new_employment", None) or {}
+        if spec.get("unit") is not None or current_scope().is_unit_user:
+            # Unit clerks add people as their staff: person and employment in one save.
+            if spec.get("unit") is None:
+                raise RuleViolation("employment_unit", _l("Choose the employing unit."))
+            if not spec.get("role"):
+                raise RuleViolation("employment_role", _l("Choose the staff type."))
+            if spec.get("start") is None:
+                raise RuleViolation("employment_start", _l("Enter the start date."))
+            super().pre_add(item)
+            employment = Employment(person=item, unit=spec["unit"], role=spec["role"],
+                                    position=spec.get("position"),
+                                    start_date=spec["start"])
+            try:
+                self.check_item(employment, creating=True)
+            except RuleViolation as violation:
+                field = {"unit": "employment_unit", "role": "employment_role",
+                         "start_date": "employment_start"}.get(violation.field, "id_number")
+                raise RuleViolation(field, violation.message)
+        else:
+            super().pre_add(item)

@@ -1,0 +1,86 @@
+"""Service targets (tiered by category), services and dispatches."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models import Dispatch, Service, ServiceTarget, TargetCategory
+from app.models.choices import SERVICE_STATUSES
+
+from .base import ScopedModelView
+from .common import LABELS, choice_field, tier_badge
+
+
+class DispatchView(ScopedModelView):
+    datamodel = SQLAInterface(Dispatch)
+    class_permission_name = "Dispatch"
+    list_title = show_title = _l("Dispatches")
+    add_title = _l("Add dispatch")
+    edit_title = _l("Edit dispatch")
+    label_columns = {**LABELS, "service.target.name": _l("Service target")}
+    list_columns = ["person.name", "unit.name", "service.target.name", "post", "start_date",
+                    "end_date"]
+    show_columns = ["person", "unit", "service", "post", "start_date", "end_date",
+                    "end_reason"]
+    add_columns = ["service", "employment", "post", "start_date"]
+    edit_columns = ["post", "start_date", "end_date", "end_reason"]
+    search_columns = ["post", "start_date", "end_date"]
+    order_columns = ["start_date", "end_date", "post"]
+    base_order = ("start_date", "desc")
+    lookup_columns = {"service": "service", "employment": "employment"}
+
+
+class ServiceView(ScopedModelView):
+    datamodel = SQLAInterface(Service)
+    class_permission_name = "Service"
+    list_title = show_title = _l("Services")
+    add_title = _l("Add service")
+    edit_title = _l("Edit service")
+    label_columns = {**LABELS, "target.tier": _l("Tier")}
+    list_columns = ["unit.name", "target.name", "target.tier", "contract_number", "start_date",
+                    "end_date", "status_label"]
+    show_columns = ["unit", "target", "target.tier", "contract_number", "start_date",
+                    "end_date", "status_label", "note"]
+    add_columns = ["unit", "target", "contract_number", "start_date", "end_date", "note"]
+    edit_columns = ["contract_number", "start_date", "end_date", "status", "note"]
+    search_columns = ["contract_number", "status", "start_date", "end_date"]
+    order_columns = ["start_date", "end_date", "status"]
+    base_order = ("start_date", "desc")
+    formatters_columns = {"target.tier": tier_badge}
+    related_views = [DispatchView]
+    lookup_columns = {"unit": ("unit", ("company", "branch", "self_hire")),
+                      "target": "service_target"}
+    edit_form_extra_fields = {"status": choice_field(_l("Status"), SERVICE_STATUSES)}
+
+
+class ServiceTargetView(ScopedModelView):
+    datamodel = SQLAInterface(ServiceTarget)
+    class_permission_name = "ServiceTarget"
+    list_title = show_title = _l("Service targets")
+    add_title = _l("Add service target")
+    edit_title = _l("Edit service target")
+    label_columns = {**LABELS, "name": _l("Full name"), "category.tier": _l("Tier")}
+    list_columns = ["name", "category.name", "category.tier", "address", "contact_person",
+                    "contact_phone"]
+    show_columns = ["name", "category", "category.tier", "region", "address",
+                    "contact_person", "contact_phone"]
+    add_columns = ["name", "category", "region", "address", "contact_person", "contact_phone"]
+    edit_columns = add_columns
+    search_columns = ["name", "address"]
+    order_columns = ["name"]
+    base_order = ("name", "asc")
+    formatters_columns = {"category.tier": tier_badge}
+    related_views = [ServiceView]
+    lookup_columns = {"region": "region"}
+
+
+class TargetCategoryView(ScopedModelView):
+    datamodel = SQLAInterface(TargetCategory)
+    class_permission_name = "TargetCategory"
+    list_title = show_title = _l("Service target categories")
+    add_title = _l("Add category")
+    edit_title = _l("Edit category")
+    label_columns = {**LABELS, "name": _l("Category")}
+    list_columns = ["name", "tier", "sort_order"]
+    show_columns = add_columns = edit_columns = ["name", "tier", "sort_order"]
+    search_columns = ["name", "tier"]
+    base_order = ("sort_order", "asc")
+    formatters_columns = {"tier": tier_badge}

@@ -1,0 +1,56 @@
+"""Read-only system records: change log, export log, administrative divisions."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models import ChangeLog, ExportLog, Region
+from app.models.choices import CHANGE_ACTIONS, label
+
+from .base import ScopedModelView
+from .common import ENTITY_LABELS, LABELS
+
+READ_ONLY = ["can_read", "can_export"]
+
+
+class ChangeLogView(ScopedModelView):
+    datamodel = SQLAInterface(ChangeLog)
+    class_permission_name = "ChangeLog"
+    base_permissions = READ_ONLY  # written by ORM events only, never by hand, not even admin
+    list_title = show_title = _l("Change log")
+    label_columns = LABELS
+    list_columns = ["at", "username", "entity", "entity_id", "action", "field", "old_value",
+                    "new_value"]
+    show_columns = list_columns
+    search_columns = ["entity", "entity_id", "username", "field", "at"]
+    order_columns = ["at"]
+    base_order = ("at", "desc")
+    formatters_columns = {
+        "entity": lambda v: str(ENTITY_LABELS.get(v, v)),
+        "action": lambda v: label(CHANGE_ACTIONS, v),
+    }
+
+
+class ExportLogView(ScopedModelView):
+    datamodel = SQLAInterface(ExportLog)
+    class_permission_name = "ExportLog"
+    base_permissions = READ_ONLY
+    list_title = show_title = _l("Export log")
+    label_columns = LABELS
+    list_columns = ["at", "username", "resource", "rows", "filters"]
+    show_columns = list_columns
+    search_columns = ["username", "resource", "at"]
+    base_order = ("at", "desc")
+
+
+class RegionView(ScopedModelView):
+    datamodel = SQLAInterface(Region)
+    class_permission_name = "Region"
+    base_permissions = ["can_read"]
+    list_title = show_title = _l("Administrative divisions")
+    label_columns = LABELS
+    list_columns = ["code", "name", "level", "start_year", "end_year"]
+    show_columns = ["code", "name", "level", "parent_code", "start_year", "end_year"]
+    search_columns = ["code", "name", "level"]
+    order_columns = ["code", "name"]
+    base_order = ("code", "asc")
+    formatters_columns = {"level": lambda v: label(
+        {"province": _l("Province"), "city": _l("City"), "county": _l("County")}, v)}

@@ -1,0 +1,53 @@
+"""Units of every kind. (The per-kind unit pages with all their tabs build on this.)"""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models import Unit
+from app.models.choices import UNIT_KINDS, UNIT_STATUSES
+
+from .base import ScopedModelView
+from .common import LABELS, choice_field
+from .personnel import EmploymentView
+from .services import ServiceView
+
+
+class UnitView(ScopedModelView):
+    datamodel = SQLAInterface(Unit)
+    class_permission_name = "Unit"
+    list_title = show_title = _l("Units")
+    add_title = _l("Add unit")
+    edit_title = _l("Edit unit")
+    label_columns = {**LABELS, "name": _l("Unit name")}
+    list_columns = ["name", "kind_label", "region.name", "credit_code", "legal_representative",
+                    "contact_phone", "status_label"]
+    show_fieldsets = [
+        (_l("Overview"), {"fields": ["name", "kind_label", "parent", "credit_code",
+                                     "legal_representative", "region", "address",
+                                     "registered_capital", "established_on", "status_label"]}),
+        (_l("Contacts"), {"fields": ["principal", "principal_phone", "contact_person",
+                                     "contact_phone"]}),
+        (_l("Licence and business"), {"fields": ["licence_number", "licence_issued_on",
+                                                 "grade", "business_scope", "foreign_invested",
+                                                 "armed_escort"]}),
+        (_l("Training"), {"fields": ["training_capacity", "training_scope"]}),
+    ]
+    add_columns = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
+                   "principal_phone", "contact_person", "contact_phone", "address", "region",
+                   "registered_capital", "established_on", "licence_number",
+                   "licence_issued_on", "grade", "business_scope", "foreign_invested",
+                   "armed_escort", "training_capacity", "training_scope"]
+    edit_columns = add_columns + ["status"]
+    search_columns = ["name", "kind", "credit_code", "region_code", "status",
+                      "legal_representative"]
+    order_columns = ["name", "kind", "region_code", "status"]
+    base_order = ("name", "asc")
+    related_views = [EmploymentView, ServiceView]
+    lookup_columns = {"region": "region", "parent": ("unit", ("company", "self_hire"))}
+    add_form_extra_fields = {
+        # Branches come only from an approved branch filing, never from this form.
+        "kind": choice_field(_l("Kind"), UNIT_KINDS, exclude=("branch",)),
+    }
+    edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), UNIT_KINDS),
+        "status": choice_field(_l("Status"), UNIT_STATUSES),
+    }

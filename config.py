@@ -1,0 +1,80 @@
+"""Application configuration.
+
+Everything that differs between a developer laptop, CI and production comes from the
+environment: DATABASE_URL (PostgreSQL in production), RATELIMIT_STORAGE_URI (Redis when
+several workers share limits), SECRET_KEY, DEMO_PASSWORD, UPLOAD_ROOT.
+"""
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    # Heroku-style and plain postgres URLs are normalised to the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    APP_NAME = "保安服务监管信息系统"
+    APP_THEME = ""
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Authentication: database users; roles declared in app.security.roles.
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "province_admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+    RATELIMIT_ENABLED = True  # FAB sets it False by default; AUTH_RATE_LIMITED needs it
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    FAB_PASSWORD_HASH_METHOD = "scrypt"
+
+    # CSRF on every form and POST (FAB does not install CSRFProtect itself).
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_UPDATE_PERMS = True
+    FAB_ADD_SECURITY_VIEWS = True
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+
+    # Chinese by default; English available. zh_CN (not zh) also makes flask-admin Chinese.
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {
+        "zh_CN": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # Uploaded files live outside the web root and are served only through scoped views.
+    UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
+    PAGE_SIZE = 20
+    EXPORT_MAX_ROWS = 1_000_000
+
+
+class TestConfig(Config):
+    TESTING = True
+    # Cheap hashing in tests only (scrypt costs ~100 ms per login).
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    RATELIMIT_STORAGE_URI = "memory://"
