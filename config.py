@@ -27,7 +27,7 @@ def _database_url() -> str:
 class Config:
     APP_NAME = "保安服务监管信息系统"
     APP_THEME = ""
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-set-SECRET_KEY-in-production")
 
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -52,8 +52,13 @@ class Config:
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_UPDATE_PERMS = True
     FAB_ADD_SECURITY_VIEWS = True
+    # Permissions are declared in code; their raw tables are not for clicking together.
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_BASE_TEMPLATE = "app_base.html"
 
     # Chinese by default; English available. zh_CN (not zh) also makes flask-admin Chinese.
     BABEL_DEFAULT_LOCALE = "zh_CN"
@@ -78,3 +83,4 @@ class TestConfig(Config):
     # Cheap hashing in tests only (scrypt costs ~100 ms per login).
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
     RATELIMIT_STORAGE_URI = "memory://"
+    AUTH_RATE_LIMIT = "100000 per minute"  # the rate-limit tests build their own app

@@ -29,9 +29,8 @@ def create_dev_app():
     return app
 
 
-# `flask --app run …` uses this module-level app (no seeding, migrations via `flask db`).
-app = create_app(AUTO_MIGRATE=False) if os.environ.get("FLASK_RUN_FROM_CLI") else None
-
+# `flask --app run …` finds the `create_app` factory imported above (no seeding, no
+# automatic migration: `flask --app run db upgrade` migrates).
 if __name__ == "__main__":
     create_dev_app().run(host=os.environ.get("HOST", "127.0.0.1"),
                          port=int(os.environ.get("PORT", "5000")), threaded=True)

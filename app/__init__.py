@@ -45,9 +45,12 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         if ready:
             appbuilder.sm.sync_roles()
 
-    _jinja_helpers(app)
     from .cli import register_cli
+    from .errors import register_error_handlers
     register_cli(app)
+    register_error_handlers(app)
+    from .jstext import js_text
+    app.jinja_env.globals["js_text"] = js_text
     return app
 
 
@@ -87,13 +90,3 @@ def _register(appbuilder):
     for name, blueprint in current_app.blueprints.items():
         if blueprint.url_prefix and blueprint.url_prefix.startswith("/api/"):
             csrf.exempt(blueprint)
-
-
-def _jinja_helpers(app):
-    from .models.choices import CHANGE_ACTIONS, label
-    from .views.common import ENTITY_LABELS
-
-    app.jinja_env.globals.update(
-        entity_label=lambda code: str(ENTITY_LABELS.get(code, code)),
-        action_label=lambda code: label(CHANGE_ACTIONS, code),
-    )

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 
 from flask import after_this_request, g, request, send_file
+from flask_babel import gettext as _
 from flask_appbuilder.api import ModelRestApi, expose, protect, rison, safe
 from flask_appbuilder.api.schemas import get_list_schema
 from flask_appbuilder.const import API_RESULT_RES_KEY
@@ -28,7 +29,10 @@ from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin
 
 def _mask_payload(value):
     if isinstance(value, dict):
-        return {k: (mask_id_number(v) if k == "id_number" and isinstance(v, str)
+        # ID numbers, also as old/new values of a change-log row about an ID number.
+        masked = ({"id_number", "old_value", "new_value"} if value.get("field") == "id_number"
+                  else {"id_number"})
+        return {k: (mask_id_number(v) if k in masked and isinstance(v, str)
                     else _mask_payload(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask_payload(v) for v in value]
@@ -97,7 +101,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
 
     def post_headless(self):
         if not request.is_json:
-            return self.response_400(message="Request is not JSON")
+            return self.response_400(message=_("The request body must be JSON."))
         try:
             item = self.add_model_schema.load(request.json)
         except ValidationError as err:
@@ -109,7 +113,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         if not item:
             return self.response_404()
         if not request.is_json:
-            return self.response_400(message="Request is not JSON")
+            return self.response_400(message=_("The request body must be JSON."))
         try:
             data = self._merge_update_item(item, request.json)
             item = self.edit_model_schema.load(data, instance=item)
@@ -129,7 +133,8 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             session.commit()
         except IntegrityError:
             session.rollback()
-            return self.response_422(message="referenced by other records")
+            return self.response_422(message=_(
+                "This record is still referenced by other records and cannot be deleted."))
         self.post_delete(item)
         return self.response(200, message="OK")
 

@@ -17,9 +17,9 @@ class UnitApi(ScopedModelRestApi):
     resource_name = "unit"
     class_permission_name = "Unit"
     datamodel = SQLAInterface(Unit)
-    list_columns = ["id", "name", "kind", "region.code", "credit_code", "status", "parent.id",
-                    "legal_representative", "contact_phone"]
-    show_columns = ["id", "status", "region.code", "parent.id"] + [
+    list_columns = ["id", "name", "kind", "region.code", "credit_code", "status",
+                    "parent_unit_id", "legal_representative", "contact_phone"]
+    show_columns = ["id", "status", "region.code", "parent_unit_id"] + [
         c for c in UNIT_FIELDS if c not in ("parent", "region")]
     add_columns = UNIT_FIELDS
     edit_columns = UNIT_FIELDS + ["status"]

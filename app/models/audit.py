@@ -22,6 +22,32 @@ class ChangeLog(Model):
     unit_id = Column(Integer)    # owning unit, for scope (no FK: the unit may be deleted)
     person_id = Column(Integer)  # owning person, for scope
 
+    # Display helpers for pages and exports (labels, masked ID numbers).
+    @property
+    def entity_label(self):
+        from app.labels import ENTITY_LABELS
+        return ENTITY_LABELS.get(self.entity, self.entity)
+
+    @property
+    def action_label(self):
+        from app.models.choices import CHANGE_ACTIONS, label
+        return label(CHANGE_ACTIONS, self.action)
+
+    @property
+    def field_label(self):
+        from app.labels import field_label
+        return field_label(self.field)
+
+    @property
+    def old_display(self):
+        from app.labels import change_display
+        return change_display(self, self.old_value)
+
+    @property
+    def new_display(self):
+        from app.labels import change_display
+        return change_display(self, self.new_value)
+
     __table_args__ = (
         Index("ix_change_log_entity", "entity", "entity_id"),
         Index("ix_change_log_unit", "unit_id", "at"),
@@ -42,3 +68,8 @@ class ExportLog(Model):
     at = Column(DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_export_log_at", "at"),)
+
+    @property
+    def resource_label(self):
+        from app.labels import RESOURCE_LABELS
+        return RESOURCE_LABELS.get(self.resource, self.resource)

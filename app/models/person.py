@@ -65,7 +65,7 @@ class Certificate(TimestampMixin, Model):
     expires_on = Column(Date)
     status = Column(String(10), nullable=False, default="valid", server_default="valid")
 
-    person = relationship("Person", backref="certificates")
+    person = relationship("Person", backref="certificates", lazy="joined", innerjoin=True)
 
     __table_args__ = (
         CheckConstraint(choice_check("kind", CERTIFICATE_KINDS), name="ck_certificate_kind"),

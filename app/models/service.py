@@ -118,7 +118,7 @@ class Dispatch(TimestampMixin, Model):
     service = relationship("Service", backref="dispatches", lazy="joined", innerjoin=True)
     employment = relationship("Employment", backref="dispatches")
     person = relationship("Person", lazy="joined", innerjoin=True)
-    unit = relationship("Unit")
+    unit = relationship("Unit", lazy="joined", innerjoin=True)
 
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ck_dispatch_dates"),

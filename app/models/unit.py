@@ -57,6 +57,13 @@ class Unit(TimestampMixin, Model):
     )
 
     @property
+    def parent_unit_id(self):
+        # Exposed by the REST resource instead of "parent.id": a dotted column on this
+        # self-referential relation makes FAB join the unit table to itself, and filters
+        # written against Unit would then bind to the parent's row.
+        return self.parent_id
+
+    @property
     def kind_label(self):
         return label(UNIT_KINDS, self.kind)
 

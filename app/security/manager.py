@@ -6,7 +6,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_limiter.util import get_remote_address
 
 from app.models import AppUser
-from app.views.users import AppUserDBModelView
+from app.views.users import AppRoleModelView, AppUserDBModelView
 
 
 def _auth_rate_limit() -> str:
@@ -22,7 +22,29 @@ class RateLimitedSecurityApi(SecurityApi):
 class SecurityManager(FabSecurityManager):
     user_model = AppUser
     userdbmodelview = AppUserDBModelView
+    rolemodelview = AppRoleModelView
     security_api = RateLimitedSecurityApi
+
+    def _declared_permissions(self):
+        """permission name → the permissions its views and APIs really expose."""
+        if getattr(self, "_declared", None) is None:
+            declared = {}
+            for view in self.appbuilder.baseviews:
+                name = getattr(view, "class_permission_name", None)
+                perms = getattr(view, "base_permissions", None)
+                if name and perms is not None:
+                    declared.setdefault(name, set()).update(perms)
+            self._declared = declared
+        return self._declared
+
+    def _has_access_builtin_roles(self, role, permission_name, view_name):
+        # A role's regex (".*" for the province admin) grants only what a view declares:
+        # the change log exposes no edit or delete, so nobody gets a link or a route to them.
+        declared = self._declared_permissions().get(view_name)
+        if declared is not None and permission_name != "menu_access" \
+                and permission_name not in declared:
+            return False
+        return super()._has_access_builtin_roles(role, permission_name, view_name)
 
     def sync_roles(self):
         """Create every role declared in app.security.roles (permissions come from FAB_ROLES)."""

@@ -4,9 +4,7 @@ from sqlalchemy import or_
 from app.models import ChangeLog, Person, Unit
 from app.security.scope import scope_clause
 
-from .idnumber import mask_id_number
-
-RECENT = 50
+RECENT_EVENTS = 30
 
 
 def record_clause(model, pk):
@@ -20,18 +18,23 @@ def record_clause(model, pk):
     return (ChangeLog.entity == model.__tablename__) & (ChangeLog.entity_id == pk)
 
 
-def for_record(session, model, pk, scope, limit=RECENT):
+def for_record(session, model, pk, scope, events=RECENT_EVENTS):
+    """The latest change events of a record: one per (record, action, moment, user), each
+    with its field changes (display and masking: ChangeLog's *_display properties)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         return []
     rows = (session.query(ChangeLog)
             .filter(record_clause(model, pk), scope_clause(ChangeLog, scope))
-            .order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).limit(limit).all())
-    if scope.mask_id_numbers:
-        for row in rows:
-            if row.field == "id_number":
-                session.expunge(row)  # masked for display only, never written back
-                row.old_value = mask_id_number(row.old_value)
-                row.new_value = mask_id_number(row.new_value)
-    return rows
+            .order_by(ChangeLog.at.desc(), ChangeLog.id.desc()).limit(events * 15).all())
+    grouped = []
+    for row in rows:
+        key = (row.entity, row.entity_id, row.action, row.at, row.username)
+        if not grouped or grouped[-1]["key"] != key:
+            if len(grouped) == events:
+                break
+            grouped.append({"key": key, "first": row, "changes": []})
+        if row.field:
+            grouped[-1]["changes"].append(row)
+    return grouped

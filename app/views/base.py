@@ -13,11 +13,17 @@ from flask import abort, after_this_request, flash, g, redirect, request, send_f
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
+                                      get_page_size_args)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from wtforms import BooleanField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, InputRequired
+
+from app.labels import choice_field, display
 from app.security.scope import current_scope, in_scope, scope_clause
 from app.services import changelog as changelog_service
 from app.services import rules
@@ -83,6 +89,16 @@ class ScopedMixin:
         return tuple(c for c in columns if c.split(".")[-1] == "id_number")
 
 
+def _optional_checkboxes(form_class):
+    """FAB marks every NOT NULL column required, which makes an unticked checkbox (False)
+    invalid; a boolean always has a value, so its checkbox is never required."""
+    for name in dir(form_class):
+        field = getattr(form_class, name, None)
+        if isinstance(field, UnboundField) and issubclass(field.field_class, BooleanField):
+            field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
+                                          if not isinstance(v, (InputRequired, DataRequired))]
+
+
 class ScopedModelView(ScopedMixin, ModelView):
     list_template = "scoped/list.html"
     show_template = "scoped/show.html"
@@ -91,19 +107,35 @@ class ScopedModelView(ScopedMixin, ModelView):
     page_size = 20
     # relation column → lookup entity: rendered as a searchable, scoped select (big tables)
     lookup_columns: dict = {}
+    # code column → choices mapping: a select on add/edit forms and in the search form
+    choice_columns: dict = {}
+    required_choices: tuple = ()
+    choice_exclude_on_add: dict = {}
     export_columns = None
 
     def __init__(self, **kwargs):
         self._install_lookup_fields()
         super().__init__(**kwargs)
+        formatters = dict(self.formatters_columns)
         for column in set(self.list_columns) | set(self.show_columns or []):
             if column.split(".")[-1] == "id_number":
-                self.formatters_columns = {**self.formatters_columns, column: mask_if_needed}
+                formatters.setdefault(column, mask_if_needed)
+            # Empty values read as nothing and booleans as 是/否, never None/True/False.
+            formatters.setdefault(column, display)
+        self.formatters_columns = formatters
 
     def _install_lookup_fields(self):
         labels = self.label_columns or {}
-        for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
+        for attr, exclude in (("add_form_extra_fields", self.choice_exclude_on_add),
+                              ("edit_form_extra_fields", {}), ("search_form_extra_fields", {})):
             extra = dict(getattr(self, attr, None) or {})
+            for column, choices in self.choice_columns.items():
+                extra.setdefault(column, choice_field(
+                    labels.get(column, column), choices, exclude=exclude.get(column, ()),
+                    required=attr != "search_form_extra_fields" and column in self.required_choices))
+            if attr == "search_form_extra_fields":
+                setattr(self, attr, extra)
+                continue
             for column, entity in self.lookup_columns.items():
                 kinds = None
                 if isinstance(entity, tuple):
@@ -117,6 +149,8 @@ class ScopedModelView(ScopedMixin, ModelView):
         self.add_form_query_rel_fields = self._rel_scopes(self.add_form_query_rel_fields)
         self.edit_form_query_rel_fields = self._rel_scopes(self.edit_form_query_rel_fields)
         super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            _optional_checkboxes(form)
 
     def _rel_scopes(self, existing):
         rel = dict(existing or {})
@@ -127,6 +161,18 @@ class ScopedModelView(ScopedMixin, ModelView):
                 shared = (getattr(model, "__scope__", None) or ("",))[0] == "shared"
                 rel.setdefault(column, READ_SCOPE if shared else WRITE_SCOPE)
         return rel
+
+    # Unit fields that default to the clerk's own unit on a new record.
+    own_unit_fields: tuple = ()
+
+    def prefill_add_form(self, form):
+        scope = current_scope()
+        if scope.is_unit_user and scope.unit_id:
+            from app.models import Unit
+            unit = self.datamodel.session.get(Unit, scope.unit_id)
+            for name in self.own_unit_fields:
+                if name in form and form[name].data is None:
+                    form[name].data = unit
 
     # ------------------------------------------------------------ save with field errors
 
@@ -172,6 +218,7 @@ class ScopedModelView(ScopedMixin, ModelView):
                 if self._save(form, self.datamodel.obj(), creating=True):
                     return None
         else:
+            self.prefill_add_form(form)
             self.update_redirect()
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
 
@@ -194,7 +241,10 @@ class ScopedModelView(ScopedMixin, ModelView):
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
             self.update_redirect()
-        return self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets)
 
     def _delete(self, pk):
         item = self.datamodel.get(pk, self._write_filters())
@@ -266,8 +316,7 @@ class ScopedModelView(ScopedMixin, ModelView):
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, can_edit=self._can("edit"),
             change_log=changelog_service.for_record(self.datamodel.session, self.datamodel.obj,
-                                                    pk, current_scope()),
-            change_log_labels=self.label_columns)
+                                                    pk, current_scope()))
 
     def _can(self, verb):
         return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)

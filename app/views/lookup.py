@@ -140,9 +140,6 @@ class LookupWidget:
             "id": field.id, "name": field.name, "class": "form-control scoped-lookup",
             "data-url": field.url(),
             "data-placeholder": str(_l("Type to search")),
-            "data-searching": str(_l("Searching…")),
-            "data-no-results": str(_l("No matching records")),
-            "data-error": str(_l("The results could not be loaded")),
         }
         html = ["<select " + " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items()) + ">"]
         html.append('<option value=""></option>')
@@ -206,9 +203,10 @@ class PersonByIdNumberField(Field):
 
     def widget(self, field, **kwargs):
         value = field.data.id_number if field.data is not None else (field.raw or "")
+        placeholder = escape(_l("18-digit ID number"))
         return Markup(f'<input type="text" class="form-control" id="{escape(field.id)}" '
                       f'name="{escape(field.name)}" value="{escape(value)}" maxlength="18" '
-                      f'placeholder="{escape(_l("18-digit ID number"))}">')
+                      f'placeholder="{placeholder}">')
 
     def process_data(self, value):
         self.data, self.raw = value, None

@@ -12,7 +12,7 @@ from app.security.scope import current_scope
 from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
-from .common import LABELS, choice_field
+from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
 
@@ -33,9 +33,11 @@ class EmploymentView(ScopedModelView):
     order_columns = ["start_date", "end_date", "role"]
     base_order = ("start_date", "desc")
     lookup_columns = {"unit": "unit"}
+    own_unit_fields = ("unit",)
+    choice_columns = {"role": EMPLOYMENT_ROLES}
+    required_choices = ("role",)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
-        "role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES),
     }
 
 
@@ -57,10 +59,8 @@ class CertificateView(ScopedModelView):
     order_columns = ["number", "issued_on", "expires_on"]
     base_order = ("issued_on", "desc")
     lookup_columns = {"person": "person"}
-    add_form_extra_fields = edit_form_extra_fields = {
-        "kind": choice_field(_l("Kind"), CERTIFICATE_KINDS),
-        "status": choice_field(_l("Status"), CERTIFICATE_STATUSES),
-    }
+    choice_columns = {"kind": CERTIFICATE_KINDS, "status": CERTIFICATE_STATUSES}
+    required_choices = ("kind", "status")
 
 
 class PersonView(ScopedModelView):
@@ -91,18 +91,16 @@ class PersonView(ScopedModelView):
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
     related_views = [EmploymentView, CertificateView]
+    own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
     }
+    choice_columns = {"education": EDUCATION_LEVELS}
     add_form_extra_fields = {
-        "education": choice_field(_l("Education"), EDUCATION_LEVELS, required=False),
         "employment_unit": LookupField(_l("Employing unit"), entity="unit"),
         "employment_role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES, required=False),
         "employment_position": StringField(_l("Position")),
         "employment_start": DateField(_l("Start date"), validators=[Optional()]),
-    }
-    edit_form_extra_fields = {
-        "education": choice_field(_l("Education"), EDUCATION_LEVELS, required=False),
     }
 
     def process_form(self, form, is_created):

@@ -1,12 +1,13 @@
 """Service targets (tiered by category), services and dispatches."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from app.models import Dispatch, Service, ServiceTarget, TargetCategory
-from app.models.choices import SERVICE_STATUSES
+from app.models.choices import SERVICE_STATUSES, TIERS
 
 from .base import ScopedModelView
-from .common import LABELS, choice_field, tier_badge
+from app.labels import LABELS, tier_badge
 
 
 class DispatchView(ScopedModelView):
@@ -48,7 +49,9 @@ class ServiceView(ScopedModelView):
     related_views = [DispatchView]
     lookup_columns = {"unit": ("unit", ("company", "branch", "self_hire")),
                       "target": "service_target"}
-    edit_form_extra_fields = {"status": choice_field(_l("Status"), SERVICE_STATUSES)}
+    own_unit_fields = ("unit",)
+    choice_columns = {"status": SERVICE_STATUSES}
+    required_choices = ("status",)
 
 
 class ServiceTargetView(ScopedModelView):
@@ -57,7 +60,8 @@ class ServiceTargetView(ScopedModelView):
     list_title = show_title = _l("Service targets")
     add_title = _l("Add service target")
     edit_title = _l("Edit service target")
-    label_columns = {**LABELS, "name": _l("Full name"), "category.tier": _l("Tier")}
+    label_columns = {**LABELS, "name": _l("Full name of the unit"),
+                     "category.tier": _l("Tier")}
     list_columns = ["name", "category.name", "category.tier", "address", "contact_person",
                     "contact_phone"]
     show_columns = ["name", "category", "category.tier", "region", "address",
@@ -84,3 +88,7 @@ class TargetCategoryView(ScopedModelView):
     search_columns = ["name", "tier"]
     base_order = ("sort_order", "asc")
     formatters_columns = {"tier": tier_badge}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "tier": SelectField(_l("Tier"), coerce=int,
+                            choices=[(tier, spec["label"]) for tier, spec in TIERS.items()]),
+    }

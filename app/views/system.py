@@ -6,7 +6,7 @@ from app.models import ChangeLog, ExportLog, Region
 from app.models.choices import CHANGE_ACTIONS, label
 
 from .base import ScopedModelView
-from .common import ENTITY_LABELS, LABELS
+from app.labels import ENTITY_LABELS, LABELS, choice_field
 
 READ_ONLY = ["can_read", "can_export"]
 
@@ -16,16 +16,16 @@ class ChangeLogView(ScopedModelView):
     class_permission_name = "ChangeLog"
     base_permissions = READ_ONLY  # written by ORM events only, never by hand, not even admin
     list_title = show_title = _l("Change log")
-    label_columns = LABELS
-    list_columns = ["at", "username", "entity", "entity_id", "action", "field", "old_value",
-                    "new_value"]
+    label_columns = {**LABELS, "field_label": _l("Field"), "old_display": _l("Old value"),
+                     "new_display": _l("New value")}
+    list_columns = ["at", "username", "entity_label", "entity_id", "action_label",
+                    "field_label", "old_display", "new_display"]
     show_columns = list_columns
     search_columns = ["entity", "entity_id", "username", "field", "at"]
     order_columns = ["at"]
     base_order = ("at", "desc")
-    formatters_columns = {
-        "entity": lambda v: str(ENTITY_LABELS.get(v, v)),
-        "action": lambda v: label(CHANGE_ACTIONS, v),
+    search_form_extra_fields = {
+        "entity": choice_field(_l("Record type"), ENTITY_LABELS, required=False),
     }
 
 
@@ -35,7 +35,7 @@ class ExportLogView(ScopedModelView):
     base_permissions = READ_ONLY
     list_title = show_title = _l("Export log")
     label_columns = LABELS
-    list_columns = ["at", "username", "resource", "rows", "filters"]
+    list_columns = ["at", "username", "resource_label", "rows", "filters"]
     show_columns = list_columns
     search_columns = ["username", "resource", "at"]
     base_order = ("at", "desc")

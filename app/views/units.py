@@ -6,7 +6,7 @@ from app.models import Unit
 from app.models.choices import UNIT_KINDS, UNIT_STATUSES
 
 from .base import ScopedModelView
-from .common import LABELS, choice_field
+from app.labels import LABELS
 from .personnel import EmploymentView
 from .services import ServiceView
 
@@ -43,11 +43,7 @@ class UnitView(ScopedModelView):
     base_order = ("name", "asc")
     related_views = [EmploymentView, ServiceView]
     lookup_columns = {"region": "region", "parent": ("unit", ("company", "self_hire"))}
-    add_form_extra_fields = {
-        # Branches come only from an approved branch filing, never from this form.
-        "kind": choice_field(_l("Kind"), UNIT_KINDS, exclude=("branch",)),
-    }
-    edit_form_extra_fields = {
-        "kind": choice_field(_l("Kind"), UNIT_KINDS),
-        "status": choice_field(_l("Status"), UNIT_STATUSES),
-    }
+    choice_columns = {"kind": UNIT_KINDS, "status": UNIT_STATUSES}
+    required_choices = ("kind", "status")
+    # Branches come only from an approved branch filing, never from this form.
+    choice_exclude_on_add = {"kind": ("branch",)}

@@ -1,5 +1,5 @@
 // Searchable relation fields: select2 asks /lookup/<entity>/?q= as the clerk types.
-// Every text comes from data attributes rendered through the translation catalog.
+// Texts: the placeholder from the field, the rest from select2 defaults set in i18n.js.
 $(function () {
   $("select.scoped-lookup").each(function () {
     var el = $(this);
@@ -13,12 +13,6 @@ $(function () {
         dataType: "json",
         delay: 250,
         data: function (params) { return { q: params.term || "", page: params.page || 1 }; }
-      },
-      language: {
-        searching: function () { return el.data("searching"); },
-        noResults: function () { return el.data("no-results"); },
-        errorLoading: function () { return el.data("error"); },
-        loadingMore: function () { return el.data("searching"); }
       }
     });
   });

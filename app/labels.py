@@ -1,10 +1,13 @@
-"""Labels and small formatters shared by pages and exports (English msgids, zh in catalog)."""
+"""The UI vocabulary shared by pages, exports and the change log: column labels, record-type
+names, display of stored values (English msgids; Chinese in the catalog)."""
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from app.models.choices import TIERS, label
+from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
+                                EMPLOYMENT_ROLES, GENDERS, SERVICE_STATUSES, TIERS,
+                                UNIT_KINDS, UNIT_STATUSES, label)
 
 LABELS = {
     "id": _l("ID"),
@@ -35,7 +38,7 @@ LABELS = {
     "created_at": _l("Created at"), "updated_at": _l("Updated at"),
     # people
     "id_number": _l("ID number"), "person.id_number": _l("ID number"),
-    "person": _l("Person"), "person.name": _l("Name"),
+    "person": _l("Person"), "person.name": _l("Full name"),
     "gender": _l("Gender"), "gender_label": _l("Gender"),
     "birth_date": _l("Birth date"),
     "household_region_code": _l("Household region code"),
@@ -69,6 +72,10 @@ LABELS = {
     "employment": _l("Guard"),
     "post": _l("Post"),
     "sort_order": _l("Sort order"),
+    # foreign keys, as the change log names them
+    "person_id": _l("Person"), "unit_id": _l("Unit"), "employment_id": _l("Guard"),
+    "service_id": _l("Service"), "target_id": _l("Service target"),
+    "category_id": _l("Category"), "parent_id": _l("Parent unit"),
     # logs and regions
     "entity": _l("Record type"), "entity_label": _l("Record type"),
     "entity_id": _l("Record ID"),
@@ -78,7 +85,7 @@ LABELS = {
     "new_value": _l("New value"),
     "username": _l("User"),
     "at": _l("Time"),
-    "resource": _l("Resource"),
+    "resource": _l("Resource"), "resource_label": _l("Resource"),
     "filters": _l("Filters"),
     "rows": _l("Rows"),
     "code": _l("Code"),
@@ -87,11 +94,67 @@ LABELS = {
     "parent_code": _l("Parent code"),
 }
 
+# Resources (permission names) as the menu calls them, e.g. in the export log.
+RESOURCE_LABELS = {
+    "Unit": _l("Units"), "Person": _l("People"), "Employment": _l("Staff"),
+    "Certificate": _l("Certificates"), "ServiceTarget": _l("Service targets"),
+    "Service": _l("Services"), "Dispatch": _l("Dispatches"), "ChangeLog": _l("Change log"),
+    "ExportLog": _l("Export log"), "TargetCategory": _l("Service target categories"),
+    "Region": _l("Administrative divisions"),
+}
+
 ENTITY_LABELS = {
     "unit": _l("Unit"), "person": _l("Person"), "employment": _l("Employment"),
     "certificate": _l("Certificate"), "service_target": _l("Service target"),
     "service": _l("Service"), "dispatch": _l("Dispatch"),
 }
+
+
+# Stored codes shown through their labels, by (record type, field).
+VALUE_CHOICES = {
+    ("unit", "kind"): UNIT_KINDS, ("unit", "status"): UNIT_STATUSES,
+    ("person", "gender"): GENDERS, ("person", "education"): EDUCATION_LEVELS,
+    ("employment", "role"): EMPLOYMENT_ROLES,
+    ("certificate", "kind"): CERTIFICATE_KINDS, ("certificate", "status"): CERTIFICATE_STATUSES,
+    ("service", "status"): SERVICE_STATUSES,
+}
+BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
+
+
+def display(value):
+    """How a plain value reads in lists and detail pages: nothing for None, 是/否 for booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _l("Yes") if value else _l("No")
+    return value
+
+
+def field_label(field):
+    return LABELS.get(field, field) if field else ""
+
+
+def change_value(entity, field, value):
+    """A change-log value (stored as text) as the clerk should read it."""
+    if value is None:
+        return ""
+    choices = VALUE_CHOICES.get((entity, field))
+    if choices:
+        return label(choices, value)
+    if field in BOOLEAN_FIELDS:
+        return _l("Yes") if value in ("1", "true", "True") else _l("No")
+    return value
+
+
+def change_display(row, value):
+    """A value of a change-log row for display: labelled, and ID numbers masked for roles
+    that must not see them."""
+    if row.field == "id_number" and value:
+        from app.security.scope import current_scope
+        from app.services.idnumber import mask_id_number
+        if current_scope().mask_id_numbers:
+            return mask_id_number(value)
+    return change_value(row.entity, row.field, value)
 
 
 def choice_field(label_text, choices, required=True, exclude=()):

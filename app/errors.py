@@ -1,0 +1,34 @@
+"""Error pages in the user's language: HTML for pages, JSON under /api/."""
+from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: _l("The request could not be processed."),
+    403: _l("You do not have permission to do this."),
+    404: _l("The page or record does not exist, or is outside your scope."),
+    405: _l("This action is not allowed here."),
+    413: _l("The uploaded file is too large."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("An internal error occurred. Please try again later."),
+}
+
+
+def _render(code, message):
+    if request.path.startswith("/api/"):
+        return jsonify(message=str(message)), code
+    appbuilder = current_app.appbuilder
+    if "user" not in g:
+        # CSRF is checked before FAB's before_request has put the user on g.
+        from flask_login import current_user
+        g.user = current_user
+    return render_template("error.html", code=code, message=message, appbuilder=appbuilder,
+                           base_template=appbuilder.base_template), code
+
+
+def register_error_handlers(app):
+    for code, message in MESSAGES.items():
+        app.register_error_handler(code, lambda _e, c=code, m=message: _render(c, m))
+    # Flask-WTF raises its reasons in English; they are msgids of our catalog.
+    app.register_error_handler(CSRFError, lambda e: _render(400, _(e.description)))

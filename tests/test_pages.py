@@ -1,0 +1,147 @@
+"""Page flows: forms save in one transaction, refuse bad input at the field in Chinese,
+and every write lands in the change log shown on the record's page."""
+import datetime as dt
+
+from app.models import AppUser, ChangeLog, Employment, ExportLog, Person
+from tests.conftest import csrf_token
+from tests.helpers import fresh_id_number, unique_name
+
+
+def _unit_id(db_session, username):
+    return db_session.query(AppUser).filter_by(username=username).one().unit_id
+
+
+def _add_person(client, token, **fields):
+    data = {"csrf_token": token, "name": unique_name("张"), "phone": "13800000000",
+            "employment_role": "guard", "employment_start": "2024-05-01"}
+    data.update(fields)
+    return client.post("/personview/add", data=data)
+
+
+def test_company_clerk_adds_a_guard_with_employment(client_for, db_session):
+    client = client_for("company_hz")
+    unit_id = _unit_id(db_session, "company_hz")
+    number = fresh_id_number("female", year=1992)
+    response = _add_person(client, csrf_token(client, "/personview/add"), id_number=number,
+                           employment_unit=str(unit_id))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    person = db_session.query(Person).filter_by(id_number=number).one()
+    assert person.gender == "female" and person.birth_date.year == 1992
+    emp = db_session.query(Employment).filter_by(person_id=person.id).one()
+    assert emp.unit_id == unit_id and emp.role == "guard"
+    # Both rows are in the change log, written by the clerk.
+    logs = db_session.query(ChangeLog).filter(ChangeLog.person_id == person.id).all()
+    assert {log.entity for log in logs} == {"person", "employment"}
+    assert {log.username for log in logs} == {"company_hz"}
+    page = client.get(f"/personview/show/{person.id}").get_data(as_text=True)
+    assert "company_hz" in page and number in page
+
+
+def test_invalid_id_number_is_shown_at_the_field_and_nothing_is_saved(client_for, db_session):
+    client = client_for("company_hz")
+    before = db_session.query(Person).count()
+    response = _add_person(client, csrf_token(client, "/personview/add"),
+                           id_number="330102199001010015",
+                           employment_unit=str(_unit_id(db_session, "company_hz")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "校验位" in html  # the reason, in Chinese, next to the field
+    assert db_session.query(Person).count() == before
+
+
+def test_rule_violation_keeps_form_input_and_saves_nothing(client_for, db_session):
+    """A person who is already a full-time guard elsewhere cannot be added as a guard again;
+    the person row must not be half-written either."""
+    client = client_for("company_nb")
+    existing = (db_session.query(Employment)
+                .filter_by(unit_id=_unit_id(db_session, "company_hz"), role="guard",
+                           end_date=None).first().person)
+    before = db_session.query(Employment).count()
+    response = client.post("/employmentview/add", data={
+        "csrf_token": csrf_token(client, "/employmentview/add"),
+        "person": existing.id_number, "unit": str(_unit_id(db_session, "company_nb")),
+        "role": "guard", "start_date": "2024-05-01"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and existing.id_number in html
+    assert "在职专职保安员" in html
+    assert db_session.query(Employment).count() == before
+
+
+def test_foreign_unit_in_a_form_is_refused_at_the_field(client_for, db_session):
+    client = client_for("company_hz")
+    before = db_session.query(Person).count()
+    response = _add_person(client, csrf_token(client, "/personview/add"),
+                           id_number=fresh_id_number(),
+                           employment_unit=str(_unit_id(db_session, "company_nb")))
+    assert response.status_code == 200
+    assert "不在您的" in response.get_data(as_text=True)
+    assert db_session.query(Person).count() == before
+
+
+def test_edit_writes_old_and_new_values_to_the_change_log(client_for, db_session):
+    client = client_for("police_hz")
+    emp = (db_session.query(Employment)
+           .filter_by(unit_id=_unit_id(db_session, "company_hz"), end_date=None).first())
+    person = emp.person
+    form = client.get(f"/personview/edit/{person.id}")
+    assert form.status_code == 200
+    old_phone = person.phone
+    response = client.post(f"/personview/edit/{person.id}", data={
+        "csrf_token": csrf_token(client, f"/personview/edit/{person.id}"),
+        "id_number": person.id_number, "name": person.name, "phone": "13912340000",
+        "education": person.education or ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    log = (db_session.query(ChangeLog)
+           .filter_by(entity="person", entity_id=person.id, field="phone")
+           .order_by(ChangeLog.id.desc()).first())
+    assert (log.old_value, log.new_value, log.username) == (old_phone, "13912340000",
+                                                            "police_hz")
+    page = client.get(f"/personview/show/{person.id}").get_data(as_text=True)
+    assert "13912340000" in page and "police_hz" in page
+
+
+def test_api_person_fills_from_id_number_and_refuses_bad_ones(api, db_session):
+    caller = api("admin")
+    number = fresh_id_number("male", region="330205", year=1980)
+    created = caller.post("/api/v1/person/", json={"id_number": number, "name": "赵强"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = caller.get(f"/api/v1/person/{created.json['id']}").json["result"]
+    assert (body["gender"], body["birth_date"][:4], body["household_region_code"]) == \
+        ("male", "1980", "330205")
+    bad = caller.post("/api/v1/person/", json={"id_number": "33020519800101001X",
+                                               "name": "钱多"})
+    assert bad.status_code == 400 and "id_number" in bad.json["message"]
+
+
+def test_api_employment_shows_role_and_refuses_foreign_unit(api, db_session):
+    caller = api("company_hz")
+    rows = caller.get("/api/v1/employment/").json["result"]
+    assert {row["role"] for row in rows} <= {"guard", "part_time_guard", "other_staff"}
+    person_id = caller.get("/api/v1/person/").json["ids"][0]
+    response = caller.post("/api/v1/employment/", json={
+        "person": person_id, "unit": _unit_id(db_session, "company_nb"),
+        "role": "other_staff", "start_date": "2024-05-01"})
+    assert response.status_code == 404
+
+
+def test_exports_are_logged(client_for, db_session):
+    client = client_for("police_sc")
+    before = db_session.query(ExportLog).count()
+    response = client.get("/personview/export/?_flt_0_name=张")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+    log = db_session.query(ExportLog).order_by(ExportLog.id.desc()).first()
+    assert db_session.query(ExportLog).count() == before + 1
+    assert (log.username, log.resource) == ("police_sc", "Person")
+    assert "张" in log.filters and log.rows >= 0
+
+
+def test_export_honours_list_filters(client_for, api):
+    client = client_for("admin")
+    import io
+    import zipfile
+    data = client.get("/unitview/export/?_flt_0_name=杭州").data
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "宁波" not in sheet.split("</row>", 1)[1]
