@@ -1,5 +1,4 @@
 """Application factory."""
-import os
 from pathlib import Path
 
 from flask import Flask

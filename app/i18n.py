@@ -1,5 +1,6 @@
 """The project catalog (translations/) is compiled at start-up when the .po is newer than
 the .mo, so a fresh clone needs no separate compile step."""
+import ast
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -20,3 +21,22 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             write_mo(mo_file, catalog, use_fuzzy=False)
         compiled.append(mo_path)
     return compiled
+
+
+GETTEXT_NAMES = ("_", "_l", "gettext", "lazy_gettext")
+
+
+def fstring_gettext_calls(directory: Path):
+    """(msgid, path, line) of gettext calls inside f-strings, which pybabel misses on
+    Python < 3.12 (used by scripts/update_translations.sh and the catalog test)."""
+    for path in sorted(Path(directory).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                        and call.func.id in GETTEXT_NAMES and call.args
+                        and isinstance(call.args[0], ast.Constant)
+                        and isinstance(call.args[0].value, str)):
+                    yield call.args[0].value, path, call.lineno

@@ -34,7 +34,6 @@ pybabel extract -F babel.cfg "${KEYWORDS[@]}" --project="保安服务监管信�
 
 python - "$POT" <<'PYEOF'
 """Append the library and f-string msgids to the freshly extracted template."""
-import ast
 import sys
 from pathlib import Path
 
@@ -42,10 +41,11 @@ import flask_appbuilder
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from app.i18n import fstring_gettext_calls
+
 pot_path = Path(sys.argv[1])
 with pot_path.open("rb") as f:
     catalog = read_po(f)
-KEYWORDS = ("_", "_l", "gettext", "lazy_gettext")
 
 
 def add(msgid, location, comment):
@@ -56,18 +56,8 @@ def add(msgid, location, comment):
 
 
 # gettext calls inside f-strings (ast sees them, pybabel on Python 3.11 does not).
-for path in sorted(Path("app").rglob("*.py")):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.JoinedStr):
-            continue
-        for call in ast.walk(node):
-            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                    and call.func.id in KEYWORDS and call.args
-                    and isinstance(call.args[0], ast.Constant)
-                    and isinstance(call.args[0].value, str)):
-                add(call.args[0].value, (path.as_posix(), call.lineno),
-                    "gettext call inside an f-string")
+for msgid, path, line in fstring_gettext_calls(Path("app")):
+    add(msgid, (path.as_posix(), line), "gettext call inside an f-string")
 
 # Flask-AppBuilder (templates and Python of the installed package).
 fab_dir = Path(flask_appbuilder.__file__).parent

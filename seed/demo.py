@@ -349,9 +349,15 @@ class _Demo:
         for i in range(3):
             person = self.person(unit.region_code, born=(D(1968, 1, 1), D(1990, 12, 31)),
                                  education=N.STAFF_EDUCATION)
-            self.employ(person, unit, "instructor",
-                        self.date_between(D(2016, 6, 1), D(2023, 9, 1)),
-                        position=N.INSTRUCTOR_POSITIONS[i])
+            emp = self.employ(person, unit, "instructor",
+                              self.date_between(D(2016, 6, 1), D(2023, 9, 1)),
+                              position=N.INSTRUCTOR_POSITIONS[i])
+            # Instructors hold a senior vocational level certificate.
+            self.cert_seq += 1
+            issued = max(emp.start_date, D(2018, 1, 1))
+            self.cert(person, "vocational_level", f"S0000330{issued.year}{self.cert_seq:05d}",
+                      level=("三级/高级工", "二级/技师")[i % 2], issuer="浙江省保安协会",
+                      issued_on=issued)
         for _ in range(8):
             person = self.person(unit.region_code, born=(D(1980, 1, 1), D(2005, 6, 30)),
                                  education=N.STUDENT_EDUCATION)

@@ -1,6 +1,11 @@
 """Small builders shared by tests."""
 import datetime as dt
 import itertools
+import os
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.services.idnumber import make_id_number
 
@@ -17,3 +22,22 @@ def fresh_id_number(gender="male", region="330106", year=1988):
 
 def unique_name(prefix="测试"):
     return f"{prefix}{next(_counter):05d}"
+
+def fresh_database(tmp_path, label):
+    """(url, drop) for an empty database: a SQLite file, or a scratch PostgreSQL database
+    beside TEST_DATABASE_URL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return "sqlite:///" + str(tmp_path / f"{label}.db"), lambda: None
+    url = make_url(base)
+    name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop

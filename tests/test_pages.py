@@ -1,6 +1,5 @@
 """Page flows: forms save in one transaction, refuse bad input at the field in Chinese,
 and every write lands in the change log shown on the record's page."""
-import datetime as dt
 
 from app.models import AppUser, ChangeLog, Employment, ExportLog, Person
 from tests.conftest import csrf_token

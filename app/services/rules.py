@@ -133,13 +133,14 @@ def check_employment(session, emp: Employment, creating: bool, scope):
                 raise RuleViolation("person", _(
                     "This person is already a full-time guard of this unit."))
     if not creating and _changed(emp, "end_date") and emp.end_date is not None:
-        end_dispatches(session, emp, emp.end_date, _("Employment ended"))
+        end_dispatches(session, Dispatch.employment_id == emp.id, emp.end_date,
+                       _("Employment ended"))
 
 
-def end_dispatches(session, emp: Employment, end_date, reason):
-    """Rule 2: ending an employment ends its active dispatches (history kept)."""
+def end_dispatches(session, condition, end_date, reason):
+    """Rule 2: ending an employment or a service ends its active dispatches (history kept)."""
     for dispatch in session.execute(select(Dispatch).where(
-            Dispatch.employment_id == emp.id, Dispatch.end_date.is_(None))).scalars():
+            condition, Dispatch.end_date.is_(None))).scalars():
         dispatch.end_date = max(end_date, dispatch.start_date)
         dispatch.end_reason = str(reason)
 
@@ -179,11 +180,8 @@ def check_service(session, service: Service, creating: bool, scope):
     if service.end_date is not None and service.end_date <= dt.date.today():
         service.status = "ended"
     if not creating and service.status == "ended" and _changed(service, "status"):
-        end_date = service.end_date or dt.date.today()
-        for dispatch in session.execute(select(Dispatch).where(
-                Dispatch.service_id == service.id, Dispatch.end_date.is_(None))).scalars():
-            dispatch.end_date = max(end_date, dispatch.start_date)
-            dispatch.end_reason = _("Service ended")
+        end_dispatches(session, Dispatch.service_id == service.id,
+                       service.end_date or dt.date.today(), _("Service ended"))
 
 
 def check_dispatch(session, dispatch: Dispatch, creating: bool, scope):
@@ -208,8 +206,13 @@ def check_dispatch(session, dispatch: Dispatch, creating: bool, scope):
         raise RuleViolation("start_date", _("Enter the start date."))
     if start < service.start_date or (service.end_date and start > service.end_date):
         raise RuleViolation("start_date", _("The date lies outside the service period."))
-    if dispatch.end_date is not None and dispatch.end_date < start:
+    if start < emp.start_date:
+        raise RuleViolation("start_date", _("The guard was not yet employed on this date."))
+    end = dispatch.end_date
+    if end is not None and end < start:
         raise RuleViolation("end_date", _("The end date cannot be before the start date."))
+    if end is not None and service.end_date and end > service.end_date:
+        raise RuleViolation("end_date", _("The date lies outside the service period."))
     if dispatch.end_date is None:
         other = session.execute(select(Dispatch.id).where(
             Dispatch.person_id == emp.person_id, Dispatch.end_date.is_(None),

@@ -182,7 +182,8 @@ class LookupField(Field):
         if spec.model is not Region and not raw.isdigit():
             self._invalid = True
             return
-        self.data = lookup_query(self.entity, "", args).filter(key_col == raw).one_or_none()
+        key = raw if spec.model is Region else int(raw)
+        self.data = lookup_query(self.entity, "", args).filter(key_col == key).one_or_none()
         self._invalid = self.data is None
 
     def pre_validate(self, form):

@@ -3,7 +3,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import ChangeLog, ExportLog, Region
-from app.models.choices import CHANGE_ACTIONS, label
+from app.models.choices import label
 
 from .base import ScopedModelView
 from app.labels import ENTITY_LABELS, LABELS, choice_field

@@ -4,13 +4,11 @@ Runs on a temporary SQLite file; with TEST_DATABASE_URL (postgresql+psycopg://â€
 scratch PostgreSQL database created beside it and dropped afterwards.
 """
 import datetime as dt
-import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from tests.helpers import fresh_database
 from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, Person, Service,
                         ServiceTarget, TargetCategory, Unit)
 from app.security import roles as R
@@ -21,25 +19,6 @@ TABLES = (Unit, Person, Employment, Certificate, ServiceTarget, Service, Dispatc
           AppUser)
 
 
-# ---------------------------------------------------------------- app and database
-def fresh_database(tmp_path, label):
-    """(url, drop) for an empty database: a SQLite file, or a scratch PostgreSQL database
-    beside TEST_DATABASE_URL."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return "sqlite:///" + str(tmp_path / f"{label}.db"), lambda: None
-    url = make_url(base)
-    name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def make_app(url, tmp_path):

@@ -4,14 +4,12 @@ Runs on a temporary SQLite file; with TEST_DATABASE_URL (postgresql+psycopg://â€
 scratch PostgreSQL database created beside it and dropped afterwards.
 """
 import datetime as dt
-import os
-import uuid
 
 import pytest
-from sqlalchemy import and_, create_engine, func, or_, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from tests.helpers import fresh_database
 from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, Person, Region,
                         Service, ServiceTarget, TargetCategory, Unit)
 from app.models.choices import ROLES_BY_UNIT_KIND
@@ -22,22 +20,6 @@ TABLES = (Unit, Person, Employment, Certificate, ServiceTarget, Service, Dispatc
           AppUser)
 
 
-def fresh_database(tmp_path, label):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return "sqlite:///" + str(tmp_path / f"{label}.db"), lambda: None
-    url = make_url(base)
-    name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def counts(session):

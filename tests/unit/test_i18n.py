@@ -5,7 +5,6 @@ translation, when a translation breaks a %(placeholder)s, or when the catalog do
 compile. To fix: run scripts/update_translations.sh, translate the empty msgstr entries in
 translations/zh/LC_MESSAGES/messages.po, run this test again (translations/README.md).
 """
-import ast
 import io
 import re
 from pathlib import Path
@@ -14,6 +13,8 @@ import flask_appbuilder
 import pytest
 from babel import Locale
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+from app.i18n import fstring_gettext_calls
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -32,7 +33,6 @@ FAB_ZH_PO = FAB_DIR / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 # -k lazy_gettext -k _); FAB also uses __ (gettext) and lazy_formatter_gettext.
 APP_KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 FAB_KEYWORDS = {**APP_KEYWORDS, "__": None, "lazy_formatter_gettext": (1,)}
-GETTEXT_NAMES = ("_", "_l", "gettext", "lazy_gettext")
 
 # printf-style conversions as Python's % operator reads them: %(name)s, %s, %d, %.2f …
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
@@ -54,18 +54,8 @@ def _extract(directory: Path, method_map, options_map, keywords, prefix):
 def _fstring_gettext_calls(directory: Path):
     """gettext calls inside f-strings: pybabel misses them on Python < 3.12."""
     found = {}
-    for path in sorted(directory.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.JoinedStr):
-                continue
-            for call in ast.walk(node):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                        and call.func.id in GETTEXT_NAMES and call.args
-                        and isinstance(call.args[0], ast.Constant)
-                        and isinstance(call.args[0].value, str)):
-                    found.setdefault(call.args[0].value, []).append(
-                        f"{path.relative_to(ROOT)}:{call.lineno}")
+    for msgid, path, line in fstring_gettext_calls(directory):
+        found.setdefault(msgid, []).append(f"{path.relative_to(ROOT)}:{line}")
     return found
 
 
