@@ -43,6 +43,7 @@ class Config:
     RATELIMIT_ENABLED = True  # FAB sets it False by default; AUTH_RATE_LIMITED needs it
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # reverse proxies in front of us
     FAB_PASSWORD_HASH_METHOD = "scrypt"
 
     # CSRF on every form and POST (FAB does not install CSRFProtect itself).

@@ -24,6 +24,11 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     app.config["FAB_ROLES"] = build_fab_roles()
     app.config["FAB_CREATE_DB"] = False  # the schema comes from Alembic migrations only
     Path(app.config["UPLOAD_ROOT"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        # Behind a reverse proxy the client address (rate limits) comes from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     compile_catalogs()
 
     db.init_app(app)

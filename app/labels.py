@@ -1,6 +1,7 @@
 """The UI vocabulary shared by pages, exports and the change log: column labels, record-type
 names, display of stored values (English msgids; Chinese in the catalog)."""
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.fieldwidgets import Select2Widget
 from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
@@ -163,7 +164,7 @@ def choice_field(label_text, choices, required=True, exclude=()):
         label_text,
         choices=[("", "")] * (not required) + [(k, v) for k, v in choices.items()
                                                  if k not in exclude],
-        validators=[DataRequired()] if required else [Optional()])
+        validators=[DataRequired()] if required else [Optional()], widget=Select2Widget())
 
 
 def tier_badge(tier):

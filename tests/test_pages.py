@@ -144,3 +144,26 @@ def test_export_honours_list_filters(client_for, api):
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "宁波" not in sheet.split("</row>", 1)[1]
+
+
+def test_list_pages_offer_export_only_with_permission(client_for):
+    assert 'id="export-xlsx"' in client_for("company_hz").get("/employmentview/list/").get_data(
+        as_text=True)
+    assert 'id="export-xlsx"' in client_for("association").get("/personview/list/").get_data(
+        as_text=True)
+    # The export link carries the list's filters.
+    html = client_for("police_hz").get("/personview/list/?_flt_0_name=张").get_data(as_text=True)
+    assert "/personview/export/?_flt_0_name=" in html
+
+
+def test_list_offers_edit_only_on_writable_rows(client_for, db_session):
+    """company_hz reads its branch's staff but may not change them: no edit button there."""
+    branch = db_session.query(AppUser).filter_by(username="company_hz").one().unit.children[0]
+    branch_emp = db_session.query(Employment).filter_by(unit_id=branch.id).first()
+    own_emp = db_session.query(Employment).filter_by(
+        unit_id=_unit_id(db_session, "company_hz")).first()
+    html = client_for("company_hz").get("/employmentview/list/?psize_EmploymentView=100") \
+        .get_data(as_text=True)
+    assert f"/employmentview/show/{branch_emp.id}" in html
+    assert f"/employmentview/edit/{branch_emp.id}" not in html
+    assert f"/employmentview/edit/{own_emp.id}" in html

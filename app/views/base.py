@@ -13,6 +13,7 @@ from flask import abort, after_this_request, flash, g, redirect, request, send_f
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
                                       get_page_size_args)
 from flask_babel import gettext as _
@@ -99,7 +100,12 @@ def _optional_checkboxes(form_class):
                                           if not isinstance(v, (InputRequired, DataRequired))]
 
 
+class ScopedListWidget(ListWidget):
+    template = "scoped/widgets/list.html"
+
+
 class ScopedModelView(ScopedMixin, ModelView):
+    list_widget = ScopedListWidget
     list_template = "scoped/list.html"
     show_template = "scoped/show.html"
     add_template = "appbuilder/general/model/add.html"
@@ -317,6 +323,21 @@ class ScopedModelView(ScopedMixin, ModelView):
             related_views=self._related_views, can_edit=self._can("edit"),
             change_log=changelog_service.for_record(self.datamodel.session, self.datamodel.obj,
                                                     pk, current_scope()))
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        widget = widgets["list"]
+        pks = widget.template_args.get("pks") or []
+        model = self.datamodel.obj
+        writable = set()
+        if pks and self.datamodel.get_pk_name() == "id":
+            writable = {pk for (pk,) in self.datamodel.session.query(model.id).filter(
+                model.id.in_(pks), scope_clause(model, current_scope(), write=True))}
+        widget.template_args["writable_pks"] = writable
+        return widgets
+
+    def render_template(self, template, **kwargs):
+        return super().render_template(template, scoped_view=self, **kwargs)
 
     def _can(self, verb):
         return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)

@@ -1,6 +1,7 @@
 """People, employments (staff of units) and certificates."""
 from flask import g
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Optional
@@ -99,8 +100,9 @@ class PersonView(ScopedModelView):
     add_form_extra_fields = {
         "employment_unit": LookupField(_l("Employing unit"), entity="unit"),
         "employment_role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES, required=False),
-        "employment_position": StringField(_l("Position")),
-        "employment_start": DateField(_l("Start date"), validators=[Optional()]),
+        "employment_position": StringField(_l("Position"), widget=BS3TextFieldWidget()),
+        "employment_start": DateField(_l("Start date"), validators=[Optional()],
+                                      widget=DatePickerWidget()),
     }
 
     def process_form(self, form, is_created):

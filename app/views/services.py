@@ -1,6 +1,7 @@
 """Service targets (tiered by category), services and dispatches."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.fieldwidgets import Select2Widget
 from wtforms import SelectField
 
 from app.models import Dispatch, Service, ServiceTarget, TargetCategory
@@ -90,5 +91,6 @@ class TargetCategoryView(ScopedModelView):
     formatters_columns = {"tier": tier_badge}
     add_form_extra_fields = edit_form_extra_fields = {
         "tier": SelectField(_l("Tier"), coerce=int,
-                            choices=[(tier, spec["label"]) for tier, spec in TIERS.items()]),
+                            choices=[(tier, spec["label"]) for tier, spec in TIERS.items()],
+                            widget=Select2Widget()),
     }
