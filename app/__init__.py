@@ -41,7 +41,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     with app.app_context():
         if app.config.get("AUTO_MIGRATE"):
-            upgrade(directory=MIGRATIONS_DIR)
+            upgrade(directory=MIGRATIONS_DIR, revision="heads")
         ready = "ab_user" in inspect(db.engine).get_table_names()
         appbuilder = AppBuilder(update_perms=ready and app.config.get("FAB_UPDATE_PERMS", True))
         appbuilder.init_app(app, db.session)
@@ -58,36 +58,27 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     return app
 
 
-def _register(appbuilder):
-    from .api.resources import RESOURCES
-    from .views.lookup import LookupView
-    from .views.personnel import CertificateView, EmploymentView, PersonView
-    from .views.services import (DispatchView, ServiceTargetView, ServiceView,
-                                 TargetCategoryView)
-    from .views.system import ChangeLogView, ExportLogView, RegionView
-    from .views.units import UnitView
+# View modules in menu order; each lists its pages in MENU. A category's label is given by
+# the first entry that opens it. The menu name is also the permission name (app.security.roles).
+VIEW_MODULES = ("units", "conduct", "personnel", "services", "system")
+# REST modules; each lists its resources in RESOURCES.
+API_MODULES = ("resources",)
 
-    menu = [
-        (UnitView, "Unit", _l("Units"), "fa-building", "UnitManagement", _l("Unit management")),
-        (PersonView, "Person", _l("People"), "fa-user", "Personnel", _l("Personnel")),
-        (EmploymentView, "Employment", _l("Staff"), "fa-id-badge", "Personnel", None),
-        (CertificateView, "Certificate", _l("Certificates"), "fa-id-card", "Personnel", None),
-        (ServiceTargetView, "ServiceTarget", _l("Service targets"), "fa-flag", "Services",
-         _l("Services and dispatch")),
-        (ServiceView, "Service", _l("Services"), "fa-handshake", "Services", None),
-        (DispatchView, "Dispatch", _l("Dispatches"), "fa-share-square", "Services", None),
-        (ChangeLogView, "ChangeLog", _l("Change log"), "fa-history", "System", _l("System")),
-        (ExportLogView, "ExportLog", _l("Export log"), "fa-file-export", "System", None),
-        (TargetCategoryView, "TargetCategory", _l("Service target categories"), "fa-tags",
-         "System", None),
-        (RegionView, "Region", _l("Administrative divisions"), "fa-map", "System", None),
-    ]
+
+def _register(appbuilder):
+    from importlib import import_module
+
+    from .views.lookup import LookupView
+
+    menu = [entry for name in VIEW_MODULES
+            for entry in import_module(f"app.views.{name}").MENU]
     for view, name, label, icon, category, category_label in menu:
         kwargs = {"category_label": category_label} if category_label else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
-    for api in RESOURCES:
-        appbuilder.add_api(api)
+    for name in API_MODULES:
+        for api in import_module(f"app.api.{name}").RESOURCES:
+            appbuilder.add_api(api)
     # JSON APIs authenticate with JWT (or the session for allow_browser_login resources) and
     # accept only application/json, which a cross-site form cannot send: no CSRF token there.
     from flask import current_app

@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
+from app.models.choices import (CONDUCT_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES, GENDERS, SERVICE_STATUSES, TIERS,
                                 UNIT_KINDS, UNIT_STATUSES, label)
 
@@ -77,6 +77,10 @@ LABELS = {
     "person_id": _l("Person"), "unit_id": _l("Unit"), "employment_id": _l("Guard"),
     "service_id": _l("Service"), "target_id": _l("Service target"),
     "category_id": _l("Category"), "parent_id": _l("Parent unit"),
+    # conduct records (奖惩投诉)
+    "occurred_on": _l("Date"), "title": _l("Title"), "description": _l("Details"),
+    "authority": _l("Authority or complainant"), "document_number": _l("Document number"),
+    "result": _l("Result"),
     # logs and regions
     "entity": _l("Record type"), "entity_label": _l("Record type"),
     "entity_id": _l("Record ID"),
@@ -102,12 +106,14 @@ RESOURCE_LABELS = {
     "Service": _l("Services"), "Dispatch": _l("Dispatches"), "ChangeLog": _l("Change log"),
     "ExportLog": _l("Export log"), "TargetCategory": _l("Service target categories"),
     "Region": _l("Administrative divisions"),
+    "ConductRecord": _l("Commendations and penalties"),
 }
 
 ENTITY_LABELS = {
     "unit": _l("Unit"), "person": _l("Person"), "employment": _l("Employment"),
     "certificate": _l("Certificate"), "service_target": _l("Service target"),
     "service": _l("Service"), "dispatch": _l("Dispatch"),
+    "conduct_record": _l("Commendation or penalty"),
 }
 
 
@@ -118,6 +124,7 @@ VALUE_CHOICES = {
     ("employment", "role"): EMPLOYMENT_ROLES,
     ("certificate", "kind"): CERTIFICATE_KINDS, ("certificate", "status"): CERTIFICATE_STATUSES,
     ("service", "status"): SERVICE_STATUSES,
+    ("conduct_record", "kind"): CONDUCT_KINDS,
 }
 BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from flask import current_app
 
-from app.models import (AppUser, Certificate, Dispatch, Employment, Person, Service,
+from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employment, Person, Service,
                         ServiceTarget, TargetCategory, Unit)
 from app.security import roles as R
 from app.services import regions
@@ -183,7 +183,7 @@ class _Demo:
         self.id_numbers: set[str] = set()
         self.cert_seq = 0
         self.counts = dict(units=0, people=0, employments=0, certificates=0, targets=0,
-                           services=0, dispatches=0, accounts=0)
+                           services=0, dispatches=0, conduct_records=0, accounts=0)
         zj = sorted(r.code for r in regions.all_regions()
                     if r.code.startswith("33") and regions.level(r.code) == "county"
                     and not r.abolished)
@@ -551,7 +551,42 @@ class _Demo:
         self.create_targets()
         self.create_services()
         self.create_dispatches()
+        self.create_conduct_records()
         self.create_accounts(password)
+
+    # ------------------------------------------------------------ 奖惩投诉
+    def create_conduct_records(self):
+        """Every unit has a commendation; some a violation or a complaint; a few guards of
+        each unit are commended (bravery, assistance to the police)."""
+        rng = self.rng
+        for key in sorted(self.units):
+            unit = self.units[key]
+            self.save(ConductRecord(
+                kind="commendation", unit=unit, occurred_on=self.date_between(
+                    D(2022, 1, 1), D(2024, 12, 31)),
+                title=rng.choice(("年度优秀保安服务单位", "平安护航先进集体", "治安防范工作先进单位")),
+                authority=f"{regions.full_name(unit.region_code[:4] + '00')}公安局",
+                document_number=f"公治〔{rng.randint(2022, 2024)}〕{rng.randint(10, 99)}号"))
+            self.counts["conduct_records"] += 1
+            if rng.random() < 0.5:
+                self.save(ConductRecord(
+                    kind=rng.choice(("violation", "complaint")), unit=unit,
+                    occurred_on=self.date_between(D(2023, 1, 1), D(2024, 12, 31)),
+                    title=rng.choice(("保安员未按规定着装上岗", "门岗值守期间脱岗",
+                                      "服务对象投诉巡逻不到位")),
+                    authority=rng.choice(("辖区派出所", "服务对象单位")),
+                    result=rng.choice(("责令限期整改，已整改完毕", "警告", "已回访，客户满意"))))
+                self.counts["conduct_records"] += 1
+            guards = sorted((e for e in unit.employments if e.role == "guard" and e.active),
+                            key=lambda e: e.id)
+            for emp in guards[:2]:
+                self.save(ConductRecord(
+                    kind="commendation", unit=unit, person=emp.person,
+                    occurred_on=self.date_between(max(emp.start_date, D(2022, 1, 1)),
+                                                  D(2025, 6, 30)),
+                    title=rng.choice(("协助民警抓获盗窃嫌疑人", "见义勇为", "拾金不昧")),
+                    authority=f"{regions.full_name(unit.region_code)}公安分局"))
+                self.counts["conduct_records"] += 1
 
 
 def seed_demo(session, password) -> str:
@@ -570,4 +605,5 @@ def seed_demo(session, password) -> str:
     c = demo.counts
     return ("demo data: {accounts} accounts, {units} units, {people} people, "
             "{employments} employments, {certificates} certificates, {targets} service "
-            "targets, {services} services, {dispatches} dispatches").format(**c)
+            "targets, {services} services, {dispatches} dispatches, {conduct_records} "
+            "commendations, violations and complaints").format(**c)

@@ -12,7 +12,8 @@ import zipfile
 import pytest
 from sqlalchemy import func
 
-from app.models import (Certificate, ChangeLog, Dispatch, Employment, Person, Service, Unit)
+from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
+                        Service, Unit)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
 
@@ -32,6 +33,7 @@ RESOURCES = {
     "Service": ("serviceview", "service", Service),
     "Dispatch": ("dispatchview", "dispatch", Dispatch),
     "ChangeLog": ("changelogview", "change_log", ChangeLog),
+    "ConductRecord": ("conductrecordview", "conduct_record", ConductRecord),
 }
 
 
@@ -76,6 +78,10 @@ def _records_of(session, unit):
     dispatch = session.query(Dispatch.id).filter_by(unit_id=unit.id).order_by(Dispatch.id).first()
     if dispatch:
         records["Dispatch"] = dispatch[0]
+    conduct = (session.query(ConductRecord.id).filter_by(unit_id=unit.id)
+               .order_by(ConductRecord.id).first())
+    if conduct:
+        records["ConductRecord"] = conduct[0]
     log = session.query(func.min(ChangeLog.id)).filter(ChangeLog.entity == "unit",
                                                        ChangeLog.entity_id == unit.id).scalar()
     if log:

@@ -1,8 +1,8 @@
 """REST resources under /api/v1/: same permissions, scope and rules as the pages."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.models import (Certificate, ChangeLog, Dispatch, Employment, Person, Service,
-                        ServiceTarget, Unit)
+from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
+                        Service, ServiceTarget, Unit)
 
 from .base import ScopedModelRestApi
 
@@ -122,5 +122,18 @@ class ChangeLogApi(ScopedModelRestApi):
     base_order = ("at", "desc")
 
 
+class ConductRecordApi(ScopedModelRestApi):
+    resource_name = "conduct_record"
+    class_permission_name = "ConductRecord"
+    datamodel = SQLAInterface(ConductRecord)
+    list_columns = ["id", "kind", "unit.id", "unit.name", "person.id", "person.name",
+                    "occurred_on", "title", "authority", "result"]
+    show_columns = list_columns + ["description", "document_number"]
+    add_columns = edit_columns = ["kind", "unit", "person", "occurred_on", "title",
+                                  "description", "authority", "document_number", "result"]
+    search_columns = ["kind", "unit", "person", "occurred_on"]
+    order_columns = ["id", "occurred_on"]
+
+
 RESOURCES = [UnitApi, PersonApi, EmploymentApi, CertificateApi, ServiceTargetApi, ServiceApi,
-             DispatchApi, ChangeLogApi]
+             DispatchApi, ChangeLogApi, ConductRecordApi]

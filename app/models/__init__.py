@@ -5,5 +5,6 @@ from .unit import Unit  # noqa: F401
 from .person import Certificate, Person  # noqa: F401
 from .employment import Employment  # noqa: F401
 from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F401
+from .conduct import ConductRecord  # noqa: F401
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401

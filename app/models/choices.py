@@ -60,6 +60,11 @@ TIERS = {
     2: {"label": _l("Tier 2"), "colour": "yellow"},
     3: {"label": _l("Tier 3"), "colour": "green"},
 }
+CONDUCT_KINDS = {
+    "commendation": _l("Commendation"),
+    "violation": _l("Violation and penalty"),
+    "complaint": _l("Complaint"),
+}
 SERVICE_STATUSES = {"active": _l("In service"), "ended": _l("Ended")}
 CHANGE_ACTIONS = {"insert": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 REGION_LEVELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County")}

@@ -35,6 +35,7 @@ UNIT_ROLES = (COMPANY_USER, SELF_HIRE_USER, CLIENT_UNIT_USER, TRAINING_USER)
 
 R, A, E, D, X = "read", "add", "edit", "delete", "export"
 _STAFF = {
+    "ConductRecord": (R, A, E, D, X),
     "Person": (R, A, E, X),
     "Employment": (R, A, E, X),
     "Certificate": (R, A, E, D, X),
@@ -64,12 +65,12 @@ GRANTS = {
     TRAINING_USER: {**_UNIT_SELF, **_STAFF},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
-        "Service", "Dispatch", "ChangeLog", "Region")},
+        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord")},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
 MENU_CATEGORY = {
-    "Unit": "UnitManagement",
+    "Unit": "UnitManagement", "ConductRecord": "UnitManagement",
     "Person": "Personnel", "Employment": "Personnel", "Certificate": "Personnel",
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",

@@ -10,6 +10,8 @@ Each model declares `__scope__`, a tuple naming how its rows map onto units:
   ("unit", "<fk column>")   rows owned by a unit
   ("person", "<fk column>") rows owned by a person, visible where the person works
   ("shared"[, "<region column>"])  reference data everyone reads; see `_shared_clause`
+  ("unit_or_person", "<unit fk>", "<person fk>")  about a unit and/or a person: visible
+                            where either is; changed through the unit when it has one
   ("change_log",)           visible where its owning unit or person is visible
   ("admin_only",)           system tables for the province admin
 A model without `__scope__` is invisible to everyone but the province admin.
@@ -192,6 +194,12 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False):
         return person_ids_clause(getattr(model, spec[1]), scope, write)
     if kind == "shared":
         return _shared_clause(model, spec, scope, write)
+    if kind == "unit_or_person":
+        unit_col, person_col = getattr(model, spec[1]), getattr(model, spec[2])
+        if write:
+            return or_(and_(unit_col.isnot(None), unit_ids_clause(unit_col, scope, True)),
+                       and_(unit_col.is_(None), person_ids_clause(person_col, scope, True)))
+        return or_(unit_ids_clause(unit_col, scope), person_ids_clause(person_col, scope))
     if kind == "change_log":
         if write:
             return false()  # written by ORM events only
@@ -217,7 +225,8 @@ def get_scoped(session, model, pk, write: bool = False, scope: Scope | None = No
     return item
 
 
-def in_scope(session, item, write: bool = True, scope: Scope | None = None) -> bool:
+def in_scope(session, item, write: bool = True, scope: Scope | None = None,
+             spec: tuple | None = None) -> bool:
     """Whether an item (possibly new and unflushed) lies in the scope.
 
     Unflushed rows are judged by their owner (unit or person), which must itself be in
@@ -225,7 +234,7 @@ def in_scope(session, item, write: bool = True, scope: Scope | None = None) -> b
     """
     scope = scope or current_scope()
     model = type(item)
-    spec = getattr(model, "__scope__", None) or ("admin_only",)
+    spec = spec or getattr(model, "__scope__", None) or ("admin_only",)
     kind = spec[0]
     if scope.denied or (write and not (scope.write_all or scope.region_prefix
                                        or scope.write_units)):
@@ -235,6 +244,10 @@ def in_scope(session, item, write: bool = True, scope: Scope | None = None) -> b
     if kind == "unit":
         unit = _related(session, item, spec[1])
         return scope.can_write_unit(unit) if write else scope.can_read_unit(unit)
+    if kind == "unit_or_person":
+        if _related_id(item, spec[1]) is not None:
+            return in_scope(session, item, write, scope, spec=("unit", spec[1]))
+        return in_scope(session, item, write, scope, spec=("person", spec[2]))
     if kind == "person":
         person_id = _related_id(item, spec[1])
         if person_id is None:

@@ -13,6 +13,7 @@ from app.security.scope import current_scope
 from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
+from .conduct import ConductRecordView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
@@ -91,7 +92,7 @@ class PersonView(ScopedModelView):
     search_columns = ["name", "id_number", "phone"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    related_views = [EmploymentView, CertificateView]
+    related_views = [EmploymentView, CertificateView, ConductRecordView]
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
@@ -133,3 +134,11 @@ class PersonView(ScopedModelView):
                 raise RuleViolation(field, violation.message)
         else:
             super().pre_add(item)
+
+
+# (view, menu name = permission name, label, icon, category, category label)
+MENU = [
+    (PersonView, "Person", _l("People"), "fa-user", "Personnel", _l("Personnel")),
+    (EmploymentView, "Employment", _l("Staff"), "fa-id-badge", "Personnel", None),
+    (CertificateView, "Certificate", _l("Certificates"), "fa-id-card", "Personnel", None),
+]

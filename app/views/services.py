@@ -94,3 +94,14 @@ class TargetCategoryView(ScopedModelView):
                             choices=[(tier, spec["label"]) for tier, spec in TIERS.items()],
                             widget=Select2Widget()),
     }
+
+
+# (view, menu name = permission name, label, icon, category, category label)
+MENU = [
+    (ServiceTargetView, "ServiceTarget", _l("Service targets"), "fa-flag", "Services",
+     _l("Services and dispatch")),
+    (ServiceView, "Service", _l("Services"), "fa-handshake", "Services", None),
+    (DispatchView, "Dispatch", _l("Dispatches"), "fa-share-square", "Services", None),
+    (TargetCategoryView, "TargetCategory", _l("Service target categories"), "fa-tags",
+     "System", None),
+]

@@ -54,3 +54,11 @@ class RegionView(ScopedModelView):
     base_order = ("code", "asc")
     formatters_columns = {"level": lambda v: label(
         {"province": _l("Province"), "city": _l("City"), "county": _l("County")}, v)}
+
+
+# (view, menu name = permission name, label, icon, category, category label)
+MENU = [
+    (ChangeLogView, "ChangeLog", _l("Change log"), "fa-history", "System", _l("System")),
+    (ExportLogView, "ExportLog", _l("Export log"), "fa-file-export", "System", None),
+    (RegionView, "Region", _l("Administrative divisions"), "fa-map", "System", None),
+]

@@ -7,6 +7,7 @@ from app.models.choices import UNIT_KINDS, UNIT_STATUSES
 
 from .base import ScopedModelView
 from app.labels import LABELS
+from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .services import ServiceView
 
@@ -41,9 +42,13 @@ class UnitView(ScopedModelView):
                       "legal_representative"]
     order_columns = ["name", "kind", "region_code", "status"]
     base_order = ("name", "asc")
-    related_views = [EmploymentView, ServiceView]
+    related_views = [EmploymentView, ServiceView, ConductRecordView]
     lookup_columns = {"region": "region", "parent": ("unit", ("company", "self_hire"))}
     choice_columns = {"kind": UNIT_KINDS, "status": UNIT_STATUSES}
     required_choices = ("kind", "status")
     # Branches come only from an approved branch filing, never from this form.
     choice_exclude_on_add = {"kind": ("branch",)}
+
+
+# (view, menu name = permission name, label, icon, category, category label)
+MENU = [(UnitView, "Unit", _l("Units"), "fa-building", "UnitManagement", _l("Unit management"))]
