@@ -74,6 +74,8 @@ class Config:
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
+    # Population registry adapter: "local" (demo table) or "package.module:Class".
+    POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     EXPORT_MAX_ROWS = 1_000_000

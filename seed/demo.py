@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from flask import current_app
 
-from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employment, Person, Service,
-                        ServiceTarget, TargetCategory, Unit)
+from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employment, Person,
+                        PopulationRecord, Service, ServiceTarget, TargetCategory, Unit)
 from app.security import roles as R
 from app.services import regions
 from app.services.actor import acting_as
@@ -172,6 +172,16 @@ OTHER_PROVINCE_COUNTIES = ("340102", "340404", "340604", "340803", "410102", "41
 ABOLISHED_COUNTIES = ("330103", "330104")
 
 GUARD_START = (D(2018, 1, 1), D(2024, 6, 30))
+
+# In the population registry but not (yet) in the system: candidates a clerk can add.
+REGISTRY_ONLY = (
+    ("male", "陈志远", "330106", D(1991, 4, 12)),
+    ("female", "林晓燕", "330102", D(1994, 9, 3)),
+    ("male", "王建国", "330205", D(1985, 11, 20)),
+    ("male", "赵文斌", "341122", D(1989, 2, 27)),
+    ("female", "周雅婷", "330304", D(1997, 6, 15)),
+    ("male", "吴海涛", "330110", D(1979, 12, 1)),
+)
 
 
 class _Demo:
@@ -553,6 +563,22 @@ class _Demo:
         self.create_dispatches()
         self.create_conduct_records()
         self.create_accounts(password)
+        self.create_registry()
+
+    # ------------------------------------------------------------ population registry
+    def create_registry(self):
+        """The demo stand-in for the population registry: every demo person as registered,
+        plus people not yet in the system whom a clerk can add (REGISTRY_ONLY)."""
+        rows = [dict(id_number=p.id_number, name=p.name, gender=p.gender,
+                     birth_date=p.birth_date, household_address=p.household_address)
+                for p in self.s.query(Person).order_by(Person.id)]
+        for gender, name, region, born in REGISTRY_ONLY:
+            seq = 400 + len(rows) % 90
+            number = make_id_number(region, born, seq, gender)
+            rows.append(dict(id_number=number, name=name, gender=gender, birth_date=born,
+                             household_address=self.household_address(region)))
+        self.s.execute(PopulationRecord.__table__.insert(), rows)
+        self.counts["registry"] = len(rows)
 
     # ------------------------------------------------------------ 奖惩投诉
     def create_conduct_records(self):

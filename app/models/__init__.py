@@ -8,3 +8,4 @@ from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F
 from .conduct import ConductRecord  # noqa: F401
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
+from .registry import PopulationRecord  # noqa: F401

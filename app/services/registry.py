@@ -1,0 +1,66 @@
+"""Population registry interface: look a person up by ID number and compare what the clerk
+entered with what the registry holds. The adapter is pluggable (config POPULATION_REGISTRY:
+"local" for the demo table, or "package.module:Class" for a real interface); adapters raise
+RegistryUnavailable when the registry cannot answer, so callers can keep a check pending."""
+from dataclasses import dataclass
+from importlib import import_module
+
+from sqlalchemy import select
+
+from app.models import PopulationRecord
+
+
+class RegistryUnavailable(Exception):
+    """The registry did not answer (time-out, network); the check stays pending."""
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    id_number: str
+    name: str
+    gender: str
+    birth_date: object
+    household_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    field: str       # name / gender / birth_date
+    entered: object
+    registered: object
+
+
+class LocalRegistry:
+    """Reads the population_record table (demo mode, tests)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def lookup(self, id_number: str) -> RegistryEntry | None:
+        row = self.session.execute(select(PopulationRecord).where(
+            PopulationRecord.id_number == (id_number or "").upper())).scalar_one_or_none()
+        if row is None:
+            return None
+        return RegistryEntry(row.id_number, row.name, row.gender, row.birth_date,
+                             row.household_address)
+
+
+def get_registry(session, config):
+    """The configured adapter, constructed with the session."""
+    spec = config.get("POPULATION_REGISTRY", "local")
+    if spec == "local":
+        return LocalRegistry(session)
+    module, _, cls = spec.partition(":")
+    return getattr(import_module(module), cls)(session)
+
+
+def compare(entry: RegistryEntry, name, gender=None, birth_date=None) -> list[Mismatch]:
+    """What differs between the entered identity and the registry (empty: it matches)."""
+    differences = []
+    if (name or "").strip() != entry.name:
+        differences.append(Mismatch("name", name, entry.name))
+    if gender is not None and gender != entry.gender:
+        differences.append(Mismatch("gender", gender, entry.gender))
+    if birth_date is not None and birth_date != entry.birth_date:
+        differences.append(Mismatch("birth_date", birth_date, entry.birth_date))
+    return differences

@@ -1,0 +1,41 @@
+"""The population registry interface (local demo adapter; pluggable)."""
+import datetime as dt
+
+import pytest
+
+from app.models import Person
+from app.services.registry import (LocalRegistry, RegistryEntry, RegistryUnavailable, compare,
+                                   get_registry)
+
+
+class _DownRegistry:
+    def __init__(self, session):
+        self.session = session
+
+    def lookup(self, id_number):
+        raise RegistryUnavailable("timeout")
+
+
+def test_demo_people_are_registered(db_session):
+    person = db_session.query(Person).order_by(Person.id).first()
+    entry = LocalRegistry(db_session).lookup(person.id_number.lower())
+    assert entry.name == person.name and entry.birth_date == person.birth_date
+    assert compare(entry, person.name, person.gender, person.birth_date) == []
+
+
+def test_unknown_number_is_none(db_session):
+    assert LocalRegistry(db_session).lookup("110101199003070000") is None
+
+
+def test_mismatches_are_reported_field_by_field():
+    entry = RegistryEntry("330102199001010012", "张三", "male", dt.date(1990, 1, 1))
+    found = compare(entry, "张叁", "female", dt.date(1990, 1, 1))
+    assert [(m.field, m.entered, m.registered) for m in found] == [
+        ("name", "张叁", "张三"), ("gender", "female", "male")]
+
+
+def test_adapter_is_pluggable(db_session):
+    registry = get_registry(db_session, {"POPULATION_REGISTRY": f"{__name__}:_DownRegistry"})
+    with pytest.raises(RegistryUnavailable):
+        registry.lookup("330102199001010012")
+    assert isinstance(get_registry(db_session, {}), LocalRegistry)
