@@ -1,0 +1,58 @@
+"""No page issues a query per row: every scoped list page runs a small fixed number of SQL
+statements, the same at 10 and at 100 rows per page. New list views are found by themselves
+(every ScopedModelView registered on the app)."""
+import pytest
+from sqlalchemy import event
+
+from app.views.base import ScopedModelView
+
+MAX_QUERIES = 15
+USERS = ("admin", "police_hz", "company_hz", "association")
+
+
+def _list_views(app):
+    return sorted(view.__class__.__name__ for view in app.appbuilder.baseviews
+                  if isinstance(view, ScopedModelView))
+
+
+@pytest.fixture(scope="module")
+def count_queries(app):
+    from app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+    event.listen(engine, "before_cursor_execute", listener)
+
+    def run(client, url, **query):
+        seen.clear()
+        response = client.get(url, query_string=query)
+        return response, len(seen)
+    yield run
+    event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_list_pages_issue_a_fixed_small_number_of_queries(app, client_for, count_queries, user):
+    client = client_for(user)
+    checked, grew = 0, False
+    for name in _list_views(app):
+        url = f"/{name.lower()}/list/"
+        small, n_small = count_queries(client, url, **{f"psize_{name}": 10})
+        if small.status_code != 200:
+            continue  # the role may not read this resource (covered by the matrix)
+        large, n_large = count_queries(client, url, **{f"psize_{name}": 100})
+        assert large.status_code == 200
+        assert n_small <= MAX_QUERIES, (url, n_small)
+        assert n_large == n_small, (url, n_small, n_large)
+        checked += 1
+        grew |= large.get_data(as_text=True).count("/show/") > \
+            small.get_data(as_text=True).count("/show/")
+    assert checked >= 5 and grew, "page size must really change the rows rendered"
+
+
+def test_home_page_counts_are_cheap(client_for, count_queries):
+    _response, n = count_queries(client_for("company_hz"), "/")
+    assert n <= MAX_QUERIES
