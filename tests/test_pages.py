@@ -167,3 +167,16 @@ def test_list_offers_edit_only_on_writable_rows(client_for, db_session):
     assert f"/employmentview/show/{branch_emp.id}" in html
     assert f"/employmentview/edit/{branch_emp.id}" not in html
     assert f"/employmentview/edit/{own_emp.id}" in html
+
+
+def test_name_prefix_search_finds_exactly_the_prefix(client_for, api, db_session):
+    person = db_session.query(Person).order_by(Person.id).first()
+    prefix = person.name[:1]
+    expected = {p.id for p in db_session.query(Person).all() if p.name.startswith(prefix)}
+    html = client_for("admin").get(f"/personview/list/?_flt_0_name={prefix}&psize_PersonView=100")
+    shown = {int(pk) for pk in __import__("re").findall(r"/personview/show/(\d+)",
+                                                        html.get_data(as_text=True))}
+    assert shown == expected
+    rows = api("admin").get(
+        f"/api/v1/person/?q=(filters:!((col:name,opr:sw,value:{prefix})),page_size:100)").json
+    assert set(rows["ids"]) == expected

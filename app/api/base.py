@@ -24,7 +24,7 @@ from app.services import rules
 from app.services.errors import RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.services.idnumber import mask_id_number
-from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin
+from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin, use_indexed_filters
 
 
 def _mask_payload(value):
@@ -46,6 +46,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
 
     def __init__(self):
         self._scope_related_fields()
+        use_indexed_filters(self.datamodel)
         super().__init__()
 
     def _scope_related_fields(self):

@@ -20,14 +20,14 @@ from app.extensions import db
 from app.models import Employment, Person, Region, Service, ServiceTarget, Unit
 from app.security.scope import scope_clause
 from app.services.idnumber import mask_id_number
+from app.services.search import starts_with as prefix_match
 from app.security.scope import current_scope
 
 PAGE = 20
 
 
 def starts_with(column, text):
-    """Prefix match written as a range, so b-tree indexes serve it on SQLite and PostgreSQL."""
-    return and_(column >= text, column < text + "\uffff")
+    return prefix_match(column, text, db.engine.dialect.name)
 
 
 def _person_label(person):
