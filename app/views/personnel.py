@@ -89,7 +89,7 @@ class PersonView(ScopedModelView):
                    "employment_position", "employment_start"]
     edit_columns = ["id_number", "name", "phone", "ethnicity", "education",
                     "household_address", "residence_address", "note"]
-    search_columns = ["name", "id_number", "phone"]
+    search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
     related_views = [EmploymentView, CertificateView, ConductRecordView]
