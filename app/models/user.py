@@ -12,3 +12,7 @@ class AppUser(User):
 
     unit = relationship("Unit")
     region = relationship("Region")
+
+    def get_full_name(self):
+        # Chinese order: family name first, no space (袁美玲, not 美玲 袁).
+        return f"{self.last_name or ''}{self.first_name or ''}" or self.username
