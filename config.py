@@ -46,6 +46,12 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # reverse proxies in front of us
     FAB_PASSWORD_HASH_METHOD = "scrypt"
 
+    # Session cookie: not readable by scripts, not sent on cross-site sub-requests; Secure
+    # when served over HTTPS (SESSION_COOKIE_SECURE=1 in production).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+
     # CSRF on every form and POST (FAB does not install CSRFProtect itself).
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

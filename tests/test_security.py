@@ -159,3 +159,22 @@ def test_association_cannot_write(api, db_session):
     assert api("association").put(f"/api/v1/person/{person.id}",
                                   json={"phone": "13800000000"}).status_code == 403
     assert api("association").post("/api/v1/person/", json={"name": "x"}).status_code == 403
+
+
+EXTERNAL = re.compile(r'(?:src|href)\s*=\s*["\'](?:https?:)?//(?!127\.0\.0\.1|localhost)', re.I)
+
+
+@pytest.mark.parametrize("url", ["/login/", "/", "/unitview/list/", "/personview/add",
+                                 "/employmentview/list/", "/swagger/v1"])
+def test_pages_load_nothing_from_outside_the_server(app, client_for, url):
+    client = app.test_client() if url == "/login/" else client_for("admin")
+    html = client.get(url).get_data(as_text=True)
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+
+
+def test_session_cookie_is_http_only_and_same_site(app):
+    response = app.test_client().post("/login/", data={
+        "username": "admin", "password": DEMO_PASSWORD,
+        "csrf_token": csrf_token(app.test_client())})
+    cookies = " ".join(response.headers.getlist("Set-Cookie"))
+    assert "HttpOnly" in cookies and "SameSite=Lax" in cookies
