@@ -53,10 +53,18 @@ def app(tmp_path_factory):
 
 @pytest.fixture
 def db_session(app):
+    """A plain session on the test database. No app context stays pushed while the test
+    makes requests: requests inside one would share flask.g (the signed-in user, JWT and
+    scope caches) and could pass for the wrong reason."""
+    from sqlalchemy.orm import Session
+
     from app.extensions import db
     with app.app_context():
-        yield db.session
-        db.session.rollback()
+        engine = db.engine
+    session = Session(bind=engine)
+    yield session
+    session.rollback()
+    session.close()
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'

@@ -121,9 +121,14 @@ def current_scope() -> Scope:
     """The scope of the user of this request (cached per request); DENY outside requests."""
     if not has_request_context():
         return DENY
-    if "scope" not in g:
-        g.scope = scope_for_user(getattr(g, "user", None))
-    return g.scope
+    user = getattr(g, "user", None)
+    # Keyed on the user object: g can outlive a request when an app context is already
+    # pushed around several requests (tests), and must never carry another user's scope.
+    cached = g.get("scope_cache")
+    if cached is None or cached[0] is not user:
+        cached = (user, scope_for_user(user))
+        g.scope_cache = cached
+    return cached[1]
 
 
 # ---------------------------------------------------------------- SQL clauses
