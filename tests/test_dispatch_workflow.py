@@ -266,18 +266,13 @@ def test_two_clerks_dispatching_the_same_guard_at_once(app, db_session):
             with Session(db.engine) as session:
                 scope = scope_of(session, "company_hz")
                 service = session.get(Service, ids[index])
-                # Both pass the rule check before either inserts.
-                original = workflow.rules.check_dispatch
-
+                barrier.wait(timeout=10)
                 try:
-                    barrier.wait(timeout=10)
                     workflow.dispatch_guards(session, scope, service, [guard.id],
                                              D(2024, 2, 1))
                     results[index] = "ok"
                 except RuleViolation as violation:
                     results[index] = violation.message
-                finally:
-                    workflow.rules.check_dispatch = original
 
     # Make both clerks pass the Python check at the same moment: the check reads before
     # either has inserted, so only the database can stop the second one.
@@ -297,7 +292,7 @@ def test_two_clerks_dispatching_the_same_guard_at_once(app, db_session):
             t.join(timeout=30)
     finally:
         workflow.rules.CHECKS[Dispatch] = real_check
-    assert sorted(results, key=str) == sorted(["ok", results[1 - results.index("ok")]], key=str)
+    assert results.count("ok") == 1, results
     refusal = next(r for r in results if r != "ok")
     assert "已有" in refusal and "派驻" in refusal
     db_session.expire_all()

@@ -255,3 +255,25 @@ def end_service(session, scope: Scope, service: Service, end_date: dt.date | Non
         session.rollback()
         raise
     return service
+
+
+def search_targets(session, scope: Scope, q: str, limit: int = 10):
+    """Autocomplete over the whole service_target table: names starting with the text first
+    (a range over the unique name index), then, for two characters or more, names containing
+    it; at most `limit` rows, so the cost stays flat however many targets there are."""
+    q = (q or "").strip()[:100]
+    if not q:
+        return []
+    readable = scope_clause(ServiceTarget, scope)
+    found = list(session.execute(
+        select(ServiceTarget).where(readable, ServiceTarget.name >= q,
+                                    ServiceTarget.name < q + "\uffff")
+        .order_by(ServiceTarget.name).limit(limit)).scalars())
+    if len(found) < limit and len(q) >= 2:
+        seen = [t.id for t in found]
+        query = select(ServiceTarget).where(readable, ServiceTarget.name.contains(q, autoescape=True))
+        if seen:
+            query = query.where(ServiceTarget.id.notin_(seen))
+        found += list(session.execute(query.order_by(ServiceTarget.name)
+                                      .limit(limit - len(found))).scalars())
+    return found
