@@ -80,15 +80,27 @@ def test_add_for_a_foreign_unit_is_refused(client_for, db_session):
 
 
 def test_target_autocomplete_prefix_then_contains(client_for, db_session):
-    service = new_service(db_session, "company_hz")
-    name = service.target.name
+    name = f"{unique_name('补全')}测试大厦"
+    service = workflow.create_service(
+        db_session, scope_for_user(_user(db_session, "company_hz")),
+        _user(db_session, "company_hz").unit,
+        workflow.TargetInput(name=name, category_id=db_session.query(TargetCategory.id)
+                             .filter_by(tier=1).first()[0], details={"address": "某路1号"}),
+        dt.date(2024, 1, 1))
     client = client_for("company_nb")  # targets are shared reference data
-    found = client.get("/servicedesk/targets/", query_string={"q": name[:4]}).json["results"]
-    assert name in [t["name"] for t in found] and len(found) <= 10
-    hit = next(t for t in found if t["name"] == name)
-    assert hit["tier"] == service.target.tier and hit["address"] == "某路1号"
-    middle = client.get("/servicedesk/targets/", query_string={"q": name[2:]}).json["results"]
-    assert name in [t["name"] for t in middle]
+    found = client.get("/servicedesk/targets/", query_string={"q": name[:-2]}).json["results"]
+    assert [t["name"] for t in found] == [name]
+    hit = found[0]
+    assert hit["tier"] == 1 and hit["address"] == "某路1号" and hit["id"] == service.target_id
+    middle = client.get("/servicedesk/targets/", query_string={"q": name[1:]}).json["results"]
+    assert [t["name"] for t in middle] == [name]
+    stem = unique_name("同名前缀")
+    category = db_session.query(TargetCategory).first()
+    db_session.add_all([ServiceTarget(name=f"{stem}{i:02d}", category=category)
+                        for i in range(12)])
+    db_session.commit()
+    many = client.get("/servicedesk/targets/", query_string={"q": stem}).json["results"]
+    assert len(many) == 10  # limited, however many match
     assert client.get("/servicedesk/targets/?q=").json["results"] == []
 
 
