@@ -298,3 +298,38 @@ def test_two_clerks_dispatching_the_same_guard_at_once(app, db_session):
     db_session.expire_all()
     active = db_session.query(Dispatch).filter_by(person_id=guard.person_id, end_date=None)
     assert active.count() == 1
+
+
+def test_target_search_stays_fast_at_50k_targets(db_session):
+    """50,000 targets (inserted in this test's transaction, rolled back after): the prefix
+    search uses the unique name index and both searches return at most 10 rows quickly."""
+    import time
+
+    from sqlalchemy import insert, text
+
+    cat = category(db_session)
+    stem = unique_name("批量")
+    db_session.execute(insert(ServiceTarget), [
+        {"name": f"{stem}{i:05d}号楼", "category_id": cat.id} for i in range(50_000)])
+    db_session.flush()
+    scope = scope_of(db_session, "company_hz")
+    try:
+        for q, expected in ((f"{stem}1234", 10), (f"{stem}49999", 1), ("9999号", 5)):
+            started = time.perf_counter()
+            found = workflow.search_targets(db_session, scope, q)
+            elapsed = time.perf_counter() - started
+            assert len(found) == expected, q
+            assert elapsed < 0.5, (q, elapsed)
+        if db_session.get_bind().dialect.name == "sqlite":
+            plan = " ".join(str(row) for row in db_session.execute(text(
+                "EXPLAIN QUERY PLAN SELECT id FROM service_target WHERE name >= :a AND name < :b"
+                " ORDER BY name LIMIT 10"), {"a": stem, "b": stem + "\uffff"}))
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+        else:
+            db_session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(str(row) for row in db_session.execute(text(
+                "EXPLAIN SELECT id FROM service_target WHERE name >= :a AND name < :b"
+                " ORDER BY name LIMIT 10"), {"a": stem, "b": stem + "\uffff"}))
+            assert "Index" in plan, plan
+    finally:
+        db_session.rollback()
