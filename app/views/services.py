@@ -9,6 +9,7 @@ from app.models.choices import SERVICE_STATUSES, TIERS
 
 from .base import ScopedModelView
 from app.labels import LABELS, tier_badge
+from app.services.rules import SERVING_UNIT_KINDS
 
 
 class DispatchView(ScopedModelView):
@@ -55,7 +56,7 @@ class ServiceView(ScopedModelView):
     base_order = ("start_date", "desc")
     formatters_columns = {"target.tier": tier_badge}
     related_views = [DispatchView]
-    lookup_columns = {"unit": ("unit", ("company", "branch", "self_hire")),
+    lookup_columns = {"unit": ("unit", SERVING_UNIT_KINDS),
                       "target": "service_target"}
     own_unit_fields = ("unit",)
     choice_columns = {"status": SERVICE_STATUSES}
