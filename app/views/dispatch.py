@@ -278,9 +278,7 @@ class ServiceDeskView(BaseView):
                 except OutOfScope:
                     abort(404)
                 except workflow.DispatchRefused as refused:
-                    reasons = refused.reasons
-                    flash(_("Nothing was dispatched: some guards cannot be dispatched."),
-                          "danger")
+                    reasons = refused.reasons  # listed above the form, guard by guard
                 except RuleViolation as violation:
                     errors[violation.field] = violation.message
                     flash(violation.message, "danger")

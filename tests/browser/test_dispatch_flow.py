@@ -66,9 +66,18 @@ def test_create_service_dispatch_three_cancel_one_end(live_app, login_as, base_u
         option = page.locator(".select2-results__option", has_text=name)
         expect(option).to_be_visible()
         option.click()
-    page.fill("#start_date", "2025-01-02")
     page.fill("#post", "大堂岗")
     page.screenshot(path=str(artifacts / "servicedesk-dispatch.png"), full_page=True)
+    # A start date before the service period: nothing is saved, every guard is listed with
+    # the reason, and the choices are kept.
+    page.fill("#start_date", "2024-12-31")
+    page.click("#dispatch-submit")
+    refusals = page.locator(".dispatch-refusals li")
+    expect(refusals).to_have_count(3)
+    expect(refusals.first).to_contain_text("不在服务期限内")
+    expect(page.locator("#employments option:checked")).to_have_count(3)
+    page.screenshot(path=str(artifacts / "servicedesk-dispatch-refused.png"), full_page=True)
+    page.fill("#start_date", "2025-01-02")
     page.click("#dispatch-submit")
     table = page.locator("table.dispatch-list")
     for name in guards:
