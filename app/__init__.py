@@ -60,7 +60,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
 # View modules in menu order; each lists its pages in MENU. A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("units", "conduct", "personnel", "services", "system")
+VIEW_MODULES = ("units", "conduct", "personnel", "dispatch", "services", "system")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("resources",)
 

@@ -107,6 +107,7 @@ RESOURCE_LABELS = {
     "ExportLog": _l("Export log"), "TargetCategory": _l("Service target categories"),
     "Region": _l("Administrative divisions"),
     "ConductRecord": _l("Commendations and penalties"),
+    "ServiceDesk": _l("Service targets of the unit"),
 }
 
 ENTITY_LABELS = {

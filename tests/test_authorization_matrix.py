@@ -256,3 +256,65 @@ def test_lookups_and_info_offer_no_foreign_unit(matrix, client_for, api, user):
         assert name not in [v["value"] for v in unit_field["values"]]
     else:
         assert _denied(response)
+
+
+# The 服务（对象）单位 pages and the REST end actions (app.views.dispatch, issue 5): the
+# service and dispatch rows of the matrix, reached through their custom URLs.
+DESK_CASES = [u for u in USERS if u not in ("admin", "association")]
+
+
+@pytest.mark.parametrize("user", DESK_CASES)
+def test_service_desk_foreign_service_is_404(app, matrix, client_for, api, user):
+    service, dispatch = (matrix[user]["foreign"].get("Service"),
+                         matrix[user]["foreign"].get("Dispatch"))
+    assert service and dispatch, "the demo data must hold a foreign service and dispatch"
+    readable = "read" in _verbs(user, "Service")
+    client, caller = client_for(user), api(user)
+    token = csrf_token(client, "/")
+    from app.extensions import db
+
+    def state():
+        with app.app_context():
+            return (db.session.get(Service, service).status,
+                    db.session.get(Service, service).end_date,
+                    db.session.get(Dispatch, dispatch).end_date)
+
+    before = state()
+
+    def expect(response):
+        if readable:
+            assert response.status_code == 404, response.status_code
+        else:
+            assert _denied(response) or response.status_code == 404, response.status_code
+
+    expect(client.get(f"/servicedesk/{service}/"))
+    expect(client.get(f"/servicedesk/{service}/dispatch/"))
+    expect(client.get(f"/servicedesk/{service}/guards/"))
+    expect(client.post(f"/servicedesk/{service}/dispatch/",
+                       data={"csrf_token": token, "start_date": "2025-01-01"}))
+    expect(client.post(f"/servicedesk/{service}/end/", data={"csrf_token": token}))
+    expect(client.post(f"/servicedesk/dispatch/{dispatch}/end/", data={"csrf_token": token}))
+    expect(client.get(f"/servicedesk/list/?unit={matrix[user]['foreign']['Unit']}"))
+    expect(caller.post(f"/api/v1/service/{service}/end", json={}))
+    expect(caller.post(f"/api/v1/dispatch/{dispatch}/end", json={}))
+    assert state() == before, "a refused request must not change anything"
+
+
+@pytest.mark.parametrize("user", [u for u in USERS if u not in ("client_hz", "school_hz")])
+def test_service_desk_own_service_is_reachable(matrix, client_for, user):
+    service = matrix[user]["own"].get("Service")
+    client = client_for(user)
+    assert client.get(f"/servicedesk/{service}/").status_code == 200
+    listing = client.get(f"/servicedesk/list/?status=all&unit={matrix[user]['own']['Unit']}")
+    assert listing.status_code == 200
+    assert f'data-service="{service}"' in listing.get_data(as_text=True)
+    page = client.get(f"/servicedesk/{service}/dispatch/")
+    if "edit" in _verbs(user, "Service"):
+        assert page.status_code == 200
+    else:
+        assert _denied(page)
+
+
+@pytest.mark.parametrize("user", ["client_hz", "school_hz"])
+def test_service_desk_refused_without_service_permission(client_for, user):
+    assert _denied(client_for(user).get("/servicedesk/list/"))

@@ -53,6 +53,11 @@ class ServiceTarget(TimestampMixin, Model):
     def tier(self):
         return self.category.tier if self.category else None
 
+    @property
+    def tier_label(self):
+        """The tier as text (exports carry it so)."""
+        return self.category.tier_label if self.category else ""
+
     def audit_owner(self):
         return None, None
 

@@ -43,6 +43,9 @@ _STAFF = {
     "Region": (R,),
 }
 _DISPATCHING = {
+    # The 服务（对象）单位 page (app.views.dispatch) checks Service and Dispatch permissions;
+    # ServiceDesk only places it in the menu.
+    "ServiceDesk": (R,),
     "Service": (R, A, E, X),
     "Dispatch": (R, A, E, X),
     "ServiceTarget": (R, A, X),
@@ -65,7 +68,7 @@ GRANTS = {
     TRAINING_USER: {**_UNIT_SELF, **_STAFF},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
-        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord")},
+        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk")},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
@@ -73,6 +76,7 @@ MENU_CATEGORY = {
     "Unit": "UnitManagement", "ConductRecord": "UnitManagement",
     "Person": "Personnel", "Employment": "Personnel", "Certificate": "Personnel",
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
+    "ServiceDesk": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
 }

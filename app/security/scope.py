@@ -62,7 +62,7 @@ class Scope:
         if self.write_all:
             return True
         if self.region_prefix:
-            return (unit.region_code or "").startswith(self.region_prefix)
+            return _region_code_of(unit).startswith(self.region_prefix)
         return unit.id is not None and unit.id in self.write_units
 
     def can_read_unit(self, unit) -> bool:
@@ -71,8 +71,15 @@ class Scope:
         if self.read_all:
             return True
         if self.region_prefix:
-            return (unit.region_code or "").startswith(self.region_prefix)
+            return _region_code_of(unit).startswith(self.region_prefix)
         return unit.id in self.read_units
+
+
+def _region_code_of(unit) -> str:
+    """The unit's region code; from the relationship when set (before a flush the
+    region_code column of a new or moved unit is still stale)."""
+    region = getattr(unit, "region", None)
+    return (region.code if region is not None else unit.region_code) or ""
 
 
 DENY = Scope()

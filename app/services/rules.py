@@ -166,19 +166,45 @@ def check_service_target(session, target: ServiceTarget, creating: bool, scope):
         raise RuleViolation("category", _("Choose the category."))
 
 
+SERVING_UNIT_KINDS = ("company", "branch", "self_hire", "client")
+
+
+def dispatch_pool_unit_ids(session, unit) -> set:
+    """Units whose active full-time guards may be dispatched to services of `unit`.
+
+    A company or branch dispatches its own guards. A self-hiring unit and its client units
+    form one staff pool: guards employed at a client unit are staff of the self-hiring unit
+    too, and the self-hiring unit posts them to its services, including services at its
+    client units."""
+    if unit is None:
+        return set()
+    family_head = unit.parent if unit.kind == "client" else unit
+    if family_head is None or family_head.kind != "self_hire":
+        return {unit.id}
+    ids = {family_head.id}
+    ids.update(session.execute(select(Unit.id).where(
+        Unit.parent_id == family_head.id, Unit.kind == "client",
+        Unit.status == "active")).scalars())
+    return ids
+
+
 def check_service(session, service: Service, creating: bool, scope):
     unit = service.unit
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
-    if unit.kind not in ("company", "branch", "self_hire"):
+    if unit.kind not in SERVING_UNIT_KINDS:
         raise RuleViolation("unit", _("Only security companies and self-hiring units provide "
                                       "services."))
+    if service.start_date is None:
+        raise RuleViolation("start_date", _("Enter the start date."))
     if service.target is None:
         raise RuleViolation("target", _("Choose the service target."))
     if service.end_date and service.start_date and service.end_date < service.start_date:
         raise RuleViolation("end_date", _("The end date cannot be before the start date."))
     if service.end_date is not None and service.end_date <= dt.date.today():
         service.status = "ended"
+    if service.status == "ended" and service.end_date is None:
+        service.end_date = max(dt.date.today(), service.start_date)
     if not creating and service.status == "ended" and _changed(service, "status"):
         end_dispatches(session, Dispatch.service_id == service.id,
                        service.end_date or dt.date.today(), _("Service ended"))
@@ -194,9 +220,12 @@ def check_dispatch(session, dispatch: Dispatch, creating: bool, scope):
     dispatch.unit = service.unit
     dispatch.person = emp.person
     if creating or _changed(dispatch, "employment"):
+        if emp.role == "part_time_guard":
+            raise RuleViolation("employment", _("Part-time guards cannot be dispatched."))
         if emp.role != "guard":
             raise RuleViolation("employment", _("Only full-time guards can be dispatched."))
-        if emp.end_date is not None or emp.unit_id != service.unit_id:
+        if emp.end_date is not None or emp.unit_id not in dispatch_pool_unit_ids(
+                session, service.unit):
             raise RuleViolation("employment", _(
                 "Only active full-time guards of the serving unit can be dispatched."))
     if service.status != "active" and dispatch.end_date is None:

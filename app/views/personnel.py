@@ -14,6 +14,7 @@ from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
 from .conduct import ConductRecordView
+from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
@@ -92,7 +93,8 @@ class PersonView(ScopedModelView):
     search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    related_views = [EmploymentView, CertificateView, ConductRecordView]
+    # Work history: employments and the dispatches (with the target's coloured tier).
+    related_views = [EmploymentView, DispatchView, CertificateView, ConductRecordView]
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),

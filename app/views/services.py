@@ -9,6 +9,7 @@ from app.models.choices import SERVICE_STATUSES, TIERS
 
 from .base import ScopedModelView
 from app.labels import LABELS, tier_badge
+from app.services.rules import SERVING_UNIT_KINDS
 
 
 class DispatchView(ScopedModelView):
@@ -17,9 +18,14 @@ class DispatchView(ScopedModelView):
     list_title = show_title = _l("Dispatches")
     add_title = _l("Add dispatch")
     edit_title = _l("Edit dispatch")
-    label_columns = {**LABELS, "service.target.name": _l("Service target")}
-    list_columns = ["person.name", "unit.name", "service.target.name", "post", "start_date",
-                    "end_date"]
+    label_columns = {**LABELS, "service.target.name": _l("Service target"),
+                     "service.target.tier": _l("Tier"), "service.target.tier_label": _l("Tier")}
+    list_columns = ["person.name", "unit.name", "service.target.name", "service.target.tier",
+                    "post", "start_date", "end_date"]
+    # Exports carry the tier as text.
+    export_columns = ["person.name", "unit.name", "service.target.name",
+                      "service.target.tier_label", "post", "start_date", "end_date"]
+    formatters_columns = {"service.target.tier": tier_badge}
     show_columns = ["person", "unit", "service", "post", "start_date", "end_date",
                     "end_reason"]
     add_columns = ["service", "employment", "post", "start_date"]
@@ -36,9 +42,11 @@ class ServiceView(ScopedModelView):
     list_title = show_title = _l("Services")
     add_title = _l("Add service")
     edit_title = _l("Edit service")
-    label_columns = {**LABELS, "target.tier": _l("Tier")}
+    label_columns = {**LABELS, "target.tier": _l("Tier"), "target.tier_label": _l("Tier")}
     list_columns = ["unit.name", "target.name", "target.tier", "contract_number", "start_date",
                     "end_date", "status_label"]
+    export_columns = ["unit.name", "target.name", "target.tier_label", "contract_number",
+                      "start_date", "end_date", "status_label"]
     show_columns = ["unit", "target", "target.tier", "contract_number", "start_date",
                     "end_date", "status_label", "note"]
     add_columns = ["unit", "target", "contract_number", "start_date", "end_date", "note"]
@@ -48,7 +56,7 @@ class ServiceView(ScopedModelView):
     base_order = ("start_date", "desc")
     formatters_columns = {"target.tier": tier_badge}
     related_views = [DispatchView]
-    lookup_columns = {"unit": ("unit", ("company", "branch", "self_hire")),
+    lookup_columns = {"unit": ("unit", SERVING_UNIT_KINDS),
                       "target": "service_target"}
     own_unit_fields = ("unit",)
     choice_columns = {"status": SERVICE_STATUSES}
@@ -62,9 +70,11 @@ class ServiceTargetView(ScopedModelView):
     add_title = _l("Add service target")
     edit_title = _l("Edit service target")
     label_columns = {**LABELS, "name": _l("Full name of the unit"),
-                     "category.tier": _l("Tier")}
+                     "category.tier": _l("Tier"), "category.tier_label": _l("Tier")}
     list_columns = ["name", "category.name", "category.tier", "address", "contact_person",
                     "contact_phone"]
+    export_columns = ["name", "category.name", "category.tier_label", "address",
+                      "contact_person", "contact_phone"]
     show_columns = ["name", "category", "category.tier", "region", "address",
                     "contact_person", "contact_phone"]
     add_columns = ["name", "category", "region", "address", "contact_person", "contact_phone"]

@@ -6,7 +6,8 @@ from app.models import Unit
 from app.models.choices import UNIT_KINDS, UNIT_STATUSES
 
 from .base import ScopedModelView
-from app.labels import LABELS
+from app.labels import LABELS, display
+from app.security.scope import get_scoped
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .services import ServiceView
@@ -48,6 +49,20 @@ class UnitView(ScopedModelView):
     required_choices = ("kind", "status")
     # Branches come only from an approved branch filing, never from this form.
     choice_exclude_on_add = {"kind": ("branch",)}
+    show_template = "units/show.html"
+    # A client unit inherits the information of its self-hiring unit (shown on its page).
+    inherited_fields = ("name", "credit_code", "legal_representative", "principal",
+                        "principal_phone", "region", "address", "licence_number", "status_label")
+
+    def inherited_overview(self, pk):
+        """(label, value) rows of the parent self-hiring unit, for a client unit's page. The
+        client unit itself is fetched through the read scope; its parent comes with it."""
+        unit = get_scoped(self.datamodel.session, Unit, pk)
+        parent = unit.parent if unit.kind == "client" else None
+        if parent is None:
+            return []
+        return [(self.label_columns.get(f, f), display(getattr(parent, f)))
+                for f in self.inherited_fields]
 
 
 # (view, menu name = permission name, label, icon, category, category label)

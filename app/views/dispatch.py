@@ -1,0 +1,321 @@
+"""服务（对象）单位 and 派驻: the services of a unit with coloured tier labels and the actions
+【派驻】【解除服务】【详情】; the 新增 service form with autocomplete over all service targets;
+the 派驻 form with a searchable multi-select over the serving unit's active full-time guards;
+the 详情 page where a single dispatch is cancelled.
+
+The pages are thin: rows come only through app.security.scope (404 outside scope) and every
+change goes through app.services.dispatch.
+"""
+import datetime as dt
+
+from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import DateInput
+
+from app.extensions import db
+from app.labels import LABELS, tier_badge
+from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
+from app.models.choices import SERVICE_STATUSES
+from app.security.scope import OutOfScope, current_scope, get_scoped, scope_clause
+from app.services import dispatch as workflow
+from app.services.errors import RuleViolation
+from app.services.idnumber import mask_id_number
+from app.services.rules import SERVING_UNIT_KINDS
+
+from .lookup import LookupField
+
+PAGE_SIZE = 20
+
+
+def _date_arg(value):
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def person_label(person):
+    number = person.id_number
+    if current_scope().mask_id_numbers:
+        number = mask_id_number(number)
+    return f"{person.name}（{number}）"
+
+
+class ServiceForm(DynamicForm):
+    unit = LookupField(_l("Serving unit"), entity="unit", kinds=SERVING_UNIT_KINDS)
+    target_name = StringField(_l("Full name of the service target"),
+                              validators=[DataRequired(), Length(max=200)],
+                              widget=BS3TextFieldWidget())
+    target_id = HiddenField()
+    target_category = SelectField(_l("Category"), coerce=lambda v: int(v) if v else None,
+                                  validators=[Optional()], widget=Select2Widget())
+    target_address = StringField(LABELS["address"], validators=[Optional(), Length(max=300)],
+                                 widget=BS3TextFieldWidget())
+    target_contact_person = StringField(LABELS["contact_person"],
+                                        validators=[Optional(), Length(max=50)],
+                                        widget=BS3TextFieldWidget())
+    target_contact_phone = StringField(LABELS["contact_phone"],
+                                       validators=[Optional(), Length(max=20)],
+                                       widget=BS3TextFieldWidget())
+    contract_number = StringField(_l("Contract number"), validators=[Optional(), Length(max=50)],
+                                  widget=BS3TextFieldWidget())
+    start_date = DateField(LABELS["start_date"], validators=[DataRequired()],
+                           widget=DateInput())
+    end_date = DateField(LABELS["end_date"], validators=[Optional()], widget=DateInput())
+    note = TextAreaField(LABELS["note"], validators=[Optional()])
+
+
+class ServiceDeskView(BaseView):
+    """The unit's 服务（对象）单位 and their dispatches."""
+    route_base = "/servicedesk"
+    class_permission_name = "Service"
+    method_permission_name = {
+        "list": "read", "detail": "read", "targets": "read",
+        "add": "add", "dispatch": "edit", "guards": "edit", "end_service": "edit",
+        "end_dispatch": "edit",
+    }
+    default_view = "list"
+
+    # ------------------------------------------------------------ helpers
+
+    @property
+    def session(self):
+        return db.session
+
+    def _can(self, verb, resource="Service"):
+        return self.appbuilder.sm.has_access(f"can_{verb}", resource)
+
+    def _writable(self, model, ids):
+        if not ids:
+            return set()
+        return {pk for (pk,) in self.session.query(model.id).filter(
+            model.id.in_(ids), scope_clause(model, current_scope(), write=True))}
+
+    def _service(self, pk, write=False):
+        return get_scoped(self.session, Service, pk, write=write)
+
+    # ------------------------------------------------------------ list
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        scope = current_scope()
+        query = (self.session.query(Service)
+                 .join(ServiceTarget, Service.target_id == ServiceTarget.id)
+                 .filter(scope_clause(Service, scope)))
+        q = request.args.get("q", "").strip()[:100]
+        status = request.args.get("status", "active")
+        unit_id = request.args.get("unit", type=int)
+        if q:
+            query = query.filter(ServiceTarget.name.contains(q, autoescape=True))
+        if status in SERVICE_STATUSES:
+            query = query.filter(Service.status == status)
+        unit = None
+        if unit_id:
+            unit = get_scoped(self.session, Unit, unit_id)
+            query = query.filter(Service.unit_id == unit.id)
+        total = query.count()
+        page = max(request.args.get("page", 1, type=int), 1)
+        services = (query.order_by(Service.start_date.desc(), Service.id.desc())
+                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).all())
+        ids = [s.id for s in services]
+        active_counts = dict(self.session.query(Dispatch.service_id, func.count(Dispatch.id))
+                             .filter(Dispatch.service_id.in_(ids), Dispatch.end_date.is_(None))
+                             .group_by(Dispatch.service_id).all()) if ids else {}
+        return self.render_template(
+            "servicedesk/list.html", title=_("Service targets of the unit"), services=services,
+            active_counts=active_counts, writable=self._writable(Service, ids), q=q,
+            status=status, unit=unit, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
+            total=total, statuses=SERVICE_STATUSES, tier_badge=tier_badge,
+            can_add=self._can("add"), can_dispatch=self._can("add", "Dispatch"),
+            can_end=self._can("edit"))
+
+    # ------------------------------------------------------------ add
+
+    def _serving_units(self):
+        """Units the clerk may add services for (a unit user: own unit and, for a
+        self-hiring unit, its client units)."""
+        scope = current_scope()
+        if not scope.is_unit_user:
+            return None
+        return (self.session.query(Unit).filter(Unit.id.in_(sorted(scope.write_units)),
+                                                Unit.kind.in_(SERVING_UNIT_KINDS))
+                .order_by(Unit.id).all())
+
+    @expose("/add/", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        form = ServiceForm()
+        categories = self.session.query(TargetCategory).order_by(
+            TargetCategory.sort_order, TargetCategory.name).all()
+        form.target_category.choices = [("", "")] + [(c.id, c.name) for c in categories]
+        own_units = self._serving_units()
+        if request.method == "GET":
+            preset = request.args.get("unit", type=int)
+            if own_units:
+                form.unit.data = next((u for u in own_units if u.id == preset), own_units[0])
+            form.start_date.data = dt.date.today()
+        elif form.validate():
+            unit = form.unit.data
+            target = workflow.TargetInput(
+                name=form.target_name.data,
+                target_id=int(form.target_id.data) if (form.target_id.data or "").isdigit()
+                else None,
+                category_id=form.target_category.data,
+                details={"address": form.target_address.data,
+                         "contact_person": form.target_contact_person.data,
+                         "contact_phone": form.target_contact_phone.data})
+            try:
+                service = workflow.create_service(
+                    self.session, current_scope(), unit, target, form.start_date.data,
+                    form.end_date.data, form.contract_number.data, form.note.data)
+            except OutOfScope:
+                abort(404)
+            except RuleViolation as violation:
+                field = form._fields.get(violation.field) or form._fields.get(
+                    "target_name" if violation.field in ("name", "target") else "")
+                if field is not None:
+                    field.errors = list(field.errors) + [violation.message]
+                flash(violation.message, "danger")
+            else:
+                flash(_("The service was added."), "success")
+                return redirect(url_for(".detail", pk=service.id))
+        return self.render_template(
+            "servicedesk/add.html", title=_("Add service target of the unit"), form=form,
+            own_units=own_units, categories=categories, tier_badge=tier_badge)
+
+    @expose("/targets/")
+    @has_access
+    def targets(self):
+        rows = workflow.search_targets(self.session, current_scope(),
+                                       request.args.get("q", ""), limit=10)
+        return jsonify({"results": [{
+            "id": t.id, "name": t.name, "category_id": t.category_id,
+            "category": t.category.name, "tier": t.tier, "tier_label": t.tier_label,
+            "colour": t.category.colour, "address": t.address or "",
+            "contact_person": t.contact_person or "", "contact_phone": t.contact_phone or "",
+        } for t in rows]})
+
+    # ------------------------------------------------------------ detail
+
+    @expose("/<int:pk>/")
+    @has_access
+    def detail(self, pk):
+        service = self._service(pk)
+        dispatches = (self.session.query(Dispatch).filter(Dispatch.service_id == service.id)
+                      .order_by(Dispatch.end_date.isnot(None), Dispatch.start_date.desc(),
+                                Dispatch.id.desc()).all())
+        writable = bool(self._writable(Service, [service.id]))
+        return self.render_template(
+            "servicedesk/detail.html", title=_("Service details"), service=service,
+            dispatches=dispatches, writable=writable, tier_badge=tier_badge,
+            person_label=person_label, today=dt.date.today(),
+            can_dispatch=writable and self._can("add", "Dispatch"),
+            can_cancel=writable and self._can("edit", "Dispatch"),
+            can_end=writable and self._can("edit"))
+
+    @expose("/<int:pk>/end/", methods=["POST"])
+    @has_access
+    def end_service(self, pk):
+        service = self._service(pk, write=True)
+        end_date = _date_arg(request.form.get("end_date")) or dt.date.today()
+        try:
+            workflow.end_service(self.session, current_scope(), service, end_date,
+                                 request.form.get("reason"))
+        except OutOfScope:
+            abort(404)
+        except RuleViolation as violation:
+            flash(violation.message, "danger")
+        else:
+            flash(_("The service and all its dispatches have ended."), "success")
+        return redirect(url_for(".detail", pk=pk))
+
+    @expose("/dispatch/<int:pk>/end/", methods=["POST"])
+    @has_access
+    def end_dispatch(self, pk):
+        if not self._can("edit", "Dispatch"):
+            abort(404)
+        item = get_scoped(self.session, Dispatch, pk, write=True)
+        service_id = item.service_id
+        try:
+            workflow.end_dispatch(self.session, current_scope(), item,
+                                  _date_arg(request.form.get("end_date")))
+        except OutOfScope:
+            abort(404)
+        except RuleViolation as violation:
+            flash(violation.message, "danger")
+        else:
+            flash(_("The dispatch was cancelled."), "success")
+        return redirect(url_for(".detail", pk=service_id))
+
+    # ------------------------------------------------------------ dispatch
+
+    @expose("/<int:pk>/dispatch/", methods=["GET", "POST"])
+    @has_access
+    def dispatch(self, pk):
+        if not self._can("add", "Dispatch"):
+            abort(404)
+        service = self._service(pk, write=True)
+        errors, reasons = {}, []
+        chosen_ids = [v for v in request.form.getlist("employments") if v.isdigit()]
+        start = _date_arg(request.form.get("start_date")) if request.method == "POST" \
+            else max(dt.date.today(), service.start_date)
+        post = request.form.get("post", "").strip()[:100]
+        if request.method == "POST":
+            if start is None:
+                errors["start_date"] = _("Enter the start date.")
+            else:
+                try:
+                    created = workflow.dispatch_guards(self.session, current_scope(), service,
+                                                       chosen_ids, start, post)
+                except OutOfScope:
+                    abort(404)
+                except workflow.DispatchRefused as refused:
+                    reasons = refused.reasons  # listed above the form, guard by guard
+                except RuleViolation as violation:
+                    errors[violation.field] = violation.message
+                    flash(violation.message, "danger")
+                else:
+                    flash(_("%(n)s guards were dispatched.", n=len(created)), "success")
+                    return redirect(url_for(".detail", pk=service.id))
+        chosen = []
+        if chosen_ids:
+            chosen = self.session.query(Employment).filter(
+                Employment.id.in_([int(v) for v in chosen_ids]),
+                scope_clause(Employment, current_scope())).all()
+        return self.render_template(
+            "servicedesk/dispatch.html", title=_("Dispatch guards"), service=service,
+            errors=errors, reasons=reasons, chosen=chosen, start=start, post=post,
+            tier_badge=tier_badge, person_label=person_label)
+
+    @expose("/<int:pk>/guards/")
+    @has_access
+    def guards(self, pk):
+        service = self._service(pk, write=True)
+        page = max(request.args.get("page", 1, type=int), 1)
+        rows, more = workflow.eligible_guards(self.session, service,
+                                              request.args.get("q", "")[:50], limit=PAGE_SIZE,
+                                              offset=(page - 1) * PAGE_SIZE)
+        results = []
+        for emp, active in rows:
+            text = f"{person_label(emp.person)} · {emp.unit.name}"
+            item = {"id": emp.id, "text": text}
+            if active is not None:
+                item["text"] = text + " " + _("(dispatched to %(target)s)",
+                                              target=active.service.target.name)
+                item["disabled"] = True
+            results.append(item)
+        return jsonify({"results": results, "pagination": {"more": more}})
+
+
+MENU = [
+    (ServiceDeskView, "ServiceDesk", _l("Service targets of the unit"), "fa-shield",
+     "Services", _l("Services and dispatch")),
+]

@@ -1,0 +1,104 @@
+"""Client units (客户单位) of self-hiring units: created by the police until the filing
+exists, they show the self-hiring unit's information; guards their user adds are staff of
+the self-hiring unit too, which dispatches them to its services (also at its client units)."""
+import datetime as dt
+
+import pytest
+
+from app.models import AppUser, Dispatch, Employment, Person, Service, TargetCategory, Unit
+from tests.conftest import csrf_token
+from tests.helpers import fresh_id_number, unique_name
+
+
+def _unit(session, username):
+    return session.query(AppUser).filter_by(username=username).one().unit
+
+
+def test_police_create_a_client_unit_for_a_self_hiring_unit(client_for, db_session):
+    selfhire = _unit(db_session, "selfhire_hz")
+    client = client_for("police_hz")
+    name = unique_name("杭州客户单位")
+    response = client.post("/unitview/add", data={
+        "csrf_token": csrf_token(client, "/unitview/add"), "name": name, "kind": "client",
+        "parent": str(selfhire.id), "region": selfhire.region_code, "address": "文一路1号"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    unit = db_session.query(Unit).filter_by(name=name).one()
+    assert unit.kind == "client" and unit.parent_id == selfhire.id
+
+
+def test_a_client_unit_needs_a_self_hiring_parent(client_for, db_session):
+    company = _unit(db_session, "company_hz")
+    client = client_for("police_hz")
+    name = unique_name("错误客户单位")
+    response = client.post("/unitview/add", data={
+        "csrf_token": csrf_token(client, "/unitview/add"), "name": name, "kind": "client",
+        "parent": str(company.id), "region": company.region_code})
+    assert response.status_code == 200 and "自招" in response.get_data(as_text=True)
+    assert db_session.query(Unit).filter_by(name=name).count() == 0
+
+
+@pytest.mark.parametrize("username", ["client_hz", "selfhire_hz", "police_hz"])
+def test_client_unit_page_shows_the_self_hiring_units_information(client_for, db_session,
+                                                                  username):
+    unit = _unit(db_session, "client_hz")
+    html = client_for(username).get(f"/unitview/show/{unit.id}").get_data(as_text=True)
+    assert "inherited-overview" in html
+    assert unit.parent.name in html and unit.parent.credit_code in html
+
+
+def test_no_inherited_panel_on_other_units(client_for, db_session):
+    unit = _unit(db_session, "company_hz")
+    html = client_for("company_hz").get(f"/unitview/show/{unit.id}").get_data(as_text=True)
+    assert "inherited-overview" not in html
+
+
+def test_guard_added_by_the_client_unit_is_dispatched_by_the_self_hiring_unit(
+        app, client_for):
+    """Two users' requests in one test: no app context is held across them (requests
+    inside an outer app context would share `g`, and with it the signed-in user)."""
+    from app.extensions import db
+
+    def read(fn):
+        with app.app_context():
+            return fn(db.session)
+
+    client_unit_id = read(lambda s: _unit(s, "client_hz").id)
+    clerk = client_for("client_hz")
+    number = fresh_id_number("male", year=1990)
+    response = clerk.post("/personview/add", data={
+        "csrf_token": csrf_token(clerk, "/personview/add"), "id_number": number,
+        "name": unique_name("客保"), "employment_unit": str(client_unit_id),
+        "employment_role": "guard", "employment_start": "2024-04-01"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    person_id, person_name = read(lambda s: s.query(Person.id, Person.name).filter_by(
+        id_number=number).one())
+    emp_id, emp_unit, emp_role = read(lambda s: s.query(
+        Employment.id, Employment.unit_id, Employment.role).filter_by(person_id=person_id).one())
+    assert emp_unit == client_unit_id and emp_role == "guard"
+    # The self-hiring unit offers the guard on its 派驻 form and posts them to a service
+    # at its client unit.
+    selfhire = client_for("selfhire_hz")
+    category_id = read(lambda s: s.query(TargetCategory.id).filter_by(tier=2).first()[0])
+    response = selfhire.post("/servicedesk/add/", data={
+        "csrf_token": csrf_token(selfhire, "/servicedesk/add/"), "unit": str(client_unit_id),
+        "target_name": unique_name("客户驻点"), "target_category": str(category_id),
+        "start_date": "2024-04-01"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    service_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert read(lambda s: s.get(Service, service_id).unit_id) == client_unit_id
+    offered = selfhire.get(f"/servicedesk/{service_id}/guards/",
+                           query_string={"q": person_name}).json["results"]
+    assert [r["id"] for r in offered] == [emp_id]
+    response = selfhire.post(f"/servicedesk/{service_id}/dispatch/", data={
+        "csrf_token": csrf_token(selfhire, f"/servicedesk/{service_id}/dispatch/"),
+        "employments": [str(emp_id)], "start_date": "2024-04-02", "post": "门岗"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    unit_id, end = read(lambda s: s.query(Dispatch.unit_id, Dispatch.end_date).filter_by(
+        employment_id=emp_id).one())
+    assert unit_id == client_unit_id and end is None
+
+
+def test_self_hiring_add_form_offers_its_client_units(client_for, db_session):
+    html = client_for("selfhire_hz").get("/servicedesk/add/").get_data(as_text=True)
+    assert _unit(db_session, "client_hz").name in html
+    assert _unit(db_session, "selfhire_hz").name in html
