@@ -4,10 +4,12 @@ The database is SQLite in a temporary folder, or the PostgreSQL database named b
 TEST_DATABASE_URL (CI creates and drops a fresh one). The schema comes from the Alembic
 migrations, exactly as in production.
 """
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -20,6 +22,16 @@ def _database_url(tmp_dir):
     return f"sqlite:///{tmp_dir / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, with its own app context, flask.g and database
+    session, as in production. Otherwise a request made while the test holds an app context
+    (db_session) reuses it, and flask.g (signed-in user, JWT user, scope) leaks between
+    requests and users."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def build_app(tmp_dir, database_url=None, seed=True, **overrides):
     """A migrated app with reference data, roles and (optionally) the demo data set."""
     from app import create_app
@@ -28,6 +40,7 @@ def build_app(tmp_dir, database_url=None, seed=True, **overrides):
                      SQLALCHEMY_DATABASE_URI=database_url or _database_url(tmp_dir),
                      UPLOAD_ROOT=str(tmp_dir / "uploads"), DEMO_PASSWORD=DEMO_PASSWORD,
                      **overrides)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from app.extensions import db
         from seed.reference import load_reference_data
@@ -53,18 +66,10 @@ def app(tmp_path_factory):
 
 @pytest.fixture
 def db_session(app):
-    """A plain session on the test database. No app context stays pushed while the test
-    makes requests: requests inside one would share flask.g (the signed-in user, JWT and
-    scope caches) and could pass for the wrong reason."""
-    from sqlalchemy.orm import Session
-
     from app.extensions import db
     with app.app_context():
-        engine = db.engine
-    session = Session(bind=engine)
-    yield session
-    session.rollback()
-    session.close()
+        yield db.session
+        db.session.rollback()
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
