@@ -8,3 +8,5 @@ from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F
 from .conduct import ConductRecord  # noqa: F401
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
+from .unit_records import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,  # noqa: F401
+                           UnitAsset, UnitChange, UnitDocument)
