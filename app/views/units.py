@@ -213,7 +213,8 @@ class UnitView(ScopedModelView):
         if tab.column:
             where[tab.column] = value
         for column, wanted in where.items():
-            filters.add_filter(column, view.datamodel.FilterEqual, wanted)
+            # As a related-view filter, so that the tab's 【新增】 link carries the sub-kind.
+            filters.add_filter_related_view(column, view.datamodel.FilterEqual, wanted)
         name = type(view).__name__
         order = get_order_args().get(name) or ("", "")
         return dict(
