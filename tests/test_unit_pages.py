@@ -363,3 +363,23 @@ def test_clerk_adds_an_inspection_from_the_unit_tab(client_for, db):
     assert row.unit_id == hz.id and row.kind == "fire"
     html = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
     assert inspector in html
+
+
+
+def test_tab_export_holds_the_units_rows_only(client_for, db):
+    """Each tab's 【导出Excel】 exports that tab's rows: this unit's, of this sub-kind."""
+    import zipfile
+    hz = _unit(db, "company_hz")
+    html = client_for("company_hz").get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    for pattern, model in ((r'href="(/incidentview/export/\?[^"]+)"', Incident),
+                           (r'href="(/inspectionview/export/\?[^"]+kind=fire)"', Inspection)):
+        link = re.search(pattern, html).group(1).replace("&amp;", "&")
+        response = client_for("company_hz").get(link)
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(response.data)) as book:
+            sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+
+        def expected(s):
+            query = s.query(model).filter_by(unit_id=hz.id)
+            return (query.filter_by(kind="fire") if model is Inspection else query).count()
+        assert sheet.count("<row ") - 1 == db(expected) > 0

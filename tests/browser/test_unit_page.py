@@ -69,3 +69,11 @@ def test_company_clerk_uses_the_unit_page(live_app, login_as, base_url, artifact
     page.click("a[href='#tab-incidents']")
     expect(page.locator("#tab-incidents")).to_contain_text("浏览器测试发案：车棚电动车被盗")
     page.screenshot(path=str(artifacts / "unit-incidents.png"), full_page=True)
+
+    # 【编辑】: approval-only fields are shown read-only to the clerk.
+    page.click("a[href='#tab-overview']")
+    page.click("#edit-unit")
+    page.wait_for_url("**/unitview/edit/**")
+    expect(page.locator("input#registered_capital")).to_have_attribute("readonly", "")
+    expect(page.locator("input#legal_representative")).to_have_attribute("readonly", "")
+    page.screenshot(path=str(artifacts / "unit-edit-clerk.png"), full_page=True)
