@@ -142,6 +142,8 @@ def test_document_is_served_only_within_scope(client_for, db):
     document = db(lambda s: _plain(s.query(UnitDocument).order_by(UnitDocument.id.desc()).first()))
     assert document.unit_id == hz.id and document.content_type == "application/pdf"
     assert document.file_key and "申请" not in document.file_key  # random key, not the name
+    page = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    assert f'href="/unitdocumentview/download/{document.id}"' in page  # 办事材料 tab links it
     own = client.get(f"/unitdocumentview/download/{document.id}")
     assert own.status_code == 200 and own.data == PDF
     assert client_for("police_hz").get(f"/unitdocumentview/download/{document.id}").status_code \

@@ -44,6 +44,11 @@ class UnitDocument(_UnitOwned, Model):
     def has_file(self):
         return bool(self.file_key)
 
+    @property
+    def file_ref(self):
+        """The document itself, for the view's download-link formatter."""
+        return self
+
     def __str__(self):
         return self.title or ""
 

@@ -1,7 +1,9 @@
 """Pages of the records a unit owns (tabs of the unit page, see app.views.units): 办事材料,
 出资人, 发案记录, 安全检查, 物品信息, 临时活动, 年度数据, 单位变更. One shared base; each page
 only names its columns."""
-from flask import Response, abort, request
+from flask import Response, abort, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -30,8 +32,11 @@ class UnitDocumentView(UnitRecordView):
     list_title = show_title = _l("Documents")
     add_title = _l("Add document")
     edit_title = _l("Edit document")
-    list_columns = ["title", "filed_on", "file_name", "unit.name"]
-    show_columns = ["unit", "title", "filed_on", "file_name", "content_type", "file_size", "note"]
+    list_columns = ["title", "filed_on", "file_ref", "unit.name"]
+    show_columns = ["unit", "title", "filed_on", "file_ref", "content_type", "file_size", "note"]
+    export_columns = ["title", "filed_on", "file_name", "unit.name"]
+    label_columns = {**LABELS, "file_ref": _l("File")}
+    formatters_columns = {"file_ref": lambda doc: _download_link(doc)}
     add_columns = ["unit", "title", "filed_on", "upload", "note"]
     edit_columns = ["title", "filed_on", "upload", "note"]
     search_columns = ["unit", "title", "filed_on"]
@@ -65,6 +70,14 @@ class UnitDocumentView(UnitRecordView):
     def download(self, pk):
         document = get_scoped(self.datamodel.session, UnitDocument, pk)
         return serve_stored(document.file_key, document.content_type, document.file_name)
+
+
+def _download_link(document):
+    if document is None or not document.file_key:
+        return ""
+    url = url_for("UnitDocumentView.download", pk=document.id)
+    return Markup('<a href="{}" target="_blank" rel="noopener"><i class="fa fa-file"></i> {}</a>'
+                  ).format(url, document.file_name or _("Download"))
 
 
 def serve_stored(key, content_type, name=None):
