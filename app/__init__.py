@@ -36,8 +36,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)
-    from .services import audit
+    from .services import audit, storage
     audit.install()
+    storage.install()
 
     with app.app_context():
         if app.config.get("AUTO_MIGRATE"):

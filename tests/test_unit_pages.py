@@ -385,3 +385,26 @@ def test_tab_export_holds_the_units_rows_only(client_for, db):
             query = s.query(model).filter_by(unit_id=hz.id)
             return (query.filter_by(kind="fire") if model is Inspection else query).count()
         assert sheet.count("<row ") - 1 == db(expected) > 0
+
+
+def test_stored_file_is_removed_with_its_document(client_for, api, db, app):
+    client, hz = client_for("company_hz"), _unit(db, "company_hz")
+    assert _add_document(client, hz.id, PDF, "待删除.pdf").status_code == 302
+    document = db(lambda s: _plain(s.query(UnitDocument).order_by(UnitDocument.id.desc())
+                                   .first()))
+    with app.app_context():
+        path = storage.storage()._path(document.file_key)
+    assert path.exists()
+    # Replacing the file removes the old one once saved.
+    url = f"/unitdocumentview/edit/{document.id}"
+    response = client.post(url, data={
+        "csrf_token": csrf_token(client, url), "title": document.title,
+        "filed_on": "2025-01-02", "upload": (io.BytesIO(PNG), "扫描件.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    replaced = db(lambda s: _plain(s.get(UnitDocument, document.id)))
+    assert replaced.content_type == "image/png" and not path.exists()
+    with app.app_context():
+        new_path = storage.storage()._path(replaced.file_key)
+    assert api("company_hz").delete(f"/api/v1/unit_document/{document.id}").status_code == 200
+    assert not new_path.exists()

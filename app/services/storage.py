@@ -84,3 +84,46 @@ def store_upload(data: bytes, field: str, allowed=None):
     """Check and store an upload: (key, content type)."""
     content_type, extension = check_upload(data, field, allowed)
     return storage().put(data, extension), content_type
+
+
+# ---------------------------------------------------------------- stored files follow their rows
+# Columns holding storage keys. A key that is replaced, or whose row is deleted, is removed
+# from storage once the transaction commits (never before: a rollback keeps the old file).
+FILE_COLUMNS = {"UnitDocument": ("file_key",), "Unit": ("licence_image",)}
+
+
+def _collect_discarded(session, _flush_context, _instances):
+    from sqlalchemy import inspect as sa_inspect
+
+    keys = session.info.setdefault("storage_discard", set())
+    for item in session.deleted:
+        for column in FILE_COLUMNS.get(type(item).__name__, ()):
+            if getattr(item, column, None):
+                keys.add(getattr(item, column))
+    for item in session.dirty:
+        for column in FILE_COLUMNS.get(type(item).__name__, ()):
+            history = sa_inspect(item).attrs[column].history
+            keys.update(k for k in history.deleted if k)
+
+
+def _discard_after_commit(session):
+    keys = session.info.pop("storage_discard", set())
+    if keys:
+        store = storage()
+        for key in keys:
+            store.delete(key)
+
+
+def _forget(session):
+    session.info.pop("storage_discard", None)
+
+
+def install():
+    """Attach the listeners to every session (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _collect_discarded):
+        event.listen(Session, "before_flush", _collect_discarded)
+        event.listen(Session, "after_commit", _discard_after_commit)
+        event.listen(Session, "after_soft_rollback", lambda session, _tx: _forget(session))
