@@ -408,3 +408,27 @@ def test_stored_file_is_removed_with_its_document(client_for, api, db, app):
         new_path = storage.storage()._path(replaced.file_key)
     assert api("company_hz").delete(f"/api/v1/unit_document/{document.id}").status_code == 200
     assert not new_path.exists()
+
+
+def test_document_file_through_rest_is_checked_and_scoped(api, db):
+    hz = _unit(db, "company_hz")
+    created = api("company_hz").post("/api/v1/unit_document/", json={
+        "unit": hz.id, "title": unique_name("接口材料"), "filed_on": "2025-02-03"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    pk = created.json["id"]
+    url = f"/api/v1/unit_document/{pk}/file"
+    bad = api("company_hz").put(url, data={"file": (io.BytesIO(b"MZ\x90\x00exe"), "a.pdf")},
+                                content_type="multipart/form-data")
+    assert bad.status_code == 400 and "file" in bad.json["message"]
+    assert api("company_hz").get(url).status_code == 404  # nothing stored yet
+    good = api("company_hz").put(url, data={"file": (io.BytesIO(PDF), "b.pdf")},
+                                 content_type="multipart/form-data")
+    assert good.status_code == 200, good.get_data(as_text=True)
+    got = api("company_hz").get(url)
+    assert got.status_code == 200 and got.data == PDF
+    for other in ("company_nb", "police_nb"):
+        assert api(other).get(url).status_code == 404
+        assert api(other).put(url, data={"file": (io.BytesIO(PDF), "c.pdf")},
+                              content_type="multipart/form-data").status_code == 404
+    assert api("association").put(url, data={"file": (io.BytesIO(PDF), "c.pdf")},
+                                  content_type="multipart/form-data").status_code in (401, 403)
