@@ -126,11 +126,11 @@ def test_document_upload_checks_type_by_content(client_for, db):
 def test_document_upload_size_limit(app, client_for, db):
     client, hz = client_for("company_hz"), _unit(db, "company_hz")
     before = db(lambda s: s.query(UnitDocument).count())
-    app.config["UPLOAD_MAX_BYTES"] = 100
+    limit, app.config["UPLOAD_MAX_BYTES"] = app.config["UPLOAD_MAX_BYTES"], 100
     try:
         response = _add_document(client, hz.id, PDF + b"0" * 200, "big.pdf")
     finally:
-        app.config.pop("UPLOAD_MAX_BYTES")
+        app.config["UPLOAD_MAX_BYTES"] = limit
     assert "文件太大" in response.get_data(as_text=True)
     assert db(lambda s: s.query(UnitDocument).count()) == before
 

@@ -32,7 +32,7 @@ def sniff(data: bytes):
 
 def check_upload(data: bytes, field: str, allowed=None, max_bytes=None):
     """(content type, extension) of acceptable content; RuleViolation at `field` otherwise."""
-    max_bytes = max_bytes or current_app.config.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+    max_bytes = max_bytes or current_app.config.get("UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES
     if not data:
         raise RuleViolation(field, _("The file is empty."))
     if len(data) > max_bytes:
