@@ -79,6 +79,8 @@ class Config:
     # Uploaded files live outside the web root and are served only through scoped views.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # One uploaded file (licence image, 办事材料): PNG, JPEG or PDF by content, at most this.
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 
     # Population registry adapter: "local" (demo table) or "package.module:Class".
     POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")

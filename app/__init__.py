@@ -36,8 +36,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)
-    from .services import audit
+    from .services import audit, storage
     audit.install()
+    storage.install()
 
     with app.app_context():
         if app.config.get("AUTO_MIGRATE"):
@@ -60,9 +61,10 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
 # View modules in menu order; each lists its pages in MENU. A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("units", "conduct", "personnel", "dispatch", "services", "system")
+VIEW_MODULES = ("unit_records", "units", "conduct", "personnel", "dispatch", "services",
+                "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources",)
+API_MODULES = ("resources", "unit_records")
 
 
 def _register(appbuilder):
@@ -76,6 +78,10 @@ def _register(appbuilder):
         kwargs = {"category_label": category_label} if category_label else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
+    # Pages reached from other pages (e.g. the unit page's tabs), not from the menu.
+    for name in VIEW_MODULES:
+        for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
+            appbuilder.add_view_no_menu(view)
     for name in API_MODULES:
         for api in import_module(f"app.api.{name}").RESOURCES:
             appbuilder.add_api(api)

@@ -6,7 +6,8 @@ from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from app.models.choices import (CONDUCT_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
+from app.models.choices import (ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS,
+                                CONDUCT_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES, GENDERS, SERVICE_STATUSES, TIERS,
                                 UNIT_KINDS, UNIT_STATUSES, label)
 
@@ -97,6 +98,24 @@ LABELS = {
     "start_year": _l("Start year"),
     "end_year": _l("End year"),
     "parent_code": _l("Parent code"),
+    # unit records (unit pages)
+    "filed_on": _l("Filing date"), "file_name": _l("File"), "has_file": _l("Attachment"),
+    "content_type": _l("File type"), "file_size": _l("File size (bytes)"),
+    "upload": _l("Upload file"), "licence_upload": _l("Licence image"),
+    "identifier": _l("Credit code or ID number"),
+    "contribution": _l("Contribution (10k yuan)"), "share_ratio": _l("Share (%)"),
+    "contributed_on": _l("Contribution date"),
+    "place": _l("Place"), "loss": _l("Loss (yuan)"), "handling": _l("Handling"),
+    "inspected_on": _l("Inspection date"), "inspector": _l("Inspected by"),
+    "findings": _l("Findings"), "rectification": _l("Rectification"),
+    "gun_number": _l("Gun number"), "model": _l("Model"), "quantity": _l("Quantity"),
+    "organiser": _l("Organiser"), "guard_count": _l("Guards"),
+    "year": _l("Year"), "revenue": _l("Revenue (10k yuan)"), "profit": _l("Profit (10k yuan)"),
+    "tax_paid": _l("Tax paid (10k yuan)"), "staff_count": _l("Staff"),
+    "insured_count": _l("Staff with social insurance"),
+    "review_result": _l("Annual review result"), "review_date": _l("Annual review date"),
+    "field_label": _l("Field"), "reason": _l("Reason"), "approved_by": _l("Approved by"),
+    "changed_on": _l("Change date"),
 }
 
 # Resources (permission names) as the menu calls them, e.g. in the export log.
@@ -108,6 +127,10 @@ RESOURCE_LABELS = {
     "Region": _l("Administrative divisions"),
     "ConductRecord": _l("Commendations and penalties"),
     "ServiceDesk": _l("Service targets of the unit"),
+    "UnitDocument": _l("Documents"), "Investor": _l("Investors"),
+    "Incident": _l("Incidents"), "Inspection": _l("Inspections"),
+    "UnitAsset": _l("Equipment and materials"), "TemporaryEvent": _l("Temporary events"),
+    "AnnualReport": _l("Annual data"), "UnitChange": _l("Unit changes"),
 }
 
 ENTITY_LABELS = {
@@ -115,6 +138,10 @@ ENTITY_LABELS = {
     "certificate": _l("Certificate"), "service_target": _l("Service target"),
     "service": _l("Service"), "dispatch": _l("Dispatch"),
     "conduct_record": _l("Commendation or penalty"),
+    "unit_document": _l("Document"), "investor": _l("Investor"), "incident": _l("Incident"),
+    "inspection": _l("Inspection"), "unit_asset": _l("Equipment or material"),
+    "temporary_event": _l("Temporary event"), "annual_report": _l("Annual data"),
+    "unit_change": _l("Unit change"),
 }
 
 
@@ -126,6 +153,8 @@ VALUE_CHOICES = {
     ("certificate", "kind"): CERTIFICATE_KINDS, ("certificate", "status"): CERTIFICATE_STATUSES,
     ("service", "status"): SERVICE_STATUSES,
     ("conduct_record", "kind"): CONDUCT_KINDS,
+    ("investor", "kind"): INVESTOR_KINDS, ("inspection", "kind"): INSPECTION_KINDS,
+    ("unit_asset", "kind"): ASSET_KINDS,
 }
 BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
 

@@ -193,7 +193,8 @@ class _Demo:
         self.id_numbers: set[str] = set()
         self.cert_seq = 0
         self.counts = dict(units=0, people=0, employments=0, certificates=0, targets=0,
-                           services=0, dispatches=0, conduct_records=0, accounts=0)
+                           services=0, dispatches=0, conduct_records=0, accounts=0,
+                           unit_records=0)
         zj = sorted(r.code for r in regions.all_regions()
                     if r.code.startswith("33") and regions.level(r.code) == "county"
                     and not r.abolished)
@@ -564,6 +565,7 @@ class _Demo:
         self.create_conduct_records()
         self.create_accounts(password)
         self.create_registry()
+        self.create_unit_records()
 
     # ------------------------------------------------------------ population registry
     def create_registry(self):
@@ -613,6 +615,109 @@ class _Demo:
                     title=rng.choice(("协助民警抓获盗窃嫌疑人", "见义勇为", "拾金不昧")),
                     authority=f"{regions.full_name(unit.region_code)}公安分局"))
                 self.counts["conduct_records"] += 1
+
+
+    # ------------------------------------------------------------ unit records (unit pages)
+    def create_unit_records(self):
+        """Every unit gets one record of each kind its page shows: 办事材料 (the companies' with
+        a file), 出资人, 发案记录, 安全检查, 物品信息 (firearms at armed-escort companies),
+        临时活动, 年度数据 and a 单位变更; companies get a licence image."""
+        from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
+                                UnitAsset, UnitChange, UnitDocument)
+        from app.services import storage
+
+        rng = self.rng
+        store = storage.storage()
+        gun_seq = 0
+        for key in sorted(self.units):
+            unit = self.units[key]
+            if unit.licence_number:
+                unit.licence_image = store.put(demo_licence_png(), "png")
+            document = UnitDocument(unit=unit, title="保安服务许可证申请材料",
+                                    filed_on=self.date_between(D(2023, 1, 1), D(2024, 12, 31)))
+            if unit.kind in ("company", "training"):
+                data = demo_pdf()
+                document.file_key = store.put(data, "pdf")
+                document.file_name, document.content_type = "申请材料.pdf", "application/pdf"
+                document.file_size = len(data)
+            self.save(document)
+            self.save(Investor(unit=unit, kind="individual", name=unit.legal_representative
+                               or unit.principal, contribution=Decimal(rng.choice((50, 100, 300))),
+                               share_ratio=Decimal(rng.choice((51, 60, 100))),
+                               contributed_on=unit.established_on))
+            self.save(Incident(unit=unit, occurred_on=self.date_between(D(2023, 1, 1),
+                                                                        D(2025, 6, 30)),
+                               title=rng.choice(("服务区域内电动车被盗", "门岗发生口角纠纷",
+                                                 "巡逻中发现可疑人员")),
+                               place=unit.address, loss=Decimal(rng.choice((0, 800, 2500))),
+                               handling="已报辖区派出所处理"))
+            self.save(Inspection(unit=unit, kind=rng.choice(("safety", "supervisory", "fire")),
+                                 inspected_on=self.date_between(D(2024, 1, 1), D(2025, 6, 30)),
+                                 inspector=f"{regions.full_name(unit.region_code)}公安分局治安大队",
+                                 findings="台账基本齐全，个别岗位值班记录不完整",
+                                 result="合格", rectification="已补齐值班记录"))
+            self.save(UnitAsset(unit=unit, kind="protection", name="视频监控系统",
+                                model="DS-7808", quantity=rng.randint(8, 40)))
+            if unit.armed_escort:
+                for _ in range(2):
+                    gun_seq += 1
+                    self.save(UnitAsset(unit=unit, kind="firearm", name="97式防暴枪",
+                                        gun_number=f"ZJ{unit.region_code}{gun_seq:05d}"))
+                self.save(UnitAsset(unit=unit, kind="escort_vehicle", name="运钞车",
+                                    number=f"浙C·{rng.randint(10000, 99999)}", model="依维柯"))
+            start = self.date_between(D(2024, 3, 1), D(2025, 5, 31))
+            self.save(TemporaryEvent(unit=unit, name=rng.choice(("马拉松赛事安保", "商场周年庆安保",
+                                                               "演唱会现场秩序维护")),
+                                     start_date=start, end_date=start + dt.timedelta(days=1),
+                                     place=regions.full_name(unit.region_code),
+                                     organiser="活动主办方", guard_count=rng.randint(10, 80)))
+            staff = sum(1 for e in unit.employments if e.active)
+            self.save(AnnualReport(unit=unit, year=2024,
+                                   revenue=Decimal(rng.randint(200, 5000)),
+                                   profit=Decimal(rng.randint(10, 400)),
+                                   tax_paid=Decimal(rng.randint(5, 200)), staff_count=staff,
+                                   guard_count=sum(1 for e in unit.employments
+                                                   if e.active and e.role == "guard"),
+                                   insured_count=staff, review_result="合格",
+                                   review_date=D(2025, 4, 15)))
+            self.save(UnitChange(unit=unit, field="address", old_value="（原址）",
+                                 new_value=unit.address, reason="经营场所搬迁",
+                                 approved_by=f"{regions.full_name(unit.region_code)}公安分局",
+                                 changed_on=self.date_between(D(2023, 1, 1), D(2024, 12, 31))))
+            self.counts["unit_records"] += 1
+        self.s.flush()
+
+
+def demo_licence_png(width=480, height=320) -> bytes:
+    """A plain licence-like picture (cream sheet, red border and seal), made without Pillow."""
+    import struct
+    import zlib
+
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            border = x < 12 or y < 12 or x >= width - 12 or y >= height - 12
+            seal = (x - 380) ** 2 + (y - 230) ** 2 < 45 ** 2
+            line = 60 <= y < 260 and (y - 60) % 40 < 3 and 40 <= x < 330
+            rgb = (190, 30, 30) if border or seal else (90, 90, 90) if line else (250, 244, 225)
+            row += bytes(rgb)
+        rows.append(bytes(row))
+
+    def chunk(tag, data):
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
+def demo_pdf() -> bytes:
+    """A one-page PDF standing for a filed document."""
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def seed_demo(session, password) -> str:

@@ -12,8 +12,9 @@ import zipfile
 import pytest
 from sqlalchemy import func
 
-from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
-                        Service, Unit)
+from app.models import (AnnualReport, Certificate, ChangeLog, ConductRecord, Dispatch,
+                        Employment, Incident, Inspection, Investor, Person, Service,
+                        TemporaryEvent, Unit, UnitAsset, UnitChange, UnitDocument)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
 
@@ -34,7 +35,18 @@ RESOURCES = {
     "Dispatch": ("dispatchview", "dispatch", Dispatch),
     "ChangeLog": ("changelogview", "change_log", ChangeLog),
     "ConductRecord": ("conductrecordview", "conduct_record", ConductRecord),
+    "UnitDocument": ("unitdocumentview", "unit_document", UnitDocument),
+    "Investor": ("investorview", "investor", Investor),
+    "Incident": ("incidentview", "incident", Incident),
+    "Inspection": ("inspectionview", "inspection", Inspection),
+    "UnitAsset": ("unitassetview", "unit_asset", UnitAsset),
+    "TemporaryEvent": ("temporaryeventview", "temporary_event", TemporaryEvent),
+    "AnnualReport": ("annualreportview", "annual_report", AnnualReport),
+    "UnitChange": ("unitchangeview", "unit_change", UnitChange),
 }
+# Records a unit owns directly (unit_id), one of each per unit in the demo data.
+UNIT_OWNED = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
+              "TemporaryEvent", "AnnualReport", "UnitChange")
 
 
 def _unit_of(session, username):
@@ -82,6 +94,11 @@ def _records_of(session, unit):
                .order_by(ConductRecord.id).first())
     if conduct:
         records["ConductRecord"] = conduct[0]
+    for resource in UNIT_OWNED:
+        model = RESOURCES[resource][2]
+        row = session.query(model.id).filter_by(unit_id=unit.id).order_by(model.id).first()
+        if row:
+            records[resource] = row[0]
     log = session.query(func.min(ChangeLog.id)).filter(ChangeLog.entity == "unit",
                                                        ChangeLog.entity_id == unit.id).scalar()
     if log:
@@ -118,7 +135,7 @@ def matrix(app):
 
 def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
-    if resource == "ChangeLog":  # written by ORM events only: read-only for every role
+    if resource in ("ChangeLog", "UnitChange"):  # written by the system: read-only for all
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     return verbs
 

@@ -78,3 +78,13 @@ def label(choices, code):
     if entry is None:
         return str(code)
     return str(entry["label"] if isinstance(entry, dict) else entry)
+
+# Unit-owned records (unit pages).
+INVESTOR_KINDS = {"corporate": _l("Corporate shareholder"),
+                  "individual": _l("Individual shareholder")}
+INSPECTION_KINDS = {"safety": _l("Safety inspection"),
+                    "supervisory": _l("Supervisory inspection"),
+                    "fire": _l("Fire-safety information")}
+ASSET_KINDS = {"escort_vehicle": _l("Escort vehicle"), "firearm": _l("Firearm"),
+               "hazardous": _l("Hazardous material"),
+               "protection": _l("Physical and technical protection")}

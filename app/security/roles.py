@@ -34,8 +34,13 @@ POLICE_ROLES = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE)
 UNIT_ROLES = (COMPANY_USER, SELF_HIRE_USER, CLIENT_UNIT_USER, TRAINING_USER)
 
 R, A, E, D, X = "read", "add", "edit", "delete", "export"
+# Records a unit owns (tabs of the unit page); 单位变更 is written by the system only.
+UNIT_RECORDS = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
+                "TemporaryEvent", "AnnualReport")
 _STAFF = {
     "ConductRecord": (R, A, E, D, X),
+    **{resource: (R, A, E, D, X) for resource in UNIT_RECORDS},
+    "UnitChange": (R, X),
     "Person": (R, A, E, X),
     "Employment": (R, A, E, X),
     "Certificate": (R, A, E, D, X),
@@ -68,12 +73,14 @@ GRANTS = {
     TRAINING_USER: {**_UNIT_SELF, **_STAFF},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
-        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk")},
+        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk",
+        "UnitChange", *UNIT_RECORDS)},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
 MENU_CATEGORY = {
     "Unit": "UnitManagement", "ConductRecord": "UnitManagement",
+    **{resource: "UnitManagement" for resource in UNIT_RECORDS + ("UnitChange",)},
     "Person": "Personnel", "Employment": "Personnel", "Certificate": "Personnel",
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ServiceDesk": "Services",

@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from app.models import (Certificate, Dispatch, Employment, Person, Region, Service,
-                        ServiceTarget, Unit)
+from app.models import (AnnualReport, Certificate, Dispatch, Employment, Person, Region,
+                        Service, ServiceTarget, TemporaryEvent, Unit, UnitAsset)
 from app.models.choices import ROLES_BY_UNIT_KIND, UNIT_KINDS
 
+from . import unit_changes
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
 from .uscc import UsccError, validate_uscc
@@ -69,6 +70,48 @@ def check_unit(session, unit: Unit, creating: bool, scope):
             if _changed(unit, field):
                 raise RuleViolation(field, _("This field changes only through an approved "
                                              "application or by the police."))
+    if not creating:
+        # 单位变更: a change of an approval-only field is recorded in the same transaction.
+        unit_changes.record_changes(session, unit)
+
+
+def _owner_unit(session, item):
+    return item.unit or (session.get(Unit, item.unit_id) if item.unit_id else None)
+
+
+def check_unit_asset(session, asset: UnitAsset, creating: bool, scope):
+    """物品信息: firearms only for armed-escort units, each with its (unique) gun number."""
+    unit = _owner_unit(session, asset)
+    if asset.kind == "firearm":
+        asset.gun_number = (asset.gun_number or "").strip() or None
+        if unit is not None and not unit.armed_escort:
+            raise RuleViolation("kind", _("Only units approved for armed escort may hold "
+                                          "firearms."))
+        if asset.gun_number is None:
+            raise RuleViolation("gun_number", _("Enter the gun number."))
+    else:
+        asset.gun_number = None
+    if asset.quantity is None:
+        asset.quantity = 1
+
+
+def check_annual_report(session, report: AnnualReport, creating: bool, scope):
+    """年度数据: one row per unit and year."""
+    unit_id = report.unit.id if report.unit is not None else report.unit_id
+    if report.year is not None and unit_id is not None:
+        clash = session.query(AnnualReport.id).filter(
+            AnnualReport.unit_id == unit_id, AnnualReport.year == report.year,
+            AnnualReport.id != (report.id or 0)).first()
+        if clash:
+            raise RuleViolation("year", _("The data of this year has already been entered."))
+    for field in ("staff_count", "guard_count", "insured_count"):
+        if (getattr(report, field) or 0) < 0:
+            raise RuleViolation(field, _("Enter a number of zero or more."))
+
+
+def check_temporary_event(session, event: TemporaryEvent, creating: bool, scope):
+    if event.end_date and event.start_date and event.end_date < event.start_date:
+        raise RuleViolation("end_date", _("The end date cannot be before the start date."))
 
 
 def fill_person_from_id(person: Person):
@@ -258,6 +301,9 @@ CHECKS = {
     ServiceTarget: check_service_target,
     Service: check_service,
     Dispatch: check_dispatch,
+    UnitAsset: check_unit_asset,
+    AnnualReport: check_annual_report,
+    TemporaryEvent: check_temporary_event,
 }
 
 
@@ -289,6 +335,10 @@ _CONSTRAINT_MESSAGES = {
     "service_target_name_key": ("name", _l("A service target with this name already exists.")),
     "uq_certificate_kind_number": ("number", _l("This certificate number is already in use.")),
     "certificate.kind, certificate.number": ("number", _l("This certificate number is already in use.")),
+    "unit_asset.gun_number": ("gun_number", _l("This gun number is already registered.")),
+    "unit_asset_gun_number_key": ("gun_number", _l("This gun number is already registered.")),
+    "uq_annual_report_unit_year": ("year", _l("The data of this year has already been entered.")),
+    "annual_report.unit_id, annual_report.year": ("year", _l("The data of this year has already been entered.")),
     "target_category.name": ("name", _l("This category already exists.")),
     "target_category_name_key": ("name", _l("This category already exists.")),
 }

@@ -176,6 +176,12 @@ class ScopedModelView(ScopedMixin, ModelView):
     own_unit_fields: tuple = ()
 
     def prefill_add_form(self, form):
+        # 【新增】 from a sub-tab (e.g. 安全检查 › 消防信息) presets the sub-kind it lists.
+        for column, choices in self.choice_columns.items():
+            value = request.args.get(f"_flt_0_{column}")
+            if column in form and value in choices and not form[column].data \
+                    and value not in self.choice_exclude_on_add.get(column, ()):
+                form[column].data = value
         scope = current_scope()
         if scope.is_unit_user and scope.unit_id:
             from app.models import Unit

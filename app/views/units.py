@@ -1,24 +1,137 @@
-"""Units of every kind. (The per-kind unit pages with all their tabs build on this.)"""
+"""Units of every kind, and the unit's page: one place with the manual's tabs per unit kind
+(公司概况, 办事材料, 从业人员, 持证情况 …). Every tab is a list of a scoped view filtered to the
+unit, paginated, with that view's own permissions; the page itself is reached through the
+read scope (404 otherwise)."""
+from dataclasses import dataclass, field
+
+from flask import abort, request
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import StringField
 
-from app.models import Unit
-from app.models.choices import UNIT_KINDS, UNIT_STATUSES
-
-from .base import ScopedModelView
 from app.labels import LABELS, display
-from app.security.scope import get_scoped
+from app.models import Unit
+from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
+                                INSPECTION_KINDS, INVESTOR_KINDS, UNIT_KINDS, UNIT_STATUSES,
+                                EMPLOYMENT_ROLES, label)
+from app.security.scope import current_scope, get_scoped
+from app.services import changelog as changelog_service
+from app.services import storage, unit_pages
+from app.services.rules import UNIT_LOCKED_FOR_UNIT_USERS
+
+from .base import METHOD_PERMISSIONS, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .services import ServiceView
+from .unit_records import (AnnualReportView, IncidentView, InspectionView, InvestorView,
+                           TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
+                           serve_stored)
+
+
+class ReadOnlyField(StringField):
+    """Shows a value the user may not change; submits nothing and changes nothing."""
+
+    def __init__(self, label=None, choices=None, **kwargs):
+        kwargs.setdefault("render_kw", {"readonly": True, "class": "form-control locked-field"})
+        super().__init__(label, **kwargs)
+        self.choices = choices
+
+    def process_formdata(self, valuelist):
+        pass
+
+    def _value(self):
+        if self.choices:
+            return label(self.choices, self.data)
+        value = display(self.data)
+        return "" if value is None else str(value)
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+def locked_form(form_class, labels, choices):
+    """The edit form for unit users: approval-only and identity fields are read-only."""
+    fields = {name: ReadOnlyField(labels.get(name, name), choices=choices.get(name),
+                                  description=_l("Changes only through an approved application "
+                                                 "or by the police."))
+              for name in UNIT_LOCKED_FOR_UNIT_USERS if hasattr(form_class, name)}
+    return type("UnitUserEditForm", (form_class,), fields)
+
+
+@dataclass
+class Tab:
+    key: str
+    title: object
+    view: type | None = None                       # a scoped list view filtered to the unit
+    column: str | None = None                      # the column the sub-tabs split on
+    subtabs: tuple = ()                            # (value, title)
+    where: dict = field(default_factory=dict)      # fixed extra filters
+
+
+def _subtabs(choices, keys=None):
+    return tuple((key, choices[key]) for key in (keys or choices))
+
+
+def _staff(kind):
+    roles = (("student", "instructor", "other_staff") if kind == "training"
+             else ("guard", "part_time_guard", "other_staff"))
+    return Tab("staff", _l("Staff"), EmploymentView, "role", _subtabs(EMPLOYMENT_ROLES, roles))
+
+
+def _conduct():
+    return Tab("conduct", _l("Commendations, violations and complaints"), ConductRecordView,
+               "kind", _subtabs(CONDUCT_KINDS))
+
+
+def unit_tabs(unit):
+    """The manual's tabs of a unit's page, in its order and names, by unit kind."""
+    kind = unit.kind
+    overview = Tab("overview", _l("Unit overview") if kind in ("self_hire", "client")
+                   else _l("Company overview"))
+    documents = Tab("documents", _l("Documents"), UnitDocumentView)
+    certificates = Tab("certificates", _l("Certificate holdings"))
+    incidents = Tab("incidents", _l("Incidents"), IncidentView)
+    inspections = Tab("inspections", _l("Safety inspections"), InspectionView, "kind",
+                      _subtabs(INSPECTION_KINDS))
+    events = Tab("events", _l("Temporary events"), TemporaryEventView)
+    annual = Tab("annual", _l("Annual data"), AnnualReportView)
+    changes = Tab("changes", _l("Unit changes"), UnitChangeView)
+    if kind in ("company", "branch"):
+        tabs = [overview, documents, Tab("services", _l("Service (target) units"), ServiceView),
+                _staff(kind), certificates,
+                Tab("investors", _l("Investors"), InvestorView, "kind", _subtabs(INVESTOR_KINDS)),
+                Tab("branches", _l("Branch companies"), UnitView, where={"kind": "branch"}),
+                incidents, _conduct(), inspections,
+                Tab("assets", _l("Equipment and materials"), UnitAssetView, "kind",
+                    _subtabs(ASSET_KINDS)),
+                events, annual, changes]
+        if kind == "branch":  # a branch has no branches of its own
+            tabs = [t for t in tabs if t.key != "branches"]
+        return tabs
+    if kind in ("self_hire", "client"):
+        tabs = [overview, documents, _staff(kind), certificates,
+                Tab("clients", _l("Client units"), UnitView, where={"kind": "client"}),
+                incidents, _conduct(), events, changes]
+        if kind == "client":
+            tabs = [t for t in tabs if t.key != "clients"]
+        return tabs
+    return [overview, documents, _staff(kind),
+            Tab("investors", _l("Investing persons"), InvestorView, "kind",
+                _subtabs(INVESTOR_KINDS)),
+            _conduct(), inspections, events, annual, changes]
 
 
 class UnitView(ScopedModelView):
     datamodel = SQLAInterface(Unit)
     class_permission_name = "Unit"
+    method_permission_name = {**METHOD_PERMISSIONS, "licence": "read", "holders": "read"}
     list_title = show_title = _l("Units")
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
+    show_template = "unit/show.html"
     label_columns = {**LABELS, "name": _l("Unit name")}
     list_columns = ["name", "kind_label", "region.name", "credit_code", "legal_representative",
                     "contact_phone", "status_label"]
@@ -36,28 +149,163 @@ class UnitView(ScopedModelView):
     add_columns = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
                    "principal_phone", "contact_person", "contact_phone", "address", "region",
                    "registered_capital", "established_on", "licence_number",
-                   "licence_issued_on", "grade", "business_scope", "foreign_invested",
-                   "armed_escort", "training_capacity", "training_scope"]
+                   "licence_issued_on", "licence_upload", "grade", "business_scope",
+                   "foreign_invested", "armed_escort", "training_capacity", "training_scope"]
     edit_columns = add_columns + ["status"]
     search_columns = ["name", "kind", "credit_code", "region_code", "status",
-                      "legal_representative"]
+                      "legal_representative", "parent"]
     order_columns = ["name", "kind", "region_code", "status"]
     base_order = ("name", "asc")
-    related_views = [EmploymentView, ServiceView, ConductRecordView]
     lookup_columns = {"region": "region", "parent": ("unit", ("company", "self_hire"))}
     choice_columns = {"kind": UNIT_KINDS, "status": UNIT_STATUSES}
     required_choices = ("kind", "status")
     # Branches come only from an approved branch filing, never from this form.
     choice_exclude_on_add = {"kind": ("branch",)}
-    show_template = "units/show.html"
+    add_form_extra_fields = edit_form_extra_fields = {
+        "licence_upload": FileField(_l("Licence image"),
+                                    description=_l("PNG or JPEG; at most 10 MB.")),
+    }
+
+    # ------------------------------------------------------------ forms
+
+    @property
+    def edit_form(self):
+        scope = current_scope()
+        if scope.is_unit_user and self.__dict__.get("_unit_user_edit_form") is not None:
+            return self.__dict__["_unit_user_edit_form"]
+        return self.__dict__.get("_edit_form")
+
+    @edit_form.setter
+    def edit_form(self, form_class):
+        self.__dict__["_edit_form"] = form_class
+        self.__dict__["_unit_user_edit_form"] = locked_form(
+            form_class, self.label_columns, self.choice_columns) if form_class else None
+
+    def _take_licence(self, unit):
+        upload = request.files.get("licence_upload")
+        if upload is None or not upload.filename:
+            return
+        key, _type = storage.store_upload(upload.read(), "licence_upload",
+                                          allowed=storage.IMAGE_TYPES)
+        unit.licence_image = key
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._take_licence(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._take_licence(item)
+
+    # ------------------------------------------------------------ the unit's page
+
+    def _registered(self, view_class):
+        if view_class is type(self):
+            return self
+        return next((v for v in self.appbuilder.baseviews if type(v) is view_class), None)
+
+    def _tab_widget(self, unit, view, tab, value=None):
+        fk = view.datamodel.get_related_fk(Unit)
+        filters = view.datamodel.get_filters(view.search_columns)
+        filters.add_filter_related_view(fk, view.datamodel.FilterRelationOneToManyEqual,
+                                        unit.id)
+        where = dict(tab.where)
+        if tab.column:
+            where[tab.column] = value
+        for column, wanted in where.items():
+            # As a related-view filter, so that the tab's 【新增】 link carries the sub-kind.
+            filters.add_filter_related_view(column, view.datamodel.FilterEqual, wanted)
+        name = type(view).__name__
+        order = get_order_args().get(name) or ("", "")
+        return dict(
+            widget=view._get_view_widget(filters=filters, order_column=order[0],
+                                         order_direction=order[1],
+                                         page=get_page_args().get(name),
+                                         page_size=get_page_size_args().get(name)),
+            filters=filters, view=view)
+
+    def _tabs(self, unit):
+        sm = self.appbuilder.sm
+        tabs = []
+        for tab in unit_tabs(unit):
+            entry = {"tab": tab, "panes": []}
+            if tab.view is not None:
+                view = self._registered(tab.view)
+                if view is None or not sm.has_access("can_read", view.class_permission_name):
+                    continue
+                values = tab.subtabs or ((None, tab.title),)
+                for value, title in values:
+                    pane = self._tab_widget(unit, view, tab, value)
+                    pane.update(key=f"{tab.key}-{value}" if value else tab.key, title=title)
+                    entry["panes"].append(pane)
+            elif tab.key == "certificates":
+                if not sm.has_access("can_read", "Certificate"):
+                    continue
+                entry["counts"] = [
+                    (kind, label(CERTIFICATE_KINDS, kind), count) for kind, count in
+                    unit_pages.certificate_counts(self.datamodel.session, unit.id,
+                                                  current_scope())]
+            tabs.append(entry)
+        return tabs
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        session = self.datamodel.session
+        unit = get_scoped(session, Unit, pk)
+        widgets = self._get_show_widget(unit.id, unit)
+        self.update_redirect()
+        return self.render_template(
+            self.show_template, pk=unit.id, unit=unit, title=unit.name, widgets=widgets,
+            tabs=self._tabs(unit), can_edit=self._can("edit"),
+            can_edit_unit=self._can("edit") and self._writable(unit),
+            change_log=changelog_service.for_record(session, Unit, unit.id, current_scope()))
+
+    def _writable(self, unit):
+        from app.security.scope import in_scope
+        return in_scope(self.datamodel.session, unit, write=True)
+
+    @expose("/licence/<pk>", methods=["GET"])
+    @has_access
+    def licence(self, pk):
+        """The licence image, only for users whose scope covers the unit."""
+        unit = get_scoped(self.datamodel.session, Unit, pk)
+        if not unit.licence_image:
+            abort(404)
+        try:
+            data = storage.storage().get(unit.licence_image)
+        except FileNotFoundError:
+            abort(404)
+        content_type = (storage.sniff(data) or ("application/octet-stream",))[0]
+        return serve_stored(unit.licence_image, content_type)
+
+    @expose("/holders/<pk>/<kind>", methods=["GET"])
+    @has_access
+    def holders(self, pk, kind):
+        """持证情况: the active staff of the unit holding a valid certificate of `kind`."""
+        if kind not in CERTIFICATE_KINDS:
+            abort(404)
+        session = self.datamodel.session
+        unit = get_scoped(session, Unit, pk)
+        try:
+            page = max(int(request.args.get("page", 0)), 0)
+        except ValueError:
+            page = 0
+        total, rows = unit_pages.certificate_holders(session, unit.id, kind, current_scope(),
+                                                     page=page)
+        return self.render_template(
+            "unit/holders.html", unit=unit, kind=kind, kind_label=label(CERTIFICATE_KINDS, kind),
+            total=total, rows=rows, page=page, page_size=50,
+            title=label(CERTIFICATE_KINDS, kind))
+
+    # ------------------------------------------------------------ client units
     # A client unit inherits the information of its self-hiring unit (shown on its page).
     inherited_fields = ("name", "credit_code", "legal_representative", "principal",
                         "principal_phone", "region", "address", "licence_number", "status_label")
 
-    def inherited_overview(self, pk):
-        """(label, value) rows of the parent self-hiring unit, for a client unit's page. The
-        client unit itself is fetched through the read scope; its parent comes with it."""
-        unit = get_scoped(self.datamodel.session, Unit, pk)
+    def inherited_overview(self, unit):
+        """(label, value) rows of the parent self-hiring unit, for a client unit's page; the
+        client unit was fetched through the read scope, its parent comes with it."""
         parent = unit.parent if unit.kind == "client" else None
         if parent is None:
             return []

@@ -26,10 +26,10 @@ def test_company_clerk_sees_only_own_staff(live_app, login_as, base_url, artifac
     listing = page.locator("table.table-bordered")
     expect(listing).to_contain_text(own_unit)
     listing.locator("tr", has_text=own_unit).locator("a[href*='/unitview/show/']").first.click()
-    expect(page.locator("#Home")).to_contain_text(own_unit)
+    expect(page.locator("#tab-overview")).to_contain_text(own_unit)
     page.screenshot(path=str(artifacts / "unit-page.png"), full_page=True)
-    page.click("a[href='#EmploymentView']")
-    staff_table = page.locator("#EmploymentView table")
+    page.click("a[href='#tab-staff']")
+    staff_table = page.locator("#pane-staff-guard table")
     expect(staff_table).to_be_visible()
     text = staff_table.inner_text()
     visible_page_names = [name for name in own_staff if name in text]

@@ -1,0 +1,98 @@
+"""REST resources of the records a unit owns: same permissions, scope and rules as the pages.
+Files are uploaded through the pages; the API carries the document's metadata."""
+from flask import request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+
+from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
+                        UnitAsset, UnitChange, UnitDocument)
+
+from app.services import storage
+from app.services.errors import RuleViolation
+from app.views.base import METHOD_PERMISSIONS
+from app.views.unit_records import serve_stored
+
+from .base import ScopedModelRestApi
+
+
+def _resource(model, name, fields, search, order, **extra):
+    """A unit-record resource: every field readable, `fields` writable, owner fixed on PUT."""
+    attrs = dict(
+        resource_name=name, class_permission_name=model.__name__,
+        datamodel=SQLAInterface(model),
+        list_columns=["id", "unit.id", "unit.name"] + fields,
+        show_columns=["id", "unit.id", "unit.name"] + fields,
+        add_columns=["unit"] + fields, edit_columns=list(fields),
+        search_columns=["unit"] + search, order_columns=["id"] + order,
+    )
+    attrs.update(extra)
+    return type(f"{model.__name__}Api", (ScopedModelRestApi,), attrs)
+
+
+_UnitDocumentBase = _resource(UnitDocument, "unit_document", ["title", "filed_on", "note"],
+                              ["title", "filed_on"], ["filed_on"])
+
+
+class UnitDocumentApi(_UnitDocumentBase):
+    """办事材料 with its file: PUT /<pk>/file (multipart field `file`) stores a checked upload,
+    GET /<pk>/file returns it; both only within the user's scope (404 otherwise)."""
+    show_columns = _UnitDocumentBase.show_columns + ["file_name", "content_type", "file_size"]
+    method_permission_name = {**METHOD_PERMISSIONS, "file_get": "read", "file_put": "edit"}
+
+    @expose("/<int:pk>/file", methods=["GET"])
+    @protect()
+    @safe
+    def file_get(self, pk):
+        document = self.datamodel.get(pk, self._base_filters)
+        if document is None or not document.file_key:
+            return self.response_404()
+        return serve_stored(document.file_key, document.content_type, document.file_name)
+
+    @expose("/<int:pk>/file", methods=["PUT"])
+    @protect()
+    @safe
+    def file_put(self, pk):
+        document = self.datamodel.get(pk, self._write_filters())
+        if document is None:
+            return self.response_404()
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self.response_400(message={"file": [_("Choose a file to upload.")]})
+        session = self.datamodel.session
+        try:
+            data = upload.read()
+            document.file_key, document.content_type = storage.store_upload(data, "file")
+            document.file_name, document.file_size = upload.filename[-200:], len(data)
+            self.pre_update(document)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            return self.response_400(message=violation.as_dict())
+        return self.response(200, message="OK")
+InvestorApi = _resource(Investor, "investor", ["kind", "name", "identifier", "contribution",
+                                               "share_ratio", "contributed_on", "phone"],
+                        ["kind", "name"], ["contribution"])
+IncidentApi = _resource(Incident, "incident", ["occurred_on", "title", "place", "description",
+                                               "loss", "handling"],
+                        ["occurred_on", "title"], ["occurred_on"])
+InspectionApi = _resource(Inspection, "inspection", ["kind", "inspected_on", "inspector",
+                                                     "findings", "result", "rectification"],
+                          ["kind", "inspected_on"], ["inspected_on"])
+UnitAssetApi = _resource(UnitAsset, "unit_asset", ["kind", "name", "number", "gun_number",
+                                                   "model", "quantity", "note"],
+                         ["kind", "name", "gun_number"], ["name"])
+TemporaryEventApi = _resource(TemporaryEvent, "temporary_event",
+                              ["name", "start_date", "end_date", "place", "organiser",
+                               "guard_count", "note"], ["name", "start_date"], ["start_date"])
+AnnualReportApi = _resource(AnnualReport, "annual_report",
+                            ["year", "revenue", "profit", "tax_paid", "staff_count",
+                             "guard_count", "insured_count", "review_result", "review_date"],
+                            ["year"], ["year"])
+UnitChangeApi = _resource(UnitChange, "unit_change",
+                          ["field", "old_value", "new_value", "reason", "approved_by",
+                           "changed_on"], ["field", "changed_on"], ["changed_on"],
+                          base_permissions=["can_read", "can_export"])
+
+RESOURCES = [UnitDocumentApi, InvestorApi, IncidentApi, InspectionApi, UnitAssetApi,
+             TemporaryEventApi, AnnualReportApi, UnitChangeApi]

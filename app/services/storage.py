@@ -1,0 +1,129 @@
+"""File storage for uploads (licence images, 办事材料): a small interface so that S3 can
+replace the local folder later. Files live under config UPLOAD_ROOT (outside the web root)
+with random keys; they are served only through scoped views, never by URL.
+
+`check_upload` decides by content (magic bytes), not by file name: PNG, JPEG, PDF only, and
+at most UPLOAD_MAX_BYTES."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .errors import RuleViolation
+
+# magic bytes → (content type, extension)
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", ("image/png", "png")),
+    (b"\xff\xd8\xff", ("image/jpeg", "jpg")),
+    (b"%PDF-", ("application/pdf", "pdf")),
+)
+IMAGE_TYPES = ("image/png", "image/jpeg")
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def sniff(data: bytes):
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def check_upload(data: bytes, field: str, allowed=None, max_bytes=None):
+    """(content type, extension) of acceptable content; RuleViolation at `field` otherwise."""
+    max_bytes = max_bytes or current_app.config.get("UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES
+    if not data:
+        raise RuleViolation(field, _("The file is empty."))
+    if len(data) > max_bytes:
+        raise RuleViolation(field, _("The file is too large (at most %(mb)s MB).",
+                                     mb=round(max_bytes / 1024 / 1024, 1)))
+    kind = sniff(data)
+    if kind is None or (allowed and kind[0] not in allowed):
+        if allowed == IMAGE_TYPES:
+            raise RuleViolation(field, _("Only PNG or JPEG images can be uploaded."))
+        raise RuleViolation(field, _("Only PDF files or PNG/JPEG images can be uploaded."))
+    return kind
+
+
+class LocalStorage:
+    """Files in a local folder; keys are random and never derived from user input."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not key or not all(c.isalnum() or c in "._" for c in key) or key.startswith("."):
+            raise FileNotFoundError(key)
+        return self.root / key[:2] / key
+
+    def put(self, data: bytes, extension: str) -> str:
+        key = f"{secrets.token_hex(16)}.{extension}"
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return key
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(current_app.config["UPLOAD_ROOT"])
+
+
+def store_upload(data: bytes, field: str, allowed=None):
+    """Check and store an upload: (key, content type)."""
+    content_type, extension = check_upload(data, field, allowed)
+    return storage().put(data, extension), content_type
+
+
+# ---------------------------------------------------------------- stored files follow their rows
+# Columns holding storage keys. A key that is replaced, or whose row is deleted, is removed
+# from storage once the transaction commits (never before: a rollback keeps the old file).
+FILE_COLUMNS = {"UnitDocument": ("file_key",), "Unit": ("licence_image",)}
+
+
+def _collect_discarded(session, _flush_context, _instances):
+    from sqlalchemy import inspect as sa_inspect
+
+    keys = session.info.setdefault("storage_discard", set())
+    for item in session.deleted:
+        for column in FILE_COLUMNS.get(type(item).__name__, ()):
+            if getattr(item, column, None):
+                keys.add(getattr(item, column))
+    for item in session.dirty:
+        for column in FILE_COLUMNS.get(type(item).__name__, ()):
+            history = sa_inspect(item).attrs[column].history
+            keys.update(k for k in history.deleted if k)
+
+
+def _discard_after_commit(session):
+    keys = session.info.pop("storage_discard", set())
+    if keys:
+        store = storage()
+        for key in keys:
+            store.delete(key)
+
+
+def _forget(session):
+    session.info.pop("storage_discard", None)
+
+
+def install():
+    """Attach the listeners to every session (idempotent)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _collect_discarded):
+        event.listen(Session, "before_flush", _collect_discarded)
+        event.listen(Session, "after_commit", _discard_after_commit)
+        event.listen(Session, "after_soft_rollback", lambda session, _tx: _forget(session))
