@@ -36,7 +36,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)
-    from .services import audit
+    from .services import audit, screening
+    screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
 
     with app.app_context():
@@ -60,9 +61,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
 # View modules in menu order; each lists its pages in MENU. A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("units", "conduct", "personnel", "services", "system")
+VIEW_MODULES = ("units", "conduct", "personnel", "services", "system", "screening")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources",)
+API_MODULES = ("resources", "screening")
 
 
 def _register(appbuilder):

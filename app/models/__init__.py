@@ -9,3 +9,4 @@ from .conduct import ConductRecord  # noqa: F401
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
 from .registry import PopulationRecord  # noqa: F401
+from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchListEntry  # noqa: F401

@@ -41,6 +41,10 @@ _STAFF = {
     "Certificate": (R, A, E, D, X),
     "ChangeLog": (R, X),
     "Region": (R,),
+    # 比对预警: "edit" is taking the actions the screening state machines allow the role.
+    "IdentityCheck": (R, E, X),
+    "BackgroundAlert": (R, E, X),
+    "ScreeningEvent": (R, X),
 }
 _DISPATCHING = {
     "Service": (R, A, E, X),
@@ -65,7 +69,8 @@ GRANTS = {
     TRAINING_USER: {**_UNIT_SELF, **_STAFF},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
-        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord")},
+        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "IdentityCheck",
+        "BackgroundAlert", "ScreeningEvent")},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
@@ -75,6 +80,7 @@ MENU_CATEGORY = {
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
+    "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.
