@@ -19,6 +19,7 @@ Screening a person again with unchanged data changes nothing (idempotent).
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import logging
 import threading
 import time
@@ -52,7 +53,9 @@ _OFF = "screening_suspended"
 # ---------------------------------------------------------------- helpers
 
 def _fingerprint(person: Person) -> str:
-    return "|".join(str(getattr(person, f) or "") for f in IDENTITY_FIELDS)[:200]
+    """A digest of the identity values last verified (no personal data in the change log)."""
+    text = "|".join(str(getattr(person, f) or "") for f in IDENTITY_FIELDS)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _identity_text(person: Person, values: dict | None = None) -> str:
