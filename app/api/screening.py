@@ -24,6 +24,10 @@ class ScreeningApi(ScopedModelRestApi):
     method_permission_name = {**METHOD_PERMISSIONS, "act": "edit"}
 
     def _in_write_scope(self, pk):
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
         return scoped_query(self.datamodel.session, self.datamodel.obj, write=True).filter(
             self.datamodel.obj.id == pk).one_or_none()
 

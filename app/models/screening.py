@@ -11,7 +11,7 @@ from sqlalchemy.orm import relationship
 from sqlalchemy.sql import func
 
 from .base import Model, TimestampMixin, choice_check, utcnow
-from .choices import label
+from .choices import GENDERS, label
 
 IDENTITY_STATES = {
     "pending": _l("Pending verification"),
@@ -243,6 +243,31 @@ class ScreeningEvent(Model):
     @property
     def action_label(self):
         return label(SCREENING_ACTIONS, self.action)
+
+    @property
+    def changes(self):
+        """(field label, before, after) of the identity fields a correction changed; ID
+        numbers masked for roles that see them masked."""
+        from app.labels import field_label
+        from app.security.scope import current_scope
+        from app.services.idnumber import mask_id_number
+
+        def parse(text):
+            return dict(line.split(": ", 1) for line in (text or "").splitlines()
+                        if ": " in line)
+        old, new = parse(self.before), parse(self.after)
+        mask = current_scope().mask_id_numbers
+        rows = []
+        for field in new:
+            if old.get(field) == new[field]:
+                continue
+            values = [old.get(field, ""), new[field]]
+            if field == "gender":
+                values = [label(GENDERS, v) if v else "" for v in values]
+            if field == "id_number" and mask:
+                values = [mask_id_number(v) if v else "" for v in values]
+            rows.append((field_label(field), *values))
+        return rows
 
     def __str__(self):
         return str(self.action_label)

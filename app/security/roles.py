@@ -45,6 +45,9 @@ _STAFF = {
     "IdentityCheck": (R, E, X),
     "BackgroundAlert": (R, E, X),
     "ScreeningEvent": (R, X),
+    # The open-items queues: menu entries over IdentityCheck / BackgroundAlert.
+    "IdentityQueue": (R,),
+    "AlertQueue": (R,),
 }
 _DISPATCHING = {
     "Service": (R, A, E, X),
@@ -70,7 +73,7 @@ GRANTS = {
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
         "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "IdentityCheck",
-        "BackgroundAlert", "ScreeningEvent")},
+        "BackgroundAlert", "ScreeningEvent", "IdentityQueue", "AlertQueue")},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
@@ -81,6 +84,7 @@ MENU_CATEGORY = {
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
     "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
+    "IdentityQueue": "Screening", "AlertQueue": "Screening",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.

@@ -4,17 +4,18 @@ action goes to app.services.screening, which refuses what the role or the state 
 """
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.labels import LABELS
 from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
-from app.models.screening import ALERT_KINDS, ALERT_STATES, IDENTITY_STATES
+from app.models.screening import ALERT_KINDS, ALERT_STATES, IDENTITY_OPEN, IDENTITY_STATES
 from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
 
-from .base import METHOD_PERMISSIONS, ScopedModelView
+from .base import METHOD_PERMISSIONS, READ_SCOPE, ScopedModelView
 
 SCREENING_LABELS = {
     **LABELS,
@@ -41,12 +42,18 @@ class ScreeningBaseView(ScopedModelView):
     order_columns = ["waiting_since", "state"]
     formatters_columns = {"reasons": lambda v: v or ""}
     model = None
+    canonical = None     # the endpoint of the full list, where actions return to
     actions_for = None   # (item, scope) → action names
     perform = None       # action name → service function
     action_labels: dict = {}
 
     def _item(self, pk, write):
         return get_scoped(self.datamodel.session, self.model, pk, write=write)
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        widgets["list"].template_args["writable_pks"] = set()  # no edit buttons: actions only
+        return widgets
 
     # The generic forms never change a case: only the actions do.
     @expose("/edit/<pk>", methods=["GET", "POST"])
@@ -66,7 +73,7 @@ class ScreeningBaseView(ScopedModelView):
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, can_edit=False, item=item,
             events=events, actions=type(self).actions_for(item, scope),
-            action_labels=self.action_labels, endpoint=self.endpoint)
+            action_labels=self.action_labels, endpoint=self.canonical)
 
     @expose("/do/<pk>/<name>", methods=["POST"])
     @has_access
@@ -83,7 +90,7 @@ class ScreeningBaseView(ScopedModelView):
             flash(violation.message, "danger")
         else:
             flash(str(self.action_labels[name]) + " ✓", "success")
-        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return redirect(url_for(f"{self.canonical}.show", pk=pk))
 
     def run_action(self, session, item, name, form):
         self.perform[name](session, item, current_scope(), form.get("note"))
@@ -92,6 +99,7 @@ class ScreeningBaseView(ScopedModelView):
 class IdentityCheckView(ScreeningBaseView):
     datamodel = SQLAInterface(IdentityCheck)
     model = IdentityCheck
+    canonical = "IdentityCheckView"
     class_permission_name = "IdentityCheck"
     list_title = show_title = _l("Identity verification")
     list_columns = ["person.name", "person.id_number", "unit.name", "state_label", "reasons",
@@ -131,15 +139,16 @@ class IdentityCheckView(ScreeningBaseView):
                 session.refresh(item)
                 flash(str(_l("Submitted for verification: %(state)s", state=item.state_label)),
                       "success" if item.state == "passed" else "warning")
-                return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+                return redirect(url_for(f"{self.canonical}.show", pk=pk))
         return self.render_template("screening/process.html", item=item, values=values,
-                                    error=error, endpoint=self.endpoint,
+                                    error=error, endpoint=self.canonical,
                                     title=_l("Handle identity verification"))
 
 
 class BackgroundAlertView(ScreeningBaseView):
     datamodel = SQLAInterface(BackgroundAlert)
     model = BackgroundAlert
+    canonical = "BackgroundAlertView"
     class_permission_name = "BackgroundAlert"
     list_title = show_title = _l("Background-check alerts")
     list_columns = ["person.name", "person.id_number", "unit.name", "kind_label",
@@ -153,6 +162,17 @@ class BackgroundAlertView(ScreeningBaseView):
     action_labels = {"sign": _l("Sign for"), "handle": _l("Handle")}
 
 
+class IdentityQueueView(IdentityCheckView):
+    """The open cases only: the queue a clerk or an officer works through."""
+    list_title = _l("Identity verification to do")
+    base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
+
+
+class AlertQueueView(BackgroundAlertView):
+    list_title = _l("Background-check alerts to do")
+    base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: ["open"]]]
+
+
 class ScreeningEventView(ScopedModelView):
     """The screening history (a tab on the person's page; read-only)."""
     datamodel = SQLAInterface(ScreeningEvent)
@@ -162,7 +182,7 @@ class ScreeningEventView(ScopedModelView):
     label_columns = SCREENING_LABELS
     list_columns = ["at", "unit.name", "action_label", "username", "note"]
     show_columns = ["at", "person", "unit", "action_label", "username", "from_state",
-                    "to_state", "note", "before", "after"]
+                    "to_state", "note"]
     search_columns = ["at", "action", "username"]
     order_columns = ["at"]
     base_order = ("at", "desc")
@@ -172,8 +192,12 @@ class ScreeningEventView(ScopedModelView):
 PERSON_TABS = [IdentityCheckView, BackgroundAlertView, ScreeningEventView]
 
 MENU = [
-    (IdentityCheckView, "IdentityCheck", _l("Identity verification"), "fa-id-card",
+    (IdentityQueueView, "IdentityQueue", _l("Identity verification to do"), "fa-id-card",
      "Screening", _l("Screening")),
+    (AlertQueueView, "AlertQueue", _l("Background-check alerts to do"), "fa-bell",
+     "Screening", None),
+    (IdentityCheckView, "IdentityCheck", _l("Identity verification"), "fa-id-card",
+     "Screening", None),
     (BackgroundAlertView, "BackgroundAlert", _l("Background-check alerts"), "fa-bell",
      "Screening", None),
     (ScreeningEventView, "ScreeningEvent", _l("Screening history"), "fa-list", "Screening",

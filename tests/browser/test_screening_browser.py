@@ -1,0 +1,45 @@
+"""A company clerk fixes a failed identity-verification case the way a clerk clicks it: the
+home page shows what waits, the queue lists the case, 【处理】 opens the person's identity
+fields, the corrected name is verified again and the case passes."""
+from playwright.sync_api import expect
+
+from app.models import AppUser, IdentityCheck, PopulationRecord
+
+
+def _failed_case(live_app, username):
+    from app.extensions import db
+    with live_app.app_context():
+        unit = db.session.query(AppUser).filter_by(username=username).one().unit
+        case = db.session.query(IdentityCheck).filter_by(unit_id=unit.id, state="failed").one()
+        registered = db.session.query(PopulationRecord).filter_by(
+            id_number=case.person.id_number).one().name
+        return case.id, case.person.name, registered
+
+
+def test_clerk_fixes_a_failed_identity_case(live_app, login_as, base_url, artifacts):
+    case_id, entered, registered = _failed_case(live_app, "company_hz")
+    page = login_as("company_hz")
+    expect(page.locator("#count-identity_open")).to_have_text("1")
+    page.screenshot(path=str(artifacts / "screening-home.png"), full_page=True)
+    page.click("#count-identity_open")
+    expect(page.locator("body")).to_contain_text("待办")
+    listing = page.locator("table.table-bordered")
+    row = listing.locator("tr", has_text=entered)
+    expect(row).to_contain_text("核验不通过")
+    expect(row).to_contain_text("姓名与人口信息库不一致")
+    page.screenshot(path=str(artifacts / "screening-queue.png"), full_page=True)
+    row.locator(f"a[href*='/show/{case_id}']").first.click()
+    page.click("#action-resubmit")
+    expect(page.locator(".screening-process")).to_contain_text("姓名与人口信息库不一致")
+    page.fill("#name", registered)
+    page.fill("#note", "按身份证原件更正姓名")
+    page.screenshot(path=str(artifacts / "screening-process.png"), full_page=True)
+    page.click("#resubmit")
+    expect(page.locator("body")).to_contain_text("已提交核验：核验通过")
+    history = page.locator(".screening-events")
+    expect(history).to_contain_text("更正后重新提交")
+    expect(history).to_contain_text(f"{entered} → {registered}")
+    expect(history).to_contain_text("company_hz")
+    page.screenshot(path=str(artifacts / "screening-passed.png"), full_page=True)
+    page.goto(f"{base_url}/")
+    expect(page.locator("#count-identity_open")).to_have_text("0")
