@@ -393,3 +393,19 @@ def test_process_page_fixes_a_failed_case(app, client_for):
 def test_home_shows_open_counts(client_for):
     text = client_for("police_hz").get("/").get_data(as_text=True)
     assert 'id="count-identity_open"' in text and 'id="count-alerts_open"' in text
+
+
+def test_cli_reruns_pending_checks(app, db_session):
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    app.config.update(POPULATION_REGISTRY=f"{__name__}:DownRegistry")
+    try:
+        person = make_guard(db_session, unit)
+        db_session.commit()   # after the commit the check runs and stays pending
+    finally:
+        app.config.update(POPULATION_REGISTRY="local")
+    assert case_of(db.session, person).state == "pending"
+    result = app.test_cli_runner().invoke(args=["screening-run-pending"])
+    assert "screened" in result.output
+    db.session.expire_all()
+    assert case_of(db.session, person).state == "passed"
