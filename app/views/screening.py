@@ -96,7 +96,7 @@ class ScreeningBaseView(ScopedModelView):
         self.perform[name](session, item, current_scope(), form.get("note"))
 
 
-class IdentityCheckView(ScreeningBaseView):
+class _IdentityViewBase(ScreeningBaseView):
     datamodel = SQLAInterface(IdentityCheck)
     model = IdentityCheck
     canonical = "IdentityCheckView"
@@ -145,7 +145,11 @@ class IdentityCheckView(ScreeningBaseView):
                                     title=_l("Handle identity verification"))
 
 
-class BackgroundAlertView(ScreeningBaseView):
+class IdentityCheckView(_IdentityViewBase):
+    """Every case in scope (also the tab on the person's page)."""
+
+
+class _AlertViewBase(ScreeningBaseView):
     datamodel = SQLAInterface(BackgroundAlert)
     model = BackgroundAlert
     canonical = "BackgroundAlertView"
@@ -162,13 +166,18 @@ class BackgroundAlertView(ScreeningBaseView):
     action_labels = {"sign": _l("Sign for"), "handle": _l("Handle")}
 
 
-class IdentityQueueView(IdentityCheckView):
+class BackgroundAlertView(_AlertViewBase):
+    """Every alert in scope (also the tab on the person's page)."""
+
+
+# Separate classes, not subclasses of the full lists: FAB finds related views by class.
+class IdentityQueueView(_IdentityViewBase):
     """The open cases only: the queue a clerk or an officer works through."""
     list_title = _l("Identity verification to do")
     base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
 
 
-class AlertQueueView(BackgroundAlertView):
+class AlertQueueView(_AlertViewBase):
     list_title = _l("Background-check alerts to do")
     base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: ["open"]]]
 

@@ -43,3 +43,22 @@ def test_clerk_fixes_a_failed_identity_case(live_app, login_as, base_url, artifa
     page.screenshot(path=str(artifacts / "screening-passed.png"), full_page=True)
     page.goto(f"{base_url}/")
     expect(page.locator("#count-identity_open")).to_have_text("0")
+
+
+def test_police_review_and_person_tab(live_app, login_as, base_url, artifacts):
+    from app.extensions import db
+    with live_app.app_context():
+        case = db.session.query(IdentityCheck).filter_by(state="police_review").first()
+        case_id, person_id, name = case.id, case.person_id, case.person.name
+    page = login_as("police_hz")
+    page.click("#count-identity_open")
+    page.locator("tr", has_text=name).locator(f"a[href*='/show/{case_id}']").first.click()
+    expect(page.locator(".screening-actions")).to_contain_text("退回单位")
+    page.locator("#action-return textarea").fill("请补充户籍证明复印件")
+    page.screenshot(path=str(artifacts / "screening-police-review.png"), full_page=True)
+    page.locator("#action-return button").click()
+    expect(page.locator("table").first).to_contain_text("已退回单位")
+    page.goto(f"{base_url}/personview/show/{person_id}")
+    page.click("a[href='#IdentityCheckView']")
+    expect(page.locator("#IdentityCheckView")).to_contain_text("已退回单位")
+    page.screenshot(path=str(artifacts / "screening-person-tab.png"), full_page=True)
