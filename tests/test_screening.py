@@ -409,3 +409,31 @@ def test_cli_reruns_pending_checks(app, db_session):
     assert "screened" in result.output
     db.session.expire_all()
     assert case_of(db.session, person).state == "passed"
+
+
+def test_save_never_waits_for_a_slow_registry(app, db_session):
+    """Production mode: the check runs in a background thread after the commit, times out,
+    retries, and leaves the case pending; the clerk's commit returns at once."""
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    app.config.update(POPULATION_REGISTRY=f"{__name__}:SlowRegistry", SCREENING_SYNC=False,
+                      SCREENING_TIMEOUT=0.2, SCREENING_RETRIES=1, SCREENING_RETRY_DELAY=0)
+    try:
+        person = make_guard(db_session, unit)
+        started = time.monotonic()
+        db_session.commit()
+        assert time.monotonic() - started < 1.0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if case_of(db.session, person).attempts >= 2:
+                break
+            time.sleep(0.1)
+    finally:
+        app.config.update(POPULATION_REGISTRY="local", SCREENING_SYNC=True,
+                          SCREENING_TIMEOUT=10, SCREENING_RETRIES=3, SCREENING_RETRY_DELAY=30)
+    case = case_of(db.session, person)
+    assert case.state == "pending" and case.attempts == 2 and "0.2" in case.last_error
+    screening.run_pending(db.session)
+    db.session.commit()
+    assert case_of(db.session, person).state == "passed"

@@ -106,7 +106,7 @@ class _IdentityViewBase(ScreeningBaseView):
                     "waited", "waiting_since"]
     show_columns = ["person", "person.id_number", "unit", "state_label", "reasons", "note",
                     "background_state_label", "last_error", "waiting_since", "closed_at"]
-    search_columns = ["state", "unit", "waiting_since", "created_at"]
+    search_columns = ["state", "waiting_since", "created_at"]
     choice_columns = {"state": IDENTITY_STATES}
     perform = {k: v for k, v in screening.IDENTITY_ACTIONS.items() if k != "resubmit"}
     actions_for = staticmethod(screening.identity_actions_for)
@@ -159,7 +159,7 @@ class _AlertViewBase(ScreeningBaseView):
                     "reason_text", "state_label", "waited", "waiting_since"]
     show_columns = ["person", "person.id_number", "unit", "kind_label", "source_label",
                     "reason_text", "state_label", "note", "waiting_since", "closed_at"]
-    search_columns = ["state", "kind", "unit", "waiting_since", "created_at"]
+    search_columns = ["state", "kind", "waiting_since", "created_at"]
     choice_columns = {"state": ALERT_STATES, "kind": ALERT_KINDS}
     perform = screening.ALERT_ACTIONS
     actions_for = staticmethod(screening.alert_actions_for)
