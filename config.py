@@ -84,6 +84,16 @@ class Config:
 
     # Population registry adapter: "local" (demo table) or "package.module:Class".
     POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")
+    # Screening (比对预警): watch-list adapters per list ("local" or "package.module:Class";
+    # empty: every list from the local demo table), adapter time-out in seconds, retries in the
+    # background after a save, and whether a missing photo fails identity verification (on
+    # once the personnel pages take photo uploads).
+    SCREENING_WATCH_LISTS = {}
+    SCREENING_TIMEOUT = float(os.environ.get("SCREENING_TIMEOUT", "10"))
+    SCREENING_RETRIES = 3
+    SCREENING_RETRY_DELAY = 30
+    SCREENING_SYNC = False
+    SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "") == "1"
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     EXPORT_MAX_ROWS = 1_000_000
@@ -95,3 +105,4 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
     RATELIMIT_STORAGE_URI = "memory://"
     AUTH_RATE_LIMIT = "100000 per minute"  # the rate-limit tests build their own app
+    SCREENING_SYNC = True  # checks run right after the commit, in the test's thread

@@ -36,7 +36,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)
-    from .services import audit, storage
+    from .services import audit, screening, storage
+    screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
     storage.install()
 
@@ -62,9 +63,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # View modules in menu order; each lists its pages in MENU. A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "personnel", "dispatch", "services",
-                "system")
+                "screening", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources", "unit_records")
+API_MODULES = ("resources", "unit_records", "screening")
 
 
 def _register(appbuilder):

@@ -28,6 +28,16 @@ def register_cli(app):
         from seed.synthetic import seed_synthetic
         click.echo(seed_synthetic(db.session, people=people, random_seed=random_seed))
 
+    @app.cli.command("screening-run-pending")
+    def screening_run_pending():
+        """Re-run the screening checks still pending (an adapter was down or slow)."""
+        from .services import screening
+        from .services.actor import acting_as
+        with acting_as("system"):
+            count = screening.run_pending(db.session)
+            db.session.commit()
+        click.echo(f"screened {count} people")
+
     @app.cli.command("sync-roles")
     def sync_roles():
         """Create the roles declared in app.security.roles and the permissions of all views."""

@@ -210,3 +210,28 @@ def tier_badge(tier):
         return ""
     colour = TIERS[tier]["colour"]
     return Markup(f'<span class="tier-badge tier-{colour}">{escape(label(TIERS, tier))}</span>')
+
+
+# 比对预警 (issue 6): screening cases and alerts in the change log.
+def _screening_labels():
+    from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
+                                      IDENTITY_STATES, WATCH_LISTS)
+    ENTITY_LABELS.update(identity_check=_l("Identity verification"),
+                         background_alert=_l("Background-check alert"))
+    VALUE_CHOICES.update({
+        ("identity_check", "state"): IDENTITY_STATES,
+        ("identity_check", "background_state"): BACKGROUND_STATES,
+        ("background_alert", "kind"): ALERT_KINDS, ("background_alert", "state"): ALERT_STATES,
+        ("background_alert", "source"): WATCH_LISTS})
+    for field, text in (("state", _l("State")), ("reasons", _l("Findings")),
+                        ("background_state", _l("Background check")),
+                        ("waiting_since", _l("Waiting since")), ("closed_at", _l("Closed at")),
+                        ("attempts", _l("Attempts")), ("last_error", _l("Last error")),
+                        ("fingerprint", _l("Verified values (digest)")),
+                        ("reason_code", _l("Reason code")), ("reason_text", _l("Reason")),
+                        ("source", _l("Watch list")), ("identity_check_id", _l("Identity verification")),
+                        ("employment_id", _l("Employment"))):
+        LABELS.setdefault(field, text)
+
+
+_screening_labels()

@@ -566,6 +566,7 @@ class _Demo:
         self.create_accounts(password)
         self.create_registry()
         self.create_unit_records()
+        self.create_screening()
 
     # ------------------------------------------------------------ population registry
     def create_registry(self):
@@ -581,6 +582,48 @@ class _Demo:
                              household_address=self.household_address(region)))
         self.s.execute(PopulationRecord.__table__.insert(), rows)
         self.counts["registry"] = len(rows)
+
+    # ------------------------------------------------------------ 比对预警
+    SCREENING_PLAN = (  # (unit, plant a registry mismatch?)
+        ("company_hz", True), ("selfhire_hz", True), ("company_nb", True),
+        ("company_bj", False), ("client_hz", False))
+
+    def create_screening(self):
+        """Screen every guard opened as pending while the staff were added (now that the
+        registry exists), after planting a registry mismatch (a failed identity case) in three
+        units and a police-level and a unit-attention watch-list finding in five; one failed
+        case is already with the police for review."""
+        from app.models import PopulationRecord, WatchListEntry
+        from app.security.scope import Scope
+        from app.services import screening
+
+        failed = {}
+        for key, mismatch in self.SCREENING_PLAN:
+            active = [e for e in self.guards[key] if e.end_date is None]
+            if mismatch:
+                person = active[-1].person
+                record = self.s.query(PopulationRecord).filter_by(
+                    id_number=person.id_number).one()
+                record.name = person.name[0] + ("伟" if person.name[-1] != "伟" else "强")
+                failed[key] = person
+            self.s.add(WatchListEntry(source="criminal_record", id_number=active[-2].person
+                                      .id_number, reason_code="intentional_crime",
+                                      detail="2015年因盗窃罪被判处有期徒刑一年"))
+            self.s.add(WatchListEntry(source="drug_control", id_number=active[-3].person
+                                      .id_number, reason_code="drug_use",
+                                      detail="2019年吸毒被查获，已解除社区康复"))
+        self.s.flush()
+        screening.run_pending(self.s)
+        screening.discard_queued(self.s)
+        unit = self.units["selfhire_hz"]
+        case = self.s.query(screening.IdentityCheck).filter_by(
+            person_id=failed["selfhire_hz"].id, unit_id=unit.id).one()
+        clerk = Scope(role=R.SELF_HIRE_USER, read_units=frozenset({unit.id}),
+                      write_units=frozenset({unit.id}), unit_id=unit.id)
+        with acting_as("selfhire_hz"):
+            screening.confirm(self.s, case, clerk, "本人身份证原件已核对，姓名无误，系人口库登记错误")
+        self.s.flush()
+        self.counts["screening"] = self.s.query(screening.IdentityCheck).count()
 
     # ------------------------------------------------------------ 奖惩投诉
     def create_conduct_records(self):

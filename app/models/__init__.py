@@ -11,3 +11,4 @@ from .user import AppUser  # noqa: F401
 from .registry import PopulationRecord  # noqa: F401
 from .unit_records import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,  # noqa: F401
                            UnitAsset, UnitChange, UnitDocument)
+from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchListEntry  # noqa: F401

@@ -46,6 +46,13 @@ _STAFF = {
     "Certificate": (R, A, E, D, X),
     "ChangeLog": (R, X),
     "Region": (R,),
+    # 比对预警: "edit" is taking the actions the screening state machines allow the role.
+    "IdentityCheck": (R, E, X),
+    "BackgroundAlert": (R, E, X),
+    "ScreeningEvent": (R, X),
+    # The open-items queues: menu entries over IdentityCheck / BackgroundAlert.
+    "IdentityQueue": (R,),
+    "AlertQueue": (R,),
 }
 _DISPATCHING = {
     # The 服务（对象）单位 page (app.views.dispatch) checks Service and Dispatch permissions;
@@ -74,7 +81,8 @@ GRANTS = {
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
         "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk",
-        "UnitChange", *UNIT_RECORDS)},
+        "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
+        "IdentityQueue", "AlertQueue")},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
@@ -86,6 +94,8 @@ MENU_CATEGORY = {
     "ServiceDesk": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
+    "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
+    "IdentityQueue": "Screening", "AlertQueue": "Screening",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.

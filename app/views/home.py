@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import Dispatch, Employment, Person, Unit
 from app.security.roles import ROLE_LABELS
 from app.security.scope import current_scope, scope_clause
+from app.services import screening
 
 
 def scope_counts(scope):
@@ -37,6 +38,7 @@ class HomeView(IndexView):
         context = {}
         if user is not None and user.is_authenticated and not scope.denied:
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""),
-                           counts=scope_counts(scope), scope=scope)
+                           counts=scope_counts(scope), scope=scope,
+                           screening_counts=screening.open_counts(db.session, scope))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     **context)

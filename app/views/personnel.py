@@ -14,6 +14,7 @@ from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
 from .conduct import ConductRecordView
+from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
 from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
@@ -94,7 +95,8 @@ class PersonView(ScopedModelView):
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
     # Work history: employments and the dispatches (with the target's coloured tier).
-    related_views = [EmploymentView, DispatchView, CertificateView, ConductRecordView]
+    related_views = [EmploymentView, DispatchView, CertificateView, ConductRecordView] + \
+        PERSON_TABS
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),

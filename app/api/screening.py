@@ -1,0 +1,130 @@
+"""比对预警 REST resources: `identity_check` and `background_alert`, read through the scope,
+changed only through their actions (POST /api/v1/<resource>/<id>/<action>), which the state
+machines in app.services.screening allow or refuse (400 with a Chinese message)."""
+from flask import request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.const import API_RESULT_RES_KEY
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+
+from app.models import BackgroundAlert, IdentityCheck
+from app.security.scope import current_scope, scoped_query
+from app.services import screening
+from app.services.errors import RuleViolation
+
+from app.views.base import METHOD_PERMISSIONS
+
+from .base import ScopedModelRestApi
+
+
+class ScreeningApi(ScopedModelRestApi):
+    """Shared: generic writes refused (403), actions as endpoints."""
+    perform: dict = {}
+    fields: tuple = ("note",)
+    method_permission_name = {**METHOD_PERMISSIONS, "act": "edit"}
+
+    def _in_write_scope(self, pk):
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return scoped_query(self.datamodel.session, self.datamodel.obj, write=True).filter(
+            self.datamodel.obj.id == pk).one_or_none()
+
+    def _refuse(self, pk=None):
+        if pk is not None and self._in_write_scope(pk) is None:
+            return self.response_404()
+        return self.response_403()
+
+    def post_headless(self):
+        return self._refuse()
+
+    def put_headless(self, pk):
+        return self._refuse(pk)
+
+    def delete_headless(self, pk):
+        return self._refuse(pk)
+
+    @expose("/<int:pk>/<string:name>", methods=["POST"])
+    @protect()
+    @safe
+    def act(self, pk, name):
+        """Take an action of the state machine on a case or an alert
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          - in: path
+            name: name
+            schema:
+              type: string
+          responses:
+            200:
+              description: The record after the action
+            400:
+              description: The action is not allowed for the role or the state
+            404:
+              description: Not found or out of scope
+        """
+        if name not in self.perform:
+            return self.response_404()
+        item = self._in_write_scope(pk)
+        if item is None:
+            return self.response_404()
+        if not request.is_json:
+            return self.response_400(message=_("The request body must be JSON."))
+        body = request.json or {}
+        session = self.datamodel.session
+        try:
+            kwargs = {k: body.get(k) for k in self.fields_of(name) if k in body}
+            self.perform[name](session, item, current_scope(), **kwargs)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            return self.response_400(message=violation.as_dict())
+        session.refresh(item)
+        return self.response(200, **{API_RESULT_RES_KEY: self.show_model_schema.dump(item)})
+
+    def fields_of(self, name):
+        return self.fields
+
+
+IDENTITY_COLUMNS = ["id", "person.id", "person.name", "person.id_number", "unit.id",
+                    "unit.name", "employment.id", "state", "reasons", "note", "attempts",
+                    "last_error", "background_state", "waiting_since", "closed_at"]
+
+
+class IdentityCheckApi(ScreeningApi):
+    resource_name = "identity_check"
+    class_permission_name = "IdentityCheck"
+    datamodel = SQLAInterface(IdentityCheck)
+    list_columns = show_columns = IDENTITY_COLUMNS
+    search_columns = ["state", "unit", "person", "waiting_since", "created_at"]
+    order_columns = ["id", "waiting_since", "state"]
+    perform = screening.IDENTITY_ACTIONS
+
+    def fields_of(self, name):
+        if name == "resubmit":
+            return ("name", "id_number", "note")
+        if name == "return":
+            return ("reason",)
+        return ("note",)
+
+
+class BackgroundAlertApi(ScreeningApi):
+    resource_name = "background_alert"
+    class_permission_name = "BackgroundAlert"
+    datamodel = SQLAInterface(BackgroundAlert)
+    list_columns = show_columns = ["id", "person.id", "person.name", "person.id_number",
+                                   "unit.id", "unit.name", "kind", "source", "reason_code",
+                                   "reason_text", "state", "note", "waiting_since",
+                                   "closed_at"]
+    search_columns = ["state", "kind", "unit", "person", "waiting_since", "created_at"]
+    order_columns = ["id", "waiting_since", "state", "kind"]
+    perform = screening.ALERT_ACTIONS
+
+
+RESOURCES = [IdentityCheckApi, BackgroundAlertApi]

@@ -1,0 +1,291 @@
+"""比对预警 (screening): identity verification cases, background-check alerts and the events
+of both, plus the local watch-list table that stands in for the police lists in demo mode.
+
+An identity case belongs to a person at a unit (one case per person and unit, reused when the
+person is screened again); alerts belong to the same person and unit. Workflows live in
+app.services.screening."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import relationship
+from sqlalchemy.sql import func
+
+from .base import Model, TimestampMixin, choice_check, utcnow
+from .choices import GENDERS, label
+
+IDENTITY_STATES = {
+    "pending": _l("Pending verification"),
+    "passed": _l("Verified"),
+    "failed": _l("Verification failed, unit to handle"),
+    "police_review": _l("Awaiting police review"),
+    "returned": _l("Returned to the unit"),
+    "cleared": _l("Passed by the police"),
+}
+IDENTITY_OPEN = ("pending", "failed", "police_review", "returned")
+ALERT_KINDS = {
+    "unit_attention": _l("Unit attention"),
+    "police": _l("Contact the police"),
+}
+ALERT_STATES = {
+    "open": _l("Open"),
+    "signed": _l("Signed for"),
+    "closed": _l("Handled by the police"),
+}
+BACKGROUND_STATES = {
+    "not_run": _l("Not run"),
+    "pending": _l("Pending"),
+    "done": _l("Done"),
+}
+WATCH_LISTS = {
+    "criminal_record": _l("Criminal records"),
+    "drug_control": _l("Drug control"),
+    "wanted_persons": _l("Wanted persons"),
+    "revoked_certificates": _l("Revoked guard certificates"),
+    "public_order": _l("Public-order penalties"),
+}
+# Reason codes; the Art. 17 reasons (DESIGN §7) and wanted persons need the police.
+ALERT_REASONS = {
+    "reeducation": (_l("Ever subjected to custody and education (收容教育)"), "police"),
+    "compulsory_rehab": (_l("Ever in compulsory isolated drug rehabilitation"), "police"),
+    "labour_reeducation": (_l("Ever subjected to re-education through labour"), "police"),
+    "detention_3": (_l("Administrative detention three or more times"), "police"),
+    "intentional_crime": (_l("Criminally punished for an intentional crime"), "police"),
+    "revoked_recent": (_l("Guard certificate revoked less than three years ago"), "police"),
+    "revoked_twice": (_l("Guard certificate revoked twice"), "police"),
+    "wanted": (_l("Listed as a wanted person"), "police"),
+    "drug_use": (_l("Drug use on record"), "unit_attention"),
+    "detention": (_l("Administrative detention on record (fewer than three times)"),
+                  "unit_attention"),
+    "negligent_crime": (_l("Punished for a negligent crime"), "unit_attention"),
+    "revoked_old": (_l("Guard certificate revoked three or more years ago"), "unit_attention"),
+    "public_order_fine": (_l("Public-order fine on record"), "unit_attention"),
+}
+SCREENING_ACTIONS = {
+    "created": _l("Screening started"),
+    "verified": _l("Verified against the registry"),
+    "failed": _l("Verification failed"),
+    "pending": _l("Registry unavailable, will retry"),
+    "resubmitted": _l("Corrected and resubmitted"),
+    "confirmed": _l("Unit confirmed the information is correct"),
+    "returned": _l("Returned to the unit"),
+    "cleared": _l("Passed by the police"),
+    "alert": _l("Background-check alert raised"),
+    "background_pending": _l("Watch list unavailable, will retry"),
+    "signed": _l("Unit signed for the alert"),
+    "handled": _l("Police handled the alert"),
+}
+
+
+def waited(since, now=None) -> str:
+    """How long an item has waited, for the queues: 3天5小时 / 4小时 / 不足1小时."""
+    from flask_babel import gettext as _
+
+    if since is None:
+        return ""
+    delta = (now or utcnow()) - since
+    days, hours = delta.days, delta.seconds // 3600
+    if days:
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("under 1 h")
+
+
+class IdentityCheck(TimestampMixin, Model):
+    __tablename__ = "identity_check"
+    __scope__ = ("unit", "unit_id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)
+    unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
+    employment_id = Column(Integer, ForeignKey("employment.id", ondelete="SET NULL"))
+    state = Column(String(16), nullable=False, default="pending", server_default="pending")
+    reasons = Column(Text)                   # one finding per line, in Chinese
+    fingerprint = Column(String(200))        # identity values last verified
+    note = Column(Text)                      # the last note or reason given by unit/police
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    last_error = Column(String(300))
+    background_state = Column(String(10), nullable=False, default="not_run",
+                              server_default="not_run")
+    waiting_since = Column(DateTime, nullable=False, default=utcnow, server_default=func.now())
+    closed_at = Column(DateTime)
+
+    person = relationship("Person", lazy="joined", innerjoin=True)
+    unit = relationship("Unit", lazy="joined", innerjoin=True)
+    employment = relationship("Employment")
+
+    __table_args__ = (
+        CheckConstraint(choice_check("state", IDENTITY_STATES), name="ck_identity_check_state"),
+        CheckConstraint(choice_check("background_state", BACKGROUND_STATES),
+                        name="ck_identity_check_background_state"),
+        UniqueConstraint("person_id", "unit_id", name="uq_identity_check_person_unit"),
+        Index("ix_identity_check_queue", "unit_id", "state", "waiting_since"),
+        Index("ix_identity_check_state", "state", "waiting_since"),
+    )
+
+    @property
+    def state_label(self):
+        return label(IDENTITY_STATES, self.state)
+
+    @property
+    def background_state_label(self):
+        return label(BACKGROUND_STATES, self.background_state)
+
+    @property
+    def is_open(self):
+        return self.state in IDENTITY_OPEN
+
+    @property
+    def waited(self):
+        return waited(self.waiting_since) if self.is_open else ""
+
+    def audit_owner(self):
+        return self.unit_id, self.person_id
+
+    def __str__(self):
+        return f"{self.person.name if self.person else ''} · {self.state_label}"
+
+
+class BackgroundAlert(TimestampMixin, Model):
+    __tablename__ = "background_alert"
+    __scope__ = ("unit", "unit_id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)
+    unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
+    identity_check_id = Column(Integer, ForeignKey("identity_check.id", ondelete="CASCADE"))
+    kind = Column(String(16), nullable=False)
+    source = Column(String(24), nullable=False)
+    reason_code = Column(String(24), nullable=False)
+    reason_text = Column(String(300), nullable=False)
+    state = Column(String(10), nullable=False, default="open", server_default="open")
+    note = Column(Text)                      # the police's handling note, or the unit's
+    waiting_since = Column(DateTime, nullable=False, default=utcnow, server_default=func.now())
+    closed_at = Column(DateTime)
+
+    person = relationship("Person", lazy="joined", innerjoin=True)
+    unit = relationship("Unit", lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint(choice_check("kind", ALERT_KINDS), name="ck_background_alert_kind"),
+        CheckConstraint(choice_check("state", ALERT_STATES), name="ck_background_alert_state"),
+        CheckConstraint(choice_check("source", WATCH_LISTS), name="ck_background_alert_source"),
+        # Idempotent screening: one alert per person, unit and finding.
+        UniqueConstraint("person_id", "unit_id", "source", "reason_code",
+                         name="uq_background_alert_finding"),
+        Index("ix_background_alert_queue", "unit_id", "state", "kind", "waiting_since"),
+        Index("ix_background_alert_state", "state", "kind", "waiting_since"),
+    )
+
+    @property
+    def kind_label(self):
+        return label(ALERT_KINDS, self.kind)
+
+    @property
+    def state_label(self):
+        return label(ALERT_STATES, self.state)
+
+    @property
+    def source_label(self):
+        return label(WATCH_LISTS, self.source)
+
+    @property
+    def is_open(self):
+        return self.state == "open"
+
+    @property
+    def waited(self):
+        return waited(self.waiting_since) if self.is_open else ""
+
+    def audit_owner(self):
+        return self.unit_id, self.person_id
+
+    def __str__(self):
+        return f"{self.person.name if self.person else ''} · {self.reason_text}"
+
+
+class ScreeningEvent(Model):
+    """One step of a case or an alert: who, when, what, note, before and after values."""
+    __tablename__ = "screening_event"
+    __scope__ = ("unit", "unit_id")
+
+    id = Column(Integer, primary_key=True)
+    unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
+    person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)
+    identity_check_id = Column(Integer, ForeignKey("identity_check.id", ondelete="CASCADE"))
+    alert_id = Column(Integer, ForeignKey("background_alert.id", ondelete="CASCADE"))
+    at = Column(DateTime, nullable=False, default=utcnow)
+    user_id = Column(Integer)
+    username = Column(String(100), nullable=False)
+    action = Column(String(20), nullable=False)
+    from_state = Column(String(16))
+    to_state = Column(String(16))
+    note = Column(Text)
+    before = Column(Text)        # identity values before a correction, "field: value" lines
+    after = Column(Text)
+
+    unit = relationship("Unit", lazy="joined", innerjoin=True)
+    person = relationship("Person", lazy="joined", innerjoin=True)
+    identity_check = relationship("IdentityCheck", backref="events")
+    alert = relationship("BackgroundAlert", backref="events")
+
+    __table_args__ = (
+        CheckConstraint(choice_check("action", SCREENING_ACTIONS),
+                        name="ck_screening_event_action"),
+        Index("ix_screening_event_case", "identity_check_id", "at"),
+        Index("ix_screening_event_alert", "alert_id", "at"),
+        Index("ix_screening_event_person", "person_id", "at"),
+        Index("ix_screening_event_unit", "unit_id", "at"),
+    )
+
+    @property
+    def action_label(self):
+        return label(SCREENING_ACTIONS, self.action)
+
+    @property
+    def changes(self):
+        """(field label, before, after) of the identity fields a correction changed; ID
+        numbers masked for roles that see them masked."""
+        from app.labels import field_label
+        from app.security.scope import current_scope
+        from app.services.idnumber import mask_id_number
+
+        def parse(text):
+            return dict(line.split(": ", 1) for line in (text or "").splitlines()
+                        if ": " in line)
+        old, new = parse(self.before), parse(self.after)
+        mask = current_scope().mask_id_numbers
+        rows = []
+        for field in new:
+            if old.get(field) == new[field]:
+                continue
+            values = [old.get(field, ""), new[field]]
+            if field == "gender":
+                values = [label(GENDERS, v) if v else "" for v in values]
+            if field == "id_number" and mask:
+                values = [mask_id_number(v) if v else "" for v in values]
+            rows.append((field_label(field), *values))
+        return rows
+
+    def __str__(self):
+        return str(self.action_label)
+
+
+class WatchListEntry(Model):
+    """Local stand-in for the police watch lists (demo mode, tests); production plugs real
+    adapters in through app.services.watchlists."""
+    __tablename__ = "watch_list_entry"
+    __scope__ = ("admin_only",)
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(24), nullable=False)
+    id_number = Column(String(18), nullable=False)
+    reason_code = Column(String(24), nullable=False)
+    detail = Column(String(300))
+
+    __table_args__ = (
+        CheckConstraint(choice_check("source", WATCH_LISTS), name="ck_watch_list_entry_source"),
+        Index("ix_watch_list_entry_number", "id_number", "source"),
+    )

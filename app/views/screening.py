@@ -1,0 +1,214 @@
+"""比对预警 pages: the identity-verification queue (身份核验) and the background-check alerts
+(背景审查), their actions, and the screening history. Thin: rows come through the scope, every
+action goes to app.services.screening, which refuses what the role or the state does not allow.
+"""
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.labels import LABELS
+from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
+from app.models.screening import ALERT_KINDS, ALERT_STATES, IDENTITY_OPEN, IDENTITY_STATES
+from app.security.scope import current_scope, get_scoped
+from app.services import screening
+from app.services.errors import RuleViolation
+
+from .base import METHOD_PERMISSIONS, READ_SCOPE, ScopedModelView
+
+SCREENING_LABELS = {
+    **LABELS,
+    "person": _l("Person"), "person.name": _l("Full name"),
+    "person.id_number": _l("ID number"), "unit": _l("Unit"), "unit.name": _l("Unit"),
+    "state": _l("State"), "state_label": _l("State"), "reasons": _l("Findings"),
+    "waited": _l("Waiting for"), "waiting_since": _l("Waiting since"),
+    "closed_at": _l("Closed at"), "note": _l("Note"), "kind": _l("Alert kind"),
+    "kind_label": _l("Alert kind"), "source_label": _l("Watch list"),
+    "reason_text": _l("Reason"), "background_state_label": _l("Background check"),
+    "last_error": _l("Last error"), "at": _l("Time"), "username": _l("User"),
+    "action_label": _l("Action"), "from_state": _l("From"), "to_state": _l("To"),
+    "before": _l("Before"), "after": _l("After"), "created_at": _l("Created at"),
+}
+
+
+class ScreeningBaseView(ScopedModelView):
+    """Read the queue; change rows only through the actions of the state machine."""
+    base_permissions = ["can_read", "can_export", "can_edit"]
+    method_permission_name = {**METHOD_PERMISSIONS, "do": "edit", "process": "edit"}
+    label_columns = SCREENING_LABELS
+    show_template = "screening/show.html"
+    base_order = ("waiting_since", "asc")
+    order_columns = ["waiting_since", "state"]
+    formatters_columns = {"reasons": lambda v: v or ""}
+    model = None
+    canonical = None     # the endpoint of the full list, where actions return to
+    actions_for = None   # (item, scope) → action names
+    perform = None       # action name → service function
+    action_labels: dict = {}
+
+    def _item(self, pk, write):
+        return get_scoped(self.datamodel.session, self.model, pk, write=write)
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        widgets["list"].template_args["writable_pks"] = set()  # no edit buttons: actions only
+        return widgets
+
+    # The generic forms never change a case: only the actions do.
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        self._item(pk, write=True)
+        abort(403)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._item(pk, write=False)
+        widgets = self._show(pk)
+        scope = current_scope()
+        events = sorted(item.events, key=lambda e: (e.at, e.id), reverse=True)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, can_edit=False, item=item,
+            events=events, actions=type(self).actions_for(item, scope),
+            action_labels=self.action_labels, endpoint=self.canonical)
+
+    @expose("/do/<pk>/<name>", methods=["POST"])
+    @has_access
+    def do(self, pk, name):
+        if name not in self.perform:
+            abort(404)
+        item = self._item(pk, write=True)
+        session = self.datamodel.session
+        try:
+            self.run_action(session, item, name, request.form)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            flash(violation.message, "danger")
+        else:
+            flash(str(self.action_labels[name]) + " ✓", "success")
+        return redirect(url_for(f"{self.canonical}.show", pk=pk))
+
+    def run_action(self, session, item, name, form):
+        self.perform[name](session, item, current_scope(), form.get("note"))
+
+
+class _IdentityViewBase(ScreeningBaseView):
+    datamodel = SQLAInterface(IdentityCheck)
+    model = IdentityCheck
+    canonical = "IdentityCheckView"
+    class_permission_name = "IdentityCheck"
+    list_title = show_title = _l("Identity verification")
+    list_columns = ["person.name", "person.id_number", "unit.name", "state_label", "reasons",
+                    "waited", "waiting_since"]
+    show_columns = ["person", "person.id_number", "unit", "state_label", "reasons", "note",
+                    "background_state_label", "last_error", "waiting_since", "closed_at"]
+    search_columns = ["state", "waiting_since", "created_at"]
+    choice_columns = {"state": IDENTITY_STATES}
+    perform = {k: v for k, v in screening.IDENTITY_ACTIONS.items() if k != "resubmit"}
+    actions_for = staticmethod(screening.identity_actions_for)
+    action_labels = {"resubmit": _l("Handle"), "confirm": _l("Information correct, no action"),
+                     "return": _l("Return to the unit"), "clear": _l("Pass")}
+
+    def run_action(self, session, item, name, form):
+        note = form.get("note")
+        self.perform[name](session, item, current_scope(), note)
+
+    @expose("/process/<pk>", methods=["GET", "POST"])
+    @has_access
+    def process(self, pk):
+        """【处理】: correct the person's identity fields and resubmit the case."""
+        item = self._item(pk, write=True)
+        session = self.datamodel.session
+        values = {"name": item.person.name, "id_number": item.person.id_number, "note": ""}
+        error = None
+        if request.method == "POST":
+            values = {k: (request.form.get(k) or "").strip() for k in values}
+            try:
+                screening.resubmit(session, item, current_scope(), name=values["name"],
+                                   id_number=values["id_number"], note=values["note"])
+                session.commit()
+            except RuleViolation as violation:
+                session.rollback()
+                error = violation
+                flash(violation.message, "danger")
+            else:
+                session.refresh(item)
+                flash(str(_l("Submitted for verification: %(state)s", state=item.state_label)),
+                      "success" if item.state == "passed" else "warning")
+                return redirect(url_for(f"{self.canonical}.show", pk=pk))
+        return self.render_template("screening/process.html", item=item, values=values,
+                                    error=error, endpoint=self.canonical,
+                                    title=_l("Handle identity verification"))
+
+
+class IdentityCheckView(_IdentityViewBase):
+    """Every case in scope (also the tab on the person's page)."""
+
+
+class _AlertViewBase(ScreeningBaseView):
+    datamodel = SQLAInterface(BackgroundAlert)
+    model = BackgroundAlert
+    canonical = "BackgroundAlertView"
+    class_permission_name = "BackgroundAlert"
+    list_title = show_title = _l("Background-check alerts")
+    list_columns = ["person.name", "person.id_number", "unit.name", "kind_label",
+                    "reason_text", "state_label", "waited", "waiting_since"]
+    show_columns = ["person", "person.id_number", "unit", "kind_label", "source_label",
+                    "reason_text", "state_label", "note", "waiting_since", "closed_at"]
+    search_columns = ["state", "kind", "waiting_since", "created_at"]
+    choice_columns = {"state": ALERT_STATES, "kind": ALERT_KINDS}
+    perform = screening.ALERT_ACTIONS
+    actions_for = staticmethod(screening.alert_actions_for)
+    action_labels = {"sign": _l("Sign for"), "handle": _l("Handle")}
+
+
+class BackgroundAlertView(_AlertViewBase):
+    """Every alert in scope (also the tab on the person's page)."""
+
+
+# Separate classes, not subclasses of the full lists: FAB finds related views by class.
+class IdentityQueueView(_IdentityViewBase):
+    """The open cases only: the queue a clerk or an officer works through."""
+    list_title = _l("Identity verification to do")
+    base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
+
+
+class AlertQueueView(_AlertViewBase):
+    list_title = _l("Background-check alerts to do")
+    base_filters = READ_SCOPE + [["state", FilterInFunction, lambda: ["open"]]]
+
+
+class ScreeningEventView(ScopedModelView):
+    """The screening history (a tab on the person's page; read-only)."""
+    datamodel = SQLAInterface(ScreeningEvent)
+    class_permission_name = "ScreeningEvent"
+    base_permissions = ["can_read", "can_export"]
+    list_title = show_title = _l("Screening history")
+    label_columns = SCREENING_LABELS
+    list_columns = ["at", "unit.name", "action_label", "username", "note"]
+    show_columns = ["at", "person", "unit", "action_label", "username", "from_state",
+                    "to_state", "note"]
+    search_columns = ["at", "action", "username"]
+    order_columns = ["at"]
+    base_order = ("at", "desc")
+
+
+# Related tabs on the person's page (issue 6 adds them; see app.views.personnel).
+PERSON_TABS = [IdentityCheckView, BackgroundAlertView, ScreeningEventView]
+
+MENU = [
+    (IdentityQueueView, "IdentityQueue", _l("Identity verification to do"), "fa-id-card",
+     "Screening", _l("Screening")),
+    (AlertQueueView, "AlertQueue", _l("Background-check alerts to do"), "fa-bell",
+     "Screening", None),
+    (IdentityCheckView, "IdentityCheck", _l("Identity verification"), "fa-id-card",
+     "Screening", None),
+    (BackgroundAlertView, "BackgroundAlert", _l("Background-check alerts"), "fa-bell",
+     "Screening", None),
+    (ScreeningEventView, "ScreeningEvent", _l("Screening history"), "fa-list", "Screening",
+     None),
+]
