@@ -58,11 +58,12 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     return app
 
 
-# View modules in menu order; each lists its pages in MENU. A category's label is given by
+# View modules in menu order; each lists its pages in MENU (and pages without a menu entry
+# in NO_MENU). A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("units", "conduct", "personnel", "services", "system")
+VIEW_MODULES = ("units", "conduct", "staff", "personnel", "person_records", "services", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources",)
+API_MODULES = ("resources", "staff")
 
 
 def _register(appbuilder):
@@ -76,6 +77,10 @@ def _register(appbuilder):
         kwargs = {"category_label": category_label} if category_label else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
+    # Pages reached from other pages only (tabs, JSON helpers): a module's NO_MENU list.
+    for name in VIEW_MODULES:
+        for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
+            appbuilder.add_view_no_menu(view)
     for name in API_MODULES:
         for api in import_module(f"app.api.{name}").RESOURCES:
             appbuilder.add_api(api)

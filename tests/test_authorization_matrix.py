@@ -12,8 +12,9 @@ import zipfile
 import pytest
 from sqlalchemy import func
 
-from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
-                        Service, Unit)
+from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment,
+                        EquipmentIssue, ExamResult, Person, PoliceAssistance, Service,
+                        SocialRelation, TrainingRecord, Unit, WorkExperience)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
 
@@ -34,7 +35,26 @@ RESOURCES = {
     "Dispatch": ("dispatchview", "dispatch", Dispatch),
     "ChangeLog": ("changelogview", "change_log", ChangeLog),
     "ConductRecord": ("conductrecordview", "conduct_record", ConductRecord),
+    # 人员管理: active staff of one role (issue 4)
+    "Guard": ("guardlistview", "guard", Employment),
+    "PartTimeGuard": ("parttimeguardlistview", "part_time_guard", Employment),
+    "OtherStaff": ("otherstafflistview", "other_staff", Employment),
+    "Student": ("studentlistview", "student", Employment),
+    "Instructor": ("instructorlistview", "instructor", Employment),
+    # person-owned records (tabs of the person's page)
+    "SocialRelation": ("socialrelationview", "social_relation", SocialRelation),
+    "EquipmentIssue": ("equipmentissueview", "equipment_issue", EquipmentIssue),
+    "PoliceAssistance": ("policeassistanceview", "police_assistance", PoliceAssistance),
+    "ExamResult": ("examresultview", "exam_result", ExamResult),
+    "TrainingRecord": ("trainingrecordview", "training_record", TrainingRecord),
+    "WorkExperience": ("workexperienceview", "work_experience", WorkExperience),
 }
+ROLE_LISTS = {"Guard": "guard", "PartTimeGuard": "part_time_guard", "OtherStaff": "other_staff",
+              "Student": "student", "Instructor": "instructor"}
+PERSON_RECORDS = ("SocialRelation", "EquipmentIssue", "PoliceAssistance", "ExamResult",
+                  "TrainingRecord", "WorkExperience")
+# Only training schools have students and instructors, and they have no guards.
+SCHOOL_ONLY, NOT_AT_SCHOOL = ("Student", "Instructor"), ("Guard", "PartTimeGuard")
 
 
 def _unit_of(session, username):
@@ -72,6 +92,16 @@ def _records_of(session, unit):
                 .order_by(Certificate.id).first())
         if cert:
             records["Certificate"] = cert[0]
+        for resource in PERSON_RECORDS:
+            model = RESOURCES[resource][2]
+            row = session.query(model.id).filter_by(person_id=person.id).order_by(model.id).first()
+            if row:
+                records[resource] = row[0]
+    for resource, role in ROLE_LISTS.items():
+        row = (session.query(Employment.id).filter_by(unit_id=unit.id, role=role, end_date=None)
+               .order_by(Employment.id).first())
+        if row:
+            records[resource] = row[0]
     service = session.query(Service.id).filter_by(unit_id=unit.id).order_by(Service.id).first()
     if service:
         records["Service"] = service[0]
@@ -118,14 +148,17 @@ def matrix(app):
 
 def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
-    if resource == "ChangeLog":  # written by ORM events only: read-only for every role
+    # The change log is written by ORM events only, exam results by the exam system only:
+    # read-only for every role.
+    if resource in ("ChangeLog", "ExamResult"):
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     return verbs
 
 
 def _denied(response):
-    """FAB refuses a missing permission with a redirect to login (pages) or 403 (REST)."""
-    return response.status_code in (302, 401, 403)
+    """FAB refuses a missing permission with a redirect to login (pages) or 403 (REST); a
+    resource that does not offer a method at all answers 405."""
+    return response.status_code in (302, 401, 403, 405)
 
 
 def _exists(app, model, pk):
@@ -137,10 +170,16 @@ def _exists(app, model, pk):
 CASES = [(user, resource) for user in USERS for resource in RESOURCES]
 # The province admin and the association see every unit: nobody's record is foreign to them
 # (the association's refused writes are covered in test_security).
-FOREIGN_CASES = [(u, r) for u, r in CASES if u not in ("admin", "association")]
-# Client units and schools provide no services, so they own no services or dispatches.
+# No unit foreign to anyone is a school: the school-only lists are checked in
+# test_school_lists_are_404_outside_scope instead.
+FOREIGN_CASES = [(u, r) for u, r in CASES if u not in ("admin", "association")
+                 and r not in SCHOOL_ONLY]
+# Client units and schools provide no services, so they own no services or dispatches;
+# schools have no guards, and only schools have students and instructors.
 OWN_CASES = [(u, r) for u, r in CASES
-             if not (u in ("client_hz", "school_hz") and r in ("Service", "Dispatch"))]
+             if not (u in ("client_hz", "school_hz") and r in ("Service", "Dispatch"))
+             and not (u == "school_hz" and r in NOT_AT_SCHOOL)
+             and not (u != "school_hz" and r in SCHOOL_ONLY)]
 
 
 @pytest.mark.parametrize("user,resource", FOREIGN_CASES)
@@ -256,3 +295,18 @@ def test_lookups_and_info_offer_no_foreign_unit(matrix, client_for, api, user):
         assert name not in [v["value"] for v in unit_field["values"]]
     else:
         assert _denied(response)
+
+
+@pytest.mark.parametrize("user", ["company_hz", "police_nb", "police_sc", "client_hz"])
+@pytest.mark.parametrize("resource", SCHOOL_ONLY)
+def test_school_lists_are_404_outside_scope(app, matrix, client_for, api, user, resource):
+    """A student or instructor of school_hz (杭州) is unreachable for users outside it."""
+    pk = matrix["school_hz"]["own"][resource]
+    page, rest, model = RESOURCES[resource]
+    client, caller = client_for(user), api(user)
+    for response in (client.get(f"/{page}/show/{pk}"), client.get(f"/{page}/resign/{pk}"),
+                     caller.get(f"/api/v1/{rest}/{pk}"),
+                     caller.put(f"/api/v1/{rest}/{pk}", json={})):
+        assert response.status_code == 404 or _denied(response), response.status_code
+    ids = _listed(caller, rest)[1] if "read" in _verbs(user, resource) else set()
+    assert pk not in ids

@@ -14,6 +14,9 @@ from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
 from .conduct import ConductRecordView
+from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
+                             SocialRelationView, TrainingRecordView, WorkExperienceView)
+from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
@@ -38,6 +41,7 @@ class EmploymentView(ScopedModelView):
     own_unit_fields = ("unit",)
     choice_columns = {"role": EMPLOYMENT_ROLES}
     required_choices = ("role",)
+    related_views = [DispatchView]  # 工作经历: each employment with its dispatches
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
     }
@@ -92,7 +96,12 @@ class PersonView(ScopedModelView):
     search_columns = ["name", "id_number", "phone"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    related_views = [EmploymentView, CertificateView, ConductRecordView]
+    # The person's page as tabs: 考试信息, 证件信息, 工作经历 (latest first), 社会关系, 个人装备,
+    # 奖惩投诉, 协助公安工作情况, students' 培训信息 and instructors' earlier work; the change
+    # log panel closes the page.
+    related_views = [ExamResultView, CertificateView, EmploymentView, SocialRelationView,
+                     EquipmentIssueView, ConductRecordView, PoliceAssistanceView,
+                     TrainingRecordView, WorkExperienceView]
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
