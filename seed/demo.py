@@ -612,14 +612,14 @@ class _Demo:
                                          end_date=D(2015, 12, 31)))
 
     def create_exam_system_account(self, password):
-        """The exam system's API account (role exam_system: posting results only)."""
+        """The exam system's API account (role exam_system: posting results only). A system
+        account, not one of the ten people's accounts of DESIGN §6."""
         sm = current_app.appbuilder.sm
         role = sm.find_role(R.EXAM_SYSTEM) or sm.add_role(R.EXAM_SYSTEM)
         user = sm.add_user("exam_system", "考试系统", "省", "exam_system@example.com", [role],
                            password=password, commit=False)
         if not user:
             raise RuntimeError("could not create the exam system account")
-        self.counts["accounts"] += 1
         self.s.flush()
 
     # ------------------------------------------------------------ population registry
