@@ -231,3 +231,33 @@ def test_person_rest_fills_from_id_number(api):
     bad = api("company_hz").post("/api/v1/person/", json={"id_number": "330106199001011234",
                                                           "name": "某人"})
     assert bad.status_code == 400 and "校验位" in str(bad.json["message"])
+
+
+def test_every_way_of_adding_staff_runs_the_hooks(app, client_for, api):
+    """Identity verification (issue 6) hooks in once: the dedicated form, the generic people
+    page and the REST employment resource all call personnel.staff_added."""
+    from app.services import personnel
+    seen = []
+    personnel.STAFF_ADDED_HOOKS.append(lambda s, emp, check: seen.append(
+        (emp.role, check.status if check else None)))
+    try:
+        hz = _unit_id(app, "company_hz")
+        number, name = _registered(app)
+        assert _post_add(client_for("company_hz"), "guardlistview", hz, number,
+                         name).status_code == 302
+        client = client_for("company_hz")
+        response = client.post("/personview/add", data={
+            "csrf_token": csrf_token(client, "/personview/add"),
+            "id_number": fresh_id_number(), "name": unique_name("张"),
+            "employment_unit": str(hz), "employment_role": "other_staff",
+            "employment_start": "2025-01-02"})
+        assert response.status_code == 302
+        with data(app) as s:
+            person_id = s.query(Person.id).filter_by(id_number=number).scalar()
+        response = api("admin").post("/api/v1/employment/", json={
+            "person": person_id, "unit": _unit_id(app, "selfhire_hz"),
+            "role": "part_time_guard", "start_date": "2025-04-01"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+    finally:
+        personnel.STAFF_ADDED_HOOKS.pop()
+    assert seen == [("guard", "match"), ("other_staff", None), ("part_time_guard", None)]

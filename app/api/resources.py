@@ -4,6 +4,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
                         Service, ServiceTarget, Unit)
 
+from app.services import personnel
+
 from .base import ScopedModelRestApi
 
 UNIT_FIELDS = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
@@ -54,6 +56,10 @@ class EmploymentApi(ScopedModelRestApi):
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "unit", "person", "start_date", "end_date"]
     order_columns = ["id", "start_date", "end_date"]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        personnel.staff_added(self.datamodel.session, item)
 
 
 class CertificateApi(ScopedModelRestApi):

@@ -31,8 +31,17 @@ PERSON_FIELDS = ("name", "phone", "ethnicity", "education", "household_address",
 CERTIFICATE_FIELDS = ("kind", "number", "level", "issuer", "issued_on", "expires_on")
 SCREENED_ROLES = ("guard", "part_time_guard")
 
-# fn(session, employment, registry_mismatches) — run for every added employment.
+# fn(session, employment, registry_result) — run for every added employment, inside the
+# transaction that adds it (the employment may not be flushed yet: use its relationships).
+# registry_result is a RegistryResult, or None where the path did no registry check.
 STAFF_ADDED_HOOKS: list = []
+
+
+def staff_added(session, employment, registry_result=None):
+    """Every way of adding staff (this module, the generic people/staff pages and REST)
+    calls this, so later checks (identity verification, background checks) hook in once."""
+    for hook in STAFF_ADDED_HOOKS:
+        hook(session, employment, registry_result)
 
 
 @dataclass
@@ -144,8 +153,7 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
             session.expire(existing)
         raise
     session.flush()
-    for hook in STAFF_ADDED_HOOKS:
-        hook(session, employment, check)
+    staff_added(session, employment, check)
     return employment
 
 

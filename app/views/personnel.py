@@ -10,6 +10,7 @@ from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
 from app.security.scope import current_scope
+from app.services import personnel
 from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
@@ -42,6 +43,10 @@ class EmploymentView(ScopedModelView):
     choice_columns = {"role": EMPLOYMENT_ROLES}
     required_choices = ("role",)
     related_views = [DispatchView]  # 工作经历: each employment with its dispatches
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        personnel.staff_added(self.datamodel.session, item)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
     }
@@ -141,6 +146,7 @@ class PersonView(ScopedModelView):
                 field = {"unit": "employment_unit", "role": "employment_role",
                          "start_date": "employment_start"}.get(violation.field, "id_number")
                 raise RuleViolation(field, violation.message)
+            personnel.staff_added(self.datamodel.session, employment)
         else:
             super().pre_add(item)
 
