@@ -4,7 +4,7 @@ fills gender, birth date and household region as it is typed), 【详情】 (the
 its tabs) and 【离职】. All writes go through app.services.personnel."""
 import datetime as dt
 
-from flask import abort, current_app, flash, g, has_request_context, jsonify, redirect, request, \
+from flask import abort, current_app, flash, has_request_context, jsonify, redirect, request, \
     url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,

@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from app.models import Person
 from seed.demo import REGISTRY_ONLY
-from app.services.idnumber import make_id_number
 
 
 def _registry_candidate(live_app):
