@@ -187,3 +187,19 @@ def test_check_id_number(db_session):
     assert name not in str(wrong)  # the registered name is never revealed
     bad = personnel.check_id_number(number[:17] + ("0" if number[17] != "0" else "1"))
     assert not bad["valid"] and "校验位" in bad["error"]
+
+
+def test_leaving_full_time_ends_part_time_work(db_session):
+    full = add(db_session, "company_nb", start_date=dt.date(2024, 1, 1))
+    part = add(db_session, "company_hz", role="part_time_guard", number=full.person.id_number,
+               name=full.person.name, start_date=dt.date(2024, 6, 1))
+    personnel.resign(db_session, scope_of(db_session, "company_nb"), full, dt.date(2025, 1, 1),
+                     "个人原因")
+    assert part.end_date == dt.date(2025, 1, 1) and part.end_reason
+    # Leaving part-time work leaves the full-time job alone.
+    other = add(db_session, "company_nb", start_date=dt.date(2024, 1, 1))
+    part = add(db_session, "company_hz", role="part_time_guard", number=other.person.id_number,
+               name=other.person.name, start_date=dt.date(2024, 6, 1))
+    personnel.resign(db_session, scope_of(db_session, "company_hz"), part, dt.date(2025, 1, 1),
+                     "兼职结束")
+    assert other.active

@@ -199,7 +199,8 @@ def _build_staff(session, scope, existing, info, name, person, unit, role, start
 
 def resign(session, scope, employment: Employment, end_date, reason) -> Employment:
     """【离职】: end the employment on `end_date` for `reason`; its active dispatches end too
-    (rules.check_employment → rules.end_dispatches). Nothing is deleted."""
+    (rules.check_employment → rules.end_dispatches), and so do the person's part-time guard
+    employments when a full-time guard leaves. Nothing is deleted."""
     from app.security.scope import in_scope
 
     if scope is not None and not in_scope(session, employment, write=True, scope=scope):
@@ -215,6 +216,15 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
     employment.end_date = end_date
     employment.end_reason = reason.strip()
     rules.validate(session, employment, creating=False, scope=scope)
+    if employment.role == "guard":
+        # Rule 1: part-time guard work needs an active full-time guard employment, so it ends
+        # with it (at whichever unit; the history stays).
+        for part_time in session.execute(select(Employment).where(
+                Employment.person_id == employment.person_id,
+                Employment.role == "part_time_guard", Employment.end_date.is_(None))).scalars():
+            part_time.end_date = max(end_date, part_time.start_date)
+            part_time.end_reason = _("The full-time guard employment ended.")
+            rules.validate(session, part_time, creating=False, scope=None)
     session.flush()
     return employment
 
