@@ -60,12 +60,13 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     return app
 
 
-# View modules in menu order; each lists its pages in MENU. A category's label is given by
+# View modules in menu order; each lists its pages in MENU (and pages without a menu entry
+# in NO_MENU). A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("unit_records", "units", "conduct", "personnel", "dispatch", "services",
-                "screening", "system")
+VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
+                "dispatch", "services", "screening", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources", "unit_records", "screening")
+API_MODULES = ("resources", "unit_records", "staff", "screening")
 
 
 def _register(appbuilder):

@@ -19,8 +19,10 @@ from decimal import Decimal
 
 from flask import current_app
 
-from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employment, Person,
-                        PopulationRecord, Service, ServiceTarget, TargetCategory, Unit)
+from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employment,
+                        EquipmentIssue, ExamResult, Person, PoliceAssistance, PopulationRecord,
+                        Service, ServiceTarget, SocialRelation, TargetCategory, TrainingRecord,
+                        Unit, WorkExperience)
 from app.security import roles as R
 from app.services import regions
 from app.services.actor import acting_as
@@ -567,6 +569,61 @@ class _Demo:
         self.create_registry()
         self.create_unit_records()
         self.create_screening()
+        self.create_person_records()
+        self.create_exam_system_account(password)
+
+    # ------------------------------------------------------------ person tabs (issue 4)
+    def create_person_records(self):
+        """Social relations, equipment, police assistance, an exam result and training and
+        work experience for the first person of each unit who works only there (so every
+        unit's accounts see such records and others do not); training records for every
+        student and earlier work for every instructor."""
+        rng = self.rng
+        for key in sorted(self.units):
+            unit = self.units[key]
+            others = self.s.query(Employment.person_id).filter(Employment.unit_id != unit.id)
+            person = (self.s.query(Person).join(Employment, Employment.person_id == Person.id)
+                      .filter(Employment.unit_id == unit.id, Employment.end_date.is_(None),
+                              ~Person.id.in_(others)).order_by(Person.id).first())
+            if person is None:
+                continue
+            self.save(SocialRelation(person=person, relation=rng.choice(("配偶", "父亲", "母亲")),
+                                     name=self.name(rng.choice(("male", "female"))),
+                                     phone=self.mobile(), workplace="个体经营"))
+            self.save(EquipmentIssue(person=person, item=rng.choice(("执勤服", "防刺背心", "对讲机")),
+                                     quantity=1, issued_on=D(2024, 3, 1)))
+            self.save(PoliceAssistance(person=person, occurred_on=D(2024, 8, rng.randint(1, 28)),
+                                       title="协助民警疏导交通", police_unit=
+                                       f"{regions.full_name(unit.region_code)}公安分局"))
+            self.save(ExamResult(person=person, exam_date=D(2023, 5, 20),
+                                 score=Decimal(rng.randint(62, 95)), passed=True,
+                                 source="2023年第2期"))
+            self.save(TrainingRecord(person=person, class_name="保安员初任培训班",
+                                     start_date=D(2023, 4, 10), end_date=D(2023, 5, 10),
+                                     hours=120, result="合格"))
+            self.save(WorkExperience(person=person, employer="个体工商户", position="店员",
+                                     start_date=D(2015, 3, 1), end_date=D(2017, 12, 31)))
+        for emp in self.s.query(Employment).filter(Employment.role.in_(
+                ("student", "instructor"))).order_by(Employment.id):
+            if emp.role == "student":
+                self.save(TrainingRecord(person=emp.person, class_name="保安员初任培训班",
+                                         start_date=emp.start_date, hours=rng.choice((40, 80)),
+                                         result="在训"))
+            else:
+                self.save(WorkExperience(person=emp.person, employer="某市公安局",
+                                         position="民警", start_date=D(1995, 9, 1),
+                                         end_date=D(2015, 12, 31)))
+
+    def create_exam_system_account(self, password):
+        """The exam system's API account (role exam_system: posting results only). A system
+        account, not one of the ten people's accounts of DESIGN §6."""
+        sm = current_app.appbuilder.sm
+        role = sm.find_role(R.EXAM_SYSTEM) or sm.add_role(R.EXAM_SYSTEM)
+        user = sm.add_user("exam_system", "考试系统", "省", "exam_system@example.com", [role],
+                           password=password, commit=False)
+        if not user:
+            raise RuntimeError("could not create the exam system account")
+        self.s.flush()
 
     # ------------------------------------------------------------ population registry
     def create_registry(self):

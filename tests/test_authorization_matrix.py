@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func
 
 from app.models import (AnnualReport, BackgroundAlert, Certificate, ChangeLog, ConductRecord,
-                        Dispatch, Employment, IdentityCheck, Incident, Inspection, Investor,
-                        Person, Service, TemporaryEvent, Unit, UnitAsset, UnitChange,
-                        UnitDocument)
+                        Dispatch, Employment, EquipmentIssue, ExamResult, IdentityCheck,
+                        Incident, Inspection, Investor, Person, PoliceAssistance, Service,
+                        SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
+                        UnitChange, UnitDocument, WorkExperience)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
 
@@ -46,6 +47,19 @@ RESOURCES = {
     "UnitChange": ("unitchangeview", "unit_change", UnitChange),
     "IdentityCheck": ("identitycheckview", "identity_check", IdentityCheck),
     "BackgroundAlert": ("backgroundalertview", "background_alert", BackgroundAlert),
+    # 人员管理: active staff of one role (issue 4)
+    "Guard": ("guardlistview", "guard", Employment),
+    "PartTimeGuard": ("parttimeguardlistview", "part_time_guard", Employment),
+    "OtherStaff": ("otherstafflistview", "other_staff", Employment),
+    "Student": ("studentlistview", "student", Employment),
+    "Instructor": ("instructorlistview", "instructor", Employment),
+    # person-owned records (tabs of the person's page)
+    "SocialRelation": ("socialrelationview", "social_relation", SocialRelation),
+    "EquipmentIssue": ("equipmentissueview", "equipment_issue", EquipmentIssue),
+    "PoliceAssistance": ("policeassistanceview", "police_assistance", PoliceAssistance),
+    "ExamResult": ("examresultview", "exam_result", ExamResult),
+    "TrainingRecord": ("trainingrecordview", "training_record", TrainingRecord),
+    "WorkExperience": ("workexperienceview", "work_experience", WorkExperience),
 }
 # Records a unit owns directly (unit_id): one of each per account unit in the demo data.
 UNIT_OWNED = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
@@ -53,6 +67,12 @@ UNIT_OWNED = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
 # Screening cases and alerts change only through their actions (tests/test_screening.py):
 # the generic edit form and PUT answer 403 even to roles that may act on them.
 ACTION_ONLY = ("IdentityCheck", "BackgroundAlert")
+ROLE_LISTS = {"Guard": "guard", "PartTimeGuard": "part_time_guard", "OtherStaff": "other_staff",
+              "Student": "student", "Instructor": "instructor"}
+PERSON_RECORDS = ("SocialRelation", "EquipmentIssue", "PoliceAssistance", "ExamResult",
+                  "TrainingRecord", "WorkExperience")
+# Only training schools have students and instructors, and they have no guards.
+SCHOOL_ONLY, NOT_AT_SCHOOL = ("Student", "Instructor"), ("Guard", "PartTimeGuard")
 
 
 def _unit_of(session, username):
@@ -90,6 +110,16 @@ def _records_of(session, unit):
                 .order_by(Certificate.id).first())
         if cert:
             records["Certificate"] = cert[0]
+        for resource in PERSON_RECORDS:
+            model = RESOURCES[resource][2]
+            row = session.query(model.id).filter_by(person_id=person.id).order_by(model.id).first()
+            if row:
+                records[resource] = row[0]
+    for resource, role in ROLE_LISTS.items():
+        row = (session.query(Employment.id).filter_by(unit_id=unit.id, role=role, end_date=None)
+               .order_by(Employment.id).first())
+        if row:
+            records[resource] = row[0]
     service = session.query(Service.id).filter_by(unit_id=unit.id).order_by(Service.id).first()
     if service:
         records["Service"] = service[0]
@@ -141,7 +171,8 @@ def matrix(app):
 
 def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
-    if resource in ("ChangeLog", "UnitChange"):  # written by the system: read-only for all
+    # Written by the system (ORM events, unit-change service, exam system): read-only for all.
+    if resource in ("ChangeLog", "UnitChange", "ExamResult"):
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     if resource in ACTION_ONLY:
         verbs = tuple(v for v in verbs if v in ("read", "export"))
@@ -149,8 +180,9 @@ def _verbs(user, resource):
 
 
 def _denied(response):
-    """FAB refuses a missing permission with a redirect to login (pages) or 403 (REST)."""
-    return response.status_code in (302, 401, 403)
+    """FAB refuses a missing permission with a redirect to login (pages) or 403 (REST); a
+    resource that does not offer a method at all answers 405."""
+    return response.status_code in (302, 401, 403, 405)
 
 
 def _exists(app, model, pk):
@@ -162,11 +194,16 @@ def _exists(app, model, pk):
 CASES = [(user, resource) for user in USERS for resource in RESOURCES]
 # The province admin and the association see every unit: nobody's record is foreign to them
 # (the association's refused writes are covered in test_security).
-FOREIGN_CASES = [(u, r) for u, r in CASES if u not in ("admin", "association")]
-# Client units and schools provide no services, so they own no services or dispatches.
+# No unit foreign to anyone is a school: the school-only lists are checked in
+# test_school_lists_are_404_outside_scope instead.
+FOREIGN_CASES = [(u, r) for u, r in CASES if u not in ("admin", "association")
+                 and r not in SCHOOL_ONLY]
+# Client units and schools provide no services, so they own no services or dispatches;
+# schools have no guards, and only schools have students and instructors.
 OWN_CASES = [(u, r) for u, r in CASES
              if not (u in ("client_hz", "school_hz") and r in ("Service", "Dispatch"))
-             and not (u == "school_hz" and r in ACTION_ONLY)]  # a school employs no guards
+             and not (u == "school_hz" and r in ACTION_ONLY + NOT_AT_SCHOOL)
+             and not (u != "school_hz" and r in SCHOOL_ONLY)]
 
 
 @pytest.mark.parametrize("user,resource", FOREIGN_CASES)
@@ -344,3 +381,18 @@ def test_service_desk_own_service_is_reachable(matrix, client_for, user):
 @pytest.mark.parametrize("user", ["client_hz", "school_hz"])
 def test_service_desk_refused_without_service_permission(client_for, user):
     assert _denied(client_for(user).get("/servicedesk/list/"))
+
+
+@pytest.mark.parametrize("user", ["company_hz", "police_nb", "police_sc", "client_hz"])
+@pytest.mark.parametrize("resource", SCHOOL_ONLY)
+def test_school_lists_are_404_outside_scope(app, matrix, client_for, api, user, resource):
+    """A student or instructor of school_hz (杭州) is unreachable for users outside it."""
+    pk = matrix["school_hz"]["own"][resource]
+    page, rest, model = RESOURCES[resource]
+    client, caller = client_for(user), api(user)
+    for response in (client.get(f"/{page}/show/{pk}"), client.get(f"/{page}/resign/{pk}"),
+                     caller.get(f"/api/v1/{rest}/{pk}"),
+                     caller.put(f"/api/v1/{rest}/{pk}", json={})):
+        assert response.status_code == 404 or _denied(response), response.status_code
+    ids = _listed(caller, rest)[1] if "read" in _verbs(user, resource) else set()
+    assert pk not in ids

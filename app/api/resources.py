@@ -15,6 +15,7 @@ from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employm
                         Service, ServiceTarget, Unit)
 
 from app.views.base import METHOD_PERMISSIONS
+from app.services import personnel
 
 from .base import ScopedModelRestApi
 
@@ -66,6 +67,10 @@ class EmploymentApi(ScopedModelRestApi):
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "unit", "person", "start_date", "end_date"]
     order_columns = ["id", "start_date", "end_date"]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        personnel.staff_added(self.datamodel.session, item)
 
 
 class CertificateApi(ScopedModelRestApi):

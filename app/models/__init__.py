@@ -6,6 +6,8 @@ from .person import Certificate, Person  # noqa: F401
 from .employment import Employment  # noqa: F401
 from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F401
 from .conduct import ConductRecord  # noqa: F401
+from .person_records import (EquipmentIssue, ExamResult, PoliceAssistance,  # noqa: F401
+                             SocialRelation, TrainingRecord, WorkExperience)
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
 from .registry import PopulationRecord  # noqa: F401

@@ -15,6 +15,8 @@ SELF_HIRE_USER = "self_hire_user"
 CLIENT_UNIT_USER = "client_unit_user"
 TRAINING_USER = "training_user"
 ASSOCIATION = "association"
+# A system account, not a person: the exam system posts results through the API only.
+EXAM_SYSTEM = "exam_system"
 
 # When a user holds several roles, the first one listed here decides the scope.
 ROLE_PRIORITY = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE, ASSOCIATION, COMPANY_USER,
@@ -29,6 +31,7 @@ ROLE_LABELS = {
     CLIENT_UNIT_USER: _l("Client unit user"),
     TRAINING_USER: _l("Training school user"),
     ASSOCIATION: _l("Security association"),
+    EXAM_SYSTEM: _l("Exam system (API)"),
 }
 POLICE_ROLES = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE)
 UNIT_ROLES = (COMPANY_USER, SELF_HIRE_USER, CLIENT_UNIT_USER, TRAINING_USER)
@@ -53,7 +56,19 @@ _STAFF = {
     # The open-items queues: menu entries over IdentityCheck / BackgroundAlert.
     "IdentityQueue": (R,),
     "AlertQueue": (R,),
+    # person-owned records (tabs of a person's page)
+    "SocialRelation": (R, A, E, D, X),
+    "EquipmentIssue": (R, A, E, D, X),
+    "PoliceAssistance": (R, A, E, D, X),
+    "TrainingRecord": (R, A, E, D, X),
+    "WorkExperience": (R, A, E, D, X),
+    "ExamResult": (R, X),  # written by the exam system only
 }
+# Person-centred staff lists (人员管理); 【离职】 is an edit.
+_GUARD_LISTS = {"Guard": (R, A, E, X), "PartTimeGuard": (R, A, E, X),
+                "OtherStaff": (R, A, E, X)}
+_SCHOOL_LISTS = {"Student": (R, A, E, X), "Instructor": (R, A, E, X),
+                 "OtherStaff": (R, A, E, X)}
 _DISPATCHING = {
     # The 服务（对象）单位 page (app.views.dispatch) checks Service and Dispatch permissions;
     # ServiceDesk only places it in the menu.
@@ -64,7 +79,7 @@ _DISPATCHING = {
     "TargetCategory": (R,),
 }
 _POLICE = {
-    **_STAFF, **_DISPATCHING,
+    **_STAFF, **_DISPATCHING, **_GUARD_LISTS, **_SCHOOL_LISTS,
     "Unit": (R, A, E, X),
     "ServiceTarget": (R, A, E, X),
 }
@@ -74,16 +89,20 @@ _UNIT_SELF = {"Unit": (R, E, X)}
 GRANTS = {
     CITY_POLICE: _POLICE,
     DISTRICT_POLICE: _POLICE,
-    COMPANY_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING},
-    SELF_HIRE_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING},
-    CLIENT_UNIT_USER: {**_UNIT_SELF, **_STAFF},
-    TRAINING_USER: {**_UNIT_SELF, **_STAFF},
+    COMPANY_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING, **_GUARD_LISTS},
+    SELF_HIRE_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING, **_GUARD_LISTS},
+    CLIENT_UNIT_USER: {**_UNIT_SELF, **_STAFF, **_GUARD_LISTS},
+    TRAINING_USER: {**_UNIT_SELF, **_STAFF, **_SCHOOL_LISTS},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
         "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk",
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
-        "IdentityQueue", "AlertQueue")},
+        "IdentityQueue", "AlertQueue", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
+        "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
+        "Student", "Instructor")},
 }
+# Roles that are not people: only what they are for, none of the self-service pages.
+SYSTEM_GRANTS = {EXAM_SYSTEM: [["^ExamSync$", "^can_post$"]]}
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
 MENU_CATEGORY = {
@@ -96,6 +115,11 @@ MENU_CATEGORY = {
     "ExportLog": "System",
     "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
     "IdentityQueue": "Screening", "AlertQueue": "Screening",
+    "Guard": "Personnel", "PartTimeGuard": "Personnel", "OtherStaff": "Personnel",
+    "Student": "Personnel", "Instructor": "Personnel",
+    "SocialRelation": "Personnel", "EquipmentIssue": "Personnel",
+    "PoliceAssistance": "Personnel", "TrainingRecord": "Personnel",
+    "WorkExperience": "Personnel", "ExamResult": "Personnel",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.
@@ -121,6 +145,7 @@ def build_fab_roles() -> dict:
             perms.append([f"^{resource}$", "^menu_access$"])
             perms.append([f"^{MENU_CATEGORY[resource]}$", "^menu_access$"])
         roles[role] = perms
+    roles.update({role: [list(p) for p in perms] for role, perms in SYSTEM_GRANTS.items()})
     return roles
 
 

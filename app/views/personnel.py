@@ -10,11 +10,14 @@ from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
 from app.security.scope import current_scope
+from app.services import personnel
 from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
+from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
+                             SocialRelationView, TrainingRecordView, WorkExperienceView)
 from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
@@ -40,6 +43,11 @@ class EmploymentView(ScopedModelView):
     own_unit_fields = ("unit",)
     choice_columns = {"role": EMPLOYMENT_ROLES}
     required_choices = ("role",)
+    related_views = [DispatchView]  # 工作经历: each employment with its dispatches
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        personnel.staff_added(self.datamodel.session, item)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
     }
@@ -94,9 +102,12 @@ class PersonView(ScopedModelView):
     search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    # Work history: employments and the dispatches (with the target's coloured tier).
-    related_views = [EmploymentView, DispatchView, CertificateView, ConductRecordView] + \
-        PERSON_TABS
+    # The person's page as tabs: 考试信息, 证件信息, 工作经历 (latest first, then the
+    # dispatches with the target's coloured tier), 社会关系, 个人装备, 奖惩投诉, 协助公安工作情况,
+    # students' 培训信息 and instructors' earlier work, then 比对预警; the change log closes it.
+    related_views = [ExamResultView, CertificateView, EmploymentView, DispatchView,
+                     SocialRelationView, EquipmentIssueView, ConductRecordView,
+                     PoliceAssistanceView, TrainingRecordView, WorkExperienceView] + PERSON_TABS
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
@@ -136,6 +147,7 @@ class PersonView(ScopedModelView):
                 field = {"unit": "employment_unit", "role": "employment_role",
                          "start_date": "employment_start"}.get(violation.field, "id_number")
                 raise RuleViolation(field, violation.message)
+            personnel.staff_added(self.datamodel.session, employment)
         else:
             super().pre_add(item)
 

@@ -106,7 +106,9 @@ def test_summary(app):
 
 def test_accounts(app, session):
     users = {u.username: u for u in session.query(AppUser)}
-    assert set(users) == set(EXPECTED_ACCOUNTS)
+    # Besides the ten people's accounts, the exam system's API account (issue 4).
+    assert set(users) == set(EXPECTED_ACCOUNTS) | {"exam_system"}
+    assert [r.name for r in users.pop("exam_system").roles] == ["exam_system"]
     for username, (role, kind, region) in EXPECTED_ACCOUNTS.items():
         user = users[username]
         assert [r.name for r in user.roles] == [role], username

@@ -1,0 +1,131 @@
+"""REST resources of 人员管理: the per-role staff lists, the person-owned records, and the
+exam system's result sync."""
+import datetime as dt
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import (EquipmentIssue, ExamResult, PoliceAssistance, SocialRelation,
+                        TrainingRecord, WorkExperience)
+from app.services import personnel
+from app.services.errors import RuleViolation
+from app.views.staff import role_filters
+
+from .base import ScopedModelRestApi
+from .resources import EmploymentApi
+
+
+def _staff_api(class_name, resource, permission, role):
+    """Active staff of one role, searchable like the page (`?search=…&unit=…`)."""
+    return type(class_name, (EmploymentApi,), dict(
+        resource_name=resource, class_permission_name=permission,
+        base_filters=role_filters(role), datamodel=SQLAInterface(
+            EmploymentApi.datamodel.obj),
+        include_route_methods={"get", "get_list", "put", "info", "export_xlsx"}))
+
+
+GuardApi = _staff_api("GuardApi", "guard", "Guard", "guard")
+PartTimeGuardApi = _staff_api("PartTimeGuardApi", "part_time_guard", "PartTimeGuard",
+                              "part_time_guard")
+OtherStaffApi = _staff_api("OtherStaffApi", "other_staff", "OtherStaff", "other_staff")
+StudentApi = _staff_api("StudentApi", "student", "Student", "student")
+InstructorApi = _staff_api("InstructorApi", "instructor", "Instructor", "instructor")
+
+
+def _record_api(class_name, model, resource, permission, columns, order, read_only=False):
+    attrs = dict(resource_name=resource, class_permission_name=permission,
+                 datamodel=SQLAInterface(model),
+                 list_columns=["id", "person.id", "person.name"] + columns,
+                 show_columns=["id", "person.id", "person.name"] + columns,
+                 add_columns=["person"] + columns, edit_columns=["person"] + columns,
+                 search_columns=["person"] + [c for c in columns if c != "note"][:2],
+                 order_columns=["id", order])
+    if read_only:
+        attrs["include_route_methods"] = {"get", "get_list", "info", "export_xlsx"}
+        attrs["base_permissions"] = ["can_read", "can_export"]
+    return type(class_name, (ScopedModelRestApi,), attrs)
+
+
+SocialRelationApi = _record_api("SocialRelationApi", SocialRelation, "social_relation",
+                                "SocialRelation", ["relation", "name", "id_number", "phone",
+                                                   "workplace", "note"], "name")
+EquipmentIssueApi = _record_api("EquipmentIssueApi", EquipmentIssue, "equipment_issue",
+                                "EquipmentIssue", ["item", "quantity", "issued_on",
+                                                   "returned_on", "note"], "issued_on")
+PoliceAssistanceApi = _record_api("PoliceAssistanceApi", PoliceAssistance, "police_assistance",
+                                  "PoliceAssistance", ["occurred_on", "title", "police_unit",
+                                                       "description"], "occurred_on")
+ExamResultApi = _record_api("ExamResultApi", ExamResult, "exam_result", "ExamResult",
+                            ["exam_date", "score", "passed", "source"], "exam_date",
+                            read_only=True)
+TrainingRecordApi = _record_api("TrainingRecordApi", TrainingRecord, "training_record",
+                                "TrainingRecord", ["class_name", "start_date", "end_date",
+                                                   "hours", "result"], "start_date")
+WorkExperienceApi = _record_api("WorkExperienceApi", WorkExperience, "work_experience",
+                                "WorkExperience", ["employer", "position", "start_date",
+                                                   "end_date", "note"], "start_date")
+
+
+class ExamSyncApi(BaseApi):
+    """POST /api/v1/exam_sync/ — the exam system (JWT of an account with the role
+    `exam_system`) posts one result or a list of results:
+    {"id_number", "exam_date": "YYYY-MM-DD", "score", "passed"[, "batch",
+    "certificate_number"]}. Idempotent: the same result twice changes nothing."""
+    resource_name = "exam_sync"
+    class_permission_name = "ExamSync"
+    method_permission_name = {"post": "post"}
+    allow_browser_login = False
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    def post(self):
+        """Post exam results
+        ---
+        post:
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+          responses:
+            200:
+              description: Each result with whether it changed anything
+            400:
+              description: A result was refused (nothing saved)
+        """
+        if not request.is_json:
+            return self.response_400(message=_("The request body must be JSON."))
+        payload = request.json
+        items = payload if isinstance(payload, list) else [payload]
+        if not items or not all(isinstance(i, dict) for i in items):
+            return self.response_400(message=_("The request body must be JSON."))
+        session = db.session
+        answers = []
+        try:
+            for index, item in enumerate(items):
+                try:
+                    exam_date = dt.date.fromisoformat(str(item.get("exam_date", "")))
+                except ValueError:
+                    raise RuleViolation("exam_date", _("Enter the exam date."))
+                if "score" not in item or "passed" not in item:
+                    raise RuleViolation("score", _("The score must be a number."))
+                result, changed = personnel.sync_exam_result(
+                    session, item.get("id_number"), exam_date, item.get("score"),
+                    item.get("passed") is True, source=item.get("batch"),
+                    certificate_number=item.get("certificate_number"))
+                answers.append({"id": result.id, "person_id": result.person_id,
+                                "changed": changed})
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            return self.response_400(message={"index": index, **violation.as_dict()})
+        return self.response(200, result=answers)
+
+
+RESOURCES = [GuardApi, PartTimeGuardApi, OtherStaffApi, StudentApi, InstructorApi,
+             SocialRelationApi, EquipmentIssueApi, PoliceAssistanceApi, ExamResultApi,
+             TrainingRecordApi, WorkExperienceApi, ExamSyncApi]

@@ -1,0 +1,304 @@
+"""Staff workflows: add staff (person + employment + certificates in one transaction), resign,
+exam-result sync, and the ID-number check behind the live form fill.
+
+Every guard, part-time guard, other staff, student or instructor is added through `add_staff`,
+so later checks (identity verification and background checks, issue 6) hook in at one place:
+functions appended to STAFF_ADDED_HOOKS run inside the same transaction, after the employment
+is flushed. The services flush but never commit: the caller commits, or rolls back on a
+RuleViolation, so nothing is half-written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import inspect, select
+
+from app.models import Certificate, Employment, ExamResult, Person
+from app.models.choices import EMPLOYMENT_ROLES
+
+from . import rules
+from .errors import RuleViolation
+from .idnumber import IdNumberError, parse_id_number
+from .registry import RegistryUnavailable, compare
+
+# Columns of Person a clerk may enter (gender, birth date and household region come from
+# the ID number, rule 5).
+PERSON_FIELDS = ("name", "phone", "ethnicity", "education", "household_address",
+                 "residence_address", "note")
+CERTIFICATE_FIELDS = ("kind", "number", "level", "issuer", "issued_on", "expires_on")
+SCREENED_ROLES = ("guard", "part_time_guard")
+
+# fn(session, employment, registry_result) — run for every added employment, inside the
+# transaction that adds it (the employment may not be flushed yet: use its relationships).
+# registry_result is a RegistryResult, or None where the path did no registry check.
+STAFF_ADDED_HOOKS: list = []
+
+
+def staff_added(session, employment, registry_result=None):
+    """Every way of adding staff (this module, the generic people/staff pages and REST)
+    calls this, so later checks (identity verification, background checks) hook in once."""
+    for hook in STAFF_ADDED_HOOKS:
+        hook(session, employment, registry_result)
+
+
+@dataclass
+class RegistryResult:
+    """Outcome of the population-registry check. Only whether the entered identity matches
+    is reported, never the registered name (the clerk must know it, not learn it here)."""
+    status: str                       # match | mismatch | not_found | unavailable | skipped
+    fields: list = field(default_factory=list)   # mismatching fields
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.status in ("mismatch", "not_found")
+
+    def message(self) -> str:
+        if self.status == "mismatch":
+            return _("The name does not match the population registry for this ID number. "
+                     "Correct it, or confirm that the entry is right.")
+        if self.status == "not_found":
+            return _("This ID number is not in the population registry. Check it, or confirm "
+                     "that the entry is right.")
+        if self.status == "unavailable":
+            return _("The population registry did not answer; the identity is checked later.")
+        return ""
+
+
+def registry_check(registry, id_number, name, gender=None, birth_date=None) -> RegistryResult:
+    if registry is None:
+        return RegistryResult("skipped")
+    try:
+        entry = registry.lookup(id_number)
+    except RegistryUnavailable:
+        return RegistryResult("unavailable")
+    if entry is None:
+        return RegistryResult("not_found")
+    mismatches = compare(entry, name, gender, birth_date)
+    if mismatches:
+        return RegistryResult("mismatch", [m.field for m in mismatches])
+    return RegistryResult("match")
+
+
+def check_id_number(id_number, name=None, registry=None) -> dict:
+    """What the add form shows as the clerk types: decoded fields, or the reason the number
+    is invalid; with a name, whether it matches the population registry."""
+    try:
+        info = parse_id_number(id_number or "")
+    except IdNumberError as exc:
+        return {"valid": False, "error": str(exc)}
+    result = {
+        "valid": True, "id_number": info.number, "gender": info.gender,
+        "gender_label": info.gender_zh, "birth_date": info.birth_date.isoformat(),
+        "age": info.age(), "region_code": info.region_code, "region_name": info.region_name,
+        "warnings": list(info.warnings),
+    }
+    if (name or "").strip():
+        check = registry_check(registry, info.number, name.strip(), info.gender,
+                               info.birth_date)
+        result["registry"] = {"status": check.status, "fields": check.fields,
+                              "message": check.message()}
+    return result
+
+
+def find_person(session, id_number) -> Person | None:
+    try:
+        number = parse_id_number(id_number or "").number
+    except IdNumberError:
+        return None
+    return session.execute(select(Person).where(Person.id_number == number)).scalar_one_or_none()
+
+
+def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
+              key_manager=False, certificates=(), registry=None,
+              registry_confirmed=False) -> Employment:
+    """Add a member of staff to `unit`: the person is found by ID number or created, then the
+    employment and any certificates. Raises RuleViolation(field, message)."""
+    if unit is None:
+        raise RuleViolation("unit", _("Choose the unit."))
+    if scope is not None and not scope.can_write_unit(unit):
+        raise RuleViolation("unit", _("You cannot add staff to this unit."))
+    if role not in EMPLOYMENT_ROLES:
+        raise RuleViolation("role", _("Choose the staff type."))
+    name = (person.get("name") or "").strip()
+    try:
+        info = parse_id_number(person.get("id_number") or "")
+    except IdNumberError as exc:
+        raise RuleViolation("id_number", str(exc))
+    if not name:
+        raise RuleViolation("name", _("Enter the name."))
+
+    check = registry_check(registry, info.number, name, info.gender, info.birth_date)
+    if check.needs_confirmation and not registry_confirmed:
+        raise RuleViolation("name", check.message())
+
+    existing = session.execute(
+        select(Person).where(Person.id_number == info.number)).scalar_one_or_none()
+    created = []
+    try:
+        with session.no_autoflush:
+            employment = _build_staff(session, scope, existing, info, name, person, unit, role,
+                                      start_date, position, key_manager, certificates, created)
+    except Exception:
+        # Nothing reached the database yet: drop the new objects so no later flush saves them.
+        # Expiring the collections discards the backref appends of the new objects.
+        for obj in created:
+            if obj in session:
+                session.expunge(obj)
+        if inspect(unit).persistent:
+            session.expire(unit, ["employments"])
+        if existing is not None:
+            session.expire(existing)
+        raise
+    session.flush()
+    staff_added(session, employment, check)
+    return employment
+
+
+def _build_staff(session, scope, existing, info, name, person, unit, role, start_date,
+                 position, key_manager, certificates, created):
+    if existing is not None:
+        if existing.name != name:
+            raise RuleViolation("name", _(
+                "This ID number is already registered under another name; check the name."))
+        target = existing
+        for key in PERSON_FIELDS:
+            value = person.get(key)
+            if key != "name" and value not in (None, "") and getattr(target, key) in (None, ""):
+                setattr(target, key, value)  # fill gaps, never overwrite what others entered
+        rules.validate(session, target, creating=False, scope=scope)
+    else:
+        target = Person(id_number=info.number,
+                        **{k: (person.get(k) or None) for k in PERSON_FIELDS})
+        target.name = name
+        created.append(target)
+        rules.validate(session, target, creating=True, scope=scope)
+
+    employment = Employment(person=target, unit=unit, role=role, position=position or None,
+                            key_manager=bool(key_manager) and role == "other_staff",
+                            start_date=start_date)
+    created.append(employment)
+    rules.validate(session, employment, creating=True, scope=scope)
+    for spec in certificates:
+        if not (spec.get("number") or "").strip():
+            continue
+        cert = Certificate(person=target, status="valid",
+                           **{k: spec.get(k) for k in CERTIFICATE_FIELDS})
+        created.append(cert)
+        rules.validate(session, cert, creating=True, scope=scope)
+        clash = session.execute(select(Certificate.id).where(
+            Certificate.kind == cert.kind, Certificate.number == cert.number)).first()
+        if clash:
+            raise RuleViolation(f"cert_{cert.kind}_number",
+                                _("This certificate number is already in use."))
+    session.add(employment)
+    return employment
+
+
+def resign(session, scope, employment: Employment, end_date, reason) -> Employment:
+    """【离职】: end the employment on `end_date` for `reason`; its active dispatches end too
+    (rules.check_employment → rules.end_dispatches), and so do the person's part-time guard
+    employments when a full-time guard leaves. Nothing is deleted."""
+    from app.security.scope import in_scope
+
+    if scope is not None and not in_scope(session, employment, write=True, scope=scope):
+        raise RuleViolation(None, _("You cannot change this employment."))
+    if employment.end_date is not None:
+        raise RuleViolation("end_date", _("This employment has already ended."))
+    if end_date is None:
+        raise RuleViolation("end_date", _("Enter the date of leaving."))
+    if not (reason or "").strip():
+        raise RuleViolation("end_reason", _("Enter the reason for leaving."))
+    if end_date > dt.date.today():
+        raise RuleViolation("end_date", _("The date of leaving cannot be in the future."))
+    employment.end_date = end_date
+    employment.end_reason = reason.strip()
+    rules.validate(session, employment, creating=False, scope=scope)
+    if employment.role == "guard":
+        # Rule 1: part-time guard work needs an active full-time guard employment, so it ends
+        # with it (at whichever unit; the history stays).
+        for part_time in session.execute(select(Employment).where(
+                Employment.person_id == employment.person_id,
+                Employment.role == "part_time_guard", Employment.end_date.is_(None))).scalars():
+            part_time.end_date = max(end_date, part_time.start_date)
+            part_time.end_reason = _("The full-time guard employment ended.")
+            rules.validate(session, part_time, creating=False, scope=None)
+    session.flush()
+    return employment
+
+
+def guard_certificate_number(person: Person, exam_date) -> str:
+    """The number given to a certificate created from a passed exam (deterministic)."""
+    return f"ZJ{exam_date:%Y%m%d}{person.id:07d}"
+
+
+def sync_exam_result(session, id_number, exam_date, score, passed, source=None,
+                     certificate_number=None) -> tuple[ExamResult, bool]:
+    """Record a result posted by the exam system; when passed, create or renew the person's
+    guard certificate. Idempotent: posting the same result again changes nothing.
+    Returns (result, changed)."""
+    try:
+        number = parse_id_number(id_number or "").number
+    except IdNumberError as exc:
+        raise RuleViolation("id_number", str(exc))
+    if not isinstance(exam_date, dt.date):
+        raise RuleViolation("exam_date", _("Enter the exam date."))
+    if exam_date > dt.date.today():
+        raise RuleViolation("exam_date", _("The exam date cannot be in the future."))
+    try:
+        score = Decimal(str(score)).quantize(Decimal("0.1"))
+    except Exception:
+        raise RuleViolation("score", _("The score must be a number."))
+    if score < 0:
+        raise RuleViolation("score", _("The score must be a number."))
+    person = session.execute(select(Person).where(Person.id_number == number)).scalar_one_or_none()
+    if person is None:
+        raise RuleViolation("id_number", _("No person with this ID number is registered."))
+    passed = bool(passed)
+    changed = False
+    result = session.execute(select(ExamResult).where(
+        ExamResult.person_id == person.id, ExamResult.exam_date == exam_date)).scalar_one_or_none()
+    if result is None:
+        result = ExamResult(person=person, exam_date=exam_date, score=score, passed=passed,
+                            source=source)
+        session.add(result)
+        changed = True
+    else:
+        for key, value in (("score", score), ("passed", passed), ("source", source)):
+            if key == "source" and value is None:
+                continue
+            current = getattr(result, key)
+            if (Decimal(str(current)) if key == "score" else current) != value:
+                setattr(result, key, value)
+                changed = True
+    if passed:
+        session.flush()
+        changed = _issue_guard_certificate(session, person, exam_date,
+                                           certificate_number) or changed
+    session.flush()
+    return result, changed
+
+
+def _issue_guard_certificate(session, person, exam_date, number) -> bool:
+    certs = session.execute(select(Certificate).where(
+        Certificate.person_id == person.id, Certificate.kind == "guard")
+        .order_by(Certificate.id)).scalars().all()
+    if any(c.status == "revoked" for c in certs):
+        return False  # a revoked certificate is the police's matter (DESIGN §7), not the exam's
+    current = next((c for c in certs if c.status == "valid"), None) or (certs[-1] if certs
+                                                                        else None)
+    if current is None:
+        session.add(Certificate(person=person, kind="guard",
+                                number=number or guard_certificate_number(person, exam_date),
+                                issuer=_("Exam system"), issued_on=exam_date, status="valid"))
+        return True
+    changed = False
+    if current.status != "valid":
+        current.status, current.issued_on, current.expires_on = "valid", exam_date, None
+        changed = True
+    elif current.issued_on is None:
+        current.issued_on = exam_date
+        changed = True
+    return changed

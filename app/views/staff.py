@@ -1,0 +1,368 @@
+"""人员管理: person-centred staff lists (保安员, 兼职保安员, 其他人员, 学员, 教员) across the
+user's scope, with 【新增】 (basic information, work information, certificates; the ID number
+fills gender, birth date and household region as it is typed), 【详情】 (the person's page with
+its tabs) and 【离职】. All writes go through app.services.personnel."""
+import datetime as dt
+
+from flask import abort, current_app, flash, has_request_context, jsonify, redirect, request, \
+    url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,
+                                           DatePickerWidget)
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.extensions import db
+from app.labels import LABELS, choice_field
+from app.models import Certificate, Employment, Person, TrainingRecord, Unit
+from app.models.choices import EDUCATION_LEVELS
+from app.security.scope import current_scope, get_scoped
+from app.services import personnel, rules
+from app.services.errors import RuleViolation
+from app.services.registry import get_registry
+
+from .base import READ_SCOPE, ScopedListWidget, ScopedModelView
+from .lookup import LookupField, starts_with
+
+
+# ------------------------------------------------------------------ list filters
+
+class ActiveRoleFilter(BaseFilter):
+    """Active employments of one role (arg_name None: no URL can drop it)."""
+    name = "role"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(Employment.role == value, Employment.end_date.is_(None))
+
+
+def staff_search_clause(q: str, unit_text: str):
+    """The list search: name (prefix), ID number (exact), certificate number (exact), and
+    the unit by a part of its name. Plain text boxes, no dropdown of units."""
+    conditions = []
+    q = (q or "").strip()[:50]
+    if q:
+        upper = q.upper()
+        conditions.append(Employment.person_id.in_(select(Person.id).where(or_(
+            starts_with(Person.name, q), Person.id_number == upper))
+            .union(select(Certificate.person_id).where(Certificate.number == q))))
+    unit_text = (unit_text or "").strip()[:50]
+    if unit_text:
+        conditions.append(Employment.unit_id.in_(
+            select(Unit.id).where(Unit.name.contains(unit_text))))
+    return conditions
+
+
+class StaffSearchFilter(BaseFilter):
+    """Reads the list's own search box (`search`, `unit`; `q` is FAB's rison) from the request."""
+    name = "search"
+    arg_name = None
+
+    def apply(self, query, value):
+        if not has_request_context():
+            return query
+        for condition in staff_search_clause(request.args.get("search"), request.args.get("unit")):
+            query = query.filter(condition)
+        return query
+
+
+def role_filters(role):
+    return READ_SCOPE + [["id", ActiveRoleFilter, role], ["id", StaffSearchFilter, None]]
+
+
+# ------------------------------------------------------------------ the add form
+
+class StaffForm(DynamicForm):
+    # 基本信息
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)],
+                            widget=BS3TextFieldWidget())
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)],
+                       widget=BS3TextFieldWidget())
+    registry_confirmed = BooleanField(_l("I have checked the identity: save as entered"))
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)],
+                        widget=BS3TextFieldWidget())
+    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)],
+                            widget=BS3TextFieldWidget())
+    education = choice_field(_l("Education"), EDUCATION_LEVELS, required=False)
+    household_address = StringField(_l("Household address"),
+                                    validators=[Optional(), Length(max=300)],
+                                    widget=BS3TextFieldWidget())
+    residence_address = StringField(_l("Residence address"),
+                                    validators=[Optional(), Length(max=300)],
+                                    widget=BS3TextFieldWidget())
+    # 工作信息
+    unit = LookupField(_l("Employing unit"), entity="unit", validators=[DataRequired()])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=50)],
+                           widget=BS3TextFieldWidget())
+    start_date = DateField(_l("Start date"), validators=[DataRequired()],
+                           widget=DatePickerWidget())
+    key_manager = BooleanField(_l("Key manager"))
+    # 证件信息
+    cert_guard_number = StringField(_l("Guard certificate number"),
+                                    validators=[Optional(), Length(max=50)],
+                                    widget=BS3TextFieldWidget())
+    cert_guard_issued_on = DateField(_l("Guard certificate issue date"),
+                                     validators=[Optional()], widget=DatePickerWidget())
+    cert_firearm_permit_number = StringField(_l("Firearm permit number"),
+                                             validators=[Optional(), Length(max=50)],
+                                             widget=BS3TextFieldWidget())
+    cert_driving_licence_number = StringField(_l("Driving licence number"),
+                                              validators=[Optional(), Length(max=50)],
+                                              widget=BS3TextFieldWidget())
+    cert_driving_licence_level = StringField(_l("Driving class"),
+                                             validators=[Optional(), Length(max=20)],
+                                             widget=BS3TextFieldWidget())
+    cert_vocational_level_number = StringField(_l("Vocational level certificate number"),
+                                               validators=[Optional(), Length(max=50)],
+                                               widget=BS3TextFieldWidget())
+    cert_vocational_level_level = StringField(_l("Vocational level"),
+                                              validators=[Optional(), Length(max=20)],
+                                              widget=BS3TextFieldWidget())
+    cert_fire_control_number = StringField(_l("Fire-control certificate number"),
+                                           validators=[Optional(), Length(max=50)],
+                                           widget=BS3TextFieldWidget())
+    # 培训信息 (students)
+    training_class = StringField(_l("Training class"), validators=[Optional(), Length(max=100)],
+                                 widget=BS3TextFieldWidget())
+    training_start = DateField(_l("Training start"), validators=[Optional()],
+                               widget=DatePickerWidget())
+    training_end = DateField(_l("Training end"), validators=[Optional()],
+                             widget=DatePickerWidget())
+    training_hours = IntegerField(_l("Training hours"),
+                                  validators=[Optional(), NumberRange(min=0, max=10000)],
+                                  widget=BS3TextFieldWidget())
+    training_result = StringField(_l("Training result"), validators=[Optional(), Length(max=50)],
+                                  widget=BS3TextFieldWidget())
+
+
+CERT_KINDS = ("guard", "firearm_permit", "driving_licence", "vocational_level", "fire_control")
+BASIC = ("id_number", "name", "registry_confirmed", "phone", "ethnicity", "education",
+         "household_address", "residence_address")
+WORK = ("unit", "position", "start_date")
+CERTS = ("cert_guard_number", "cert_guard_issued_on", "cert_firearm_permit_number",
+         "cert_driving_licence_number", "cert_driving_licence_level",
+         "cert_vocational_level_number", "cert_vocational_level_level",
+         "cert_fire_control_number")
+TRAINING = ("training_class", "training_start", "training_end", "training_hours",
+            "training_result")
+
+
+class ResignForm(DynamicForm):
+    end_date = DateField(_l("Date of leaving"), validators=[DataRequired()],
+                         widget=DatePickerWidget())
+    end_reason = StringField(_l("Reason for leaving"),
+                             validators=[DataRequired(), Length(max=200)],
+                             widget=BS3TextAreaFieldWidget())
+
+
+# ------------------------------------------------------------------ the lists
+
+class StaffListWidget(ScopedListWidget):
+    template = "staff/list_widget.html"
+
+
+class StaffListView(ScopedModelView):
+    """An active-staff list of one role; subclasses set `role` and the titles."""
+    datamodel = SQLAInterface(Employment)
+    role = None
+    label_columns = {**LABELS, "person.gender_label": _l("Gender"),
+                     "person.birth_date": _l("Birth date"), "person.phone": _l("Phone")}
+    list_columns = ["person.name", "person.id_number", "person.gender_label",
+                    "person.birth_date", "unit.name", "position", "start_date"]
+    show_columns = ["person", "person.id_number", "unit", "role_label", "position",
+                    "key_manager", "start_date", "end_date", "end_reason"]
+    edit_columns = ["position", "start_date"]
+    search_columns = ["position", "start_date"]
+    order_columns = ["start_date", "position"]
+    base_order = ("start_date", "desc")
+    list_template = "staff/list.html"
+    list_widget = StaffListWidget
+    method_permission_name = {**ScopedModelView.method_permission_name, "resign": "edit",
+                              "add": "add"}
+    # which form sections the add page shows
+    sections = ("basic", "work", "certificates")
+
+    def _get_list_widget(self, **kwargs):
+        widgets = super()._get_list_widget(**kwargs)
+        widget = widgets["list"]
+        pks = widget.template_args.get("pks") or []
+        widget.template_args["person_of"] = dict(
+            self.datamodel.session.query(Employment.id, Employment.person_id)
+            .filter(Employment.id.in_(pks)).all()) if pks else {}
+        widget.template_args["resign_endpoint"] = f"{self.endpoint}.resign"
+        return widgets
+
+    # ------------------------------------------------------------ 【新增】
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        form = StaffForm()
+        if request.method == "GET":
+            scope = current_scope()
+            if scope.is_unit_user and scope.unit_id:
+                form.unit.data = db.session.get(Unit, scope.unit_id)
+            form.start_date.data = dt.date.today()
+        elif form.validate_on_submit():
+            try:
+                employment = self._add_staff(form)
+                db.session.commit()
+            except RuleViolation as violation:
+                db.session.rollback()
+                self._field_error(form, violation)
+            except IntegrityError as exc:
+                db.session.rollback()
+                self._field_error(form, rules.violation_from_integrity_error(exc))
+            else:
+                flash(_("Added %(name)s.", name=employment.person.name), "success")
+                return redirect(url_for("PersonView.show", pk=employment.person_id))
+        return self.render_template(
+            "staff/add.html", form=form, title=self.add_title, sections=self.sections,
+            groups=self._groups(), check_url=url_for("StaffIdCheckView.check"),
+            list_url=url_for(f"{self.endpoint}.list"))
+
+    def _groups(self):
+        groups = [(_("Basic information"), BASIC), (_("Work information"), WORK + (
+            ("key_manager",) if self.role == "other_staff" else ()))]
+        if "certificates" in self.sections:
+            groups.append((_("Certificates"), CERTS))
+        if "training" in self.sections:
+            groups.append((_("Training information"), TRAINING))
+        return groups
+
+    def _add_staff(self, form):
+        certificates = []
+        if "certificates" in self.sections:
+            for kind in CERT_KINDS:
+                number = form[f"cert_{kind}_number"].data
+                if number:
+                    spec = {"kind": kind, "number": number.strip()}
+                    if f"cert_{kind}_level" in form:
+                        spec["level"] = form[f"cert_{kind}_level"].data or None
+                    if f"cert_{kind}_issued_on" in form:
+                        spec["issued_on"] = form[f"cert_{kind}_issued_on"].data
+                    certificates.append(spec)
+        person = {key: form[key].data for key in BASIC if key != "registry_confirmed"}
+        session = db.session
+        employment = personnel.add_staff(
+            session, current_scope(), unit=form.unit.data, role=self.role, person=person,
+            start_date=form.start_date.data, position=form.position.data,
+            key_manager=form.key_manager.data, certificates=certificates,
+            registry=get_registry(session, current_app.config),
+            registry_confirmed=form.registry_confirmed.data)
+        if "training" in self.sections and form.training_class.data:
+            record = TrainingRecord(person=employment.person,
+                                    class_name=form.training_class.data.strip(),
+                                    start_date=form.training_start.data or form.start_date.data,
+                                    end_date=form.training_end.data,
+                                    hours=form.training_hours.data,
+                                    result=form.training_result.data or None)
+            if record.end_date and record.end_date < record.start_date:
+                raise RuleViolation("training_end",
+                                    _("The end date cannot be before the start date."))
+            session.add(record)
+        session.flush()
+        return employment
+
+    @staticmethod
+    def _field_error(form, violation):
+        name = {"person": "id_number", "role": "unit"}.get(violation.field, violation.field)
+        if name and name.startswith("cert_") and name not in form:
+            name = None
+        target = form[name] if name and name in form else None
+        if target is not None:
+            target.errors = list(target.errors) + [violation.message]
+        flash(violation.message, "danger")
+
+    # ------------------------------------------------------------ 【离职】
+
+    @expose("/resign/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def resign(self, pk):
+        employment = get_scoped(db.session, Employment, pk, write=True)
+        if employment.role != self.role or employment.end_date is not None:
+            abort(404)
+        form = ResignForm()
+        if request.method == "GET":
+            form.end_date.data = dt.date.today()
+        elif form.validate_on_submit():
+            try:
+                personnel.resign(db.session, current_scope(), employment, form.end_date.data,
+                                 form.end_reason.data)
+                db.session.commit()
+            except RuleViolation as violation:
+                db.session.rollback()
+                self._field_error(form, violation)
+            else:
+                flash(_("%(name)s has left the unit.", name=employment.person.name), "success")
+                return redirect(url_for(f"{self.endpoint}.list"))
+        return self.render_template("staff/resign.html", form=form, employment=employment,
+                                    title=_("Leave the unit"),
+                                    list_url=url_for(f"{self.endpoint}.list"))
+
+
+def _staff_view(class_name, role, permission, title, add_title, sections=None, extra=None):
+    attrs = dict(role=role, class_permission_name=permission, base_filters=role_filters(role),
+                 list_title=title, show_title=title, add_title=add_title,
+                 edit_title=add_title, **(extra or {}))
+    if sections:
+        attrs["sections"] = sections
+    return type(class_name, (StaffListView,), attrs)
+
+
+GuardListView = _staff_view("GuardListView", "guard", "Guard", _l("Guards"), _l("Add guard"))
+PartTimeGuardListView = _staff_view("PartTimeGuardListView", "part_time_guard", "PartTimeGuard",
+                                    _l("Part-time guards"), _l("Add part-time guard"))
+OtherStaffListView = _staff_view(
+    "OtherStaffListView", "other_staff", "OtherStaff", _l("Other staff"), _l("Add other staff"),
+    sections=("basic", "work"),
+    extra={"list_columns": StaffListView.list_columns + ["key_manager"],
+           "edit_columns": ["position", "key_manager", "start_date"]})
+StudentListView = _staff_view("StudentListView", "student", "Student", _l("Students"),
+                              _l("Add student"), sections=("basic", "work", "training"))
+InstructorListView = _staff_view("InstructorListView", "instructor", "Instructor",
+                                 _l("Instructors"), _l("Add instructor"),
+                                 sections=("basic", "work", "certificates"))
+
+
+# ------------------------------------------------------------------ live ID check
+
+class StaffIdCheckView(BaseView):
+    """JSON behind the add form: the decoded ID number, or the reason it is invalid, and
+    whether the name matches the population registry (never the registered name)."""
+    route_base = "/staff/idcheck"
+    class_permission_name = "Person"
+    method_permission_name = {"check": "add"}
+    default_view = "check"
+
+    @expose("/")
+    @has_access
+    def check(self):
+        if current_scope().denied or not (current_scope().write_all or
+                                          current_scope().region_prefix or
+                                          current_scope().write_units):
+            abort(404)
+        id_number = request.args.get("id_number", "")[:30]
+        name = request.args.get("name", "")[:50]
+        return jsonify(personnel.check_id_number(
+            id_number, name, get_registry(db.session, current_app.config)))
+
+
+# (view, menu name = permission name, label, icon, category, category label)
+MENU = [
+    (GuardListView, "Guard", _l("Guards"), "fa-user-shield", "Personnel", _l("Personnel")),
+    (PartTimeGuardListView, "PartTimeGuard", _l("Part-time guards"), "fa-user-clock",
+     "Personnel", None),
+    (OtherStaffListView, "OtherStaff", _l("Other staff"), "fa-user-tie", "Personnel", None),
+    (StudentListView, "Student", _l("Students"), "fa-user-graduate", "Personnel", None),
+    (InstructorListView, "Instructor", _l("Instructors"), "fa-chalkboard-teacher", "Personnel",
+     None),
+]
+NO_MENU = [StaffIdCheckView]

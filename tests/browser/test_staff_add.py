@@ -1,0 +1,68 @@
+"""A company clerk adds a guard the way the manual describes it: 人员管理 → 保安员 → 【新增】;
+typing the ID number fills gender, birth date and household region at once; an invalid number
+shows its reason at the field; a name that does not match the population registry is flagged
+and needs an explicit confirmation; saving opens the guard's page with its tabs."""
+from playwright.sync_api import expect
+
+from app.models import Person
+from seed.demo import REGISTRY_ONLY
+
+
+def _registry_candidate(live_app):
+    """A person of the demo registry who is not yet in the system (REGISTRY_ONLY)."""
+    from app.extensions import db
+    from app.models import PopulationRecord
+    names = {name for _g, name, _r, _b in REGISTRY_ONLY}
+    with live_app.app_context():
+        row = (db.session.query(PopulationRecord).filter(PopulationRecord.name.in_(names))
+               .filter(~PopulationRecord.id_number.in_(db.session.query(Person.id_number)))
+               .order_by(PopulationRecord.id_number).first())
+        return row.id_number, row.name, row.gender
+
+
+def test_clerk_adds_a_guard_with_live_id_fill(live_app, login_as, base_url, artifacts):
+    number, name, gender = _registry_candidate(live_app)
+    page = login_as("company_hz")
+    page.click("text=人员管理")
+    page.click("ul.dropdown-menu a[href^='/guardlistview/']")
+    page.wait_for_url("**/guardlistview/list/**")
+    page.click("#staff-add")
+    expect(page.locator("#staff-form")).to_be_visible()
+
+    # An invalid number: the reason appears at the field before saving.
+    page.fill("#id_number", number[:17] + ("0" if number[-1] != "0" else "1"))
+    expect(page.locator("#id-number-feedback")).to_contain_text("校验位")
+    expect(page.locator("#derived-gender")).to_have_value("")
+
+    # The right number fills gender, birth date and household region at once.
+    page.fill("#id_number", number)
+    expect(page.locator("#derived-gender")).to_have_value("男" if gender == "male" else "女")
+    expect(page.locator("#derived-birth")).to_have_value(
+        f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
+    expect(page.locator("#derived-region")).not_to_have_value("")
+
+    # A misspelt name is flagged against the population registry …
+    page.fill("#name", name + "某")
+    expect(page.locator("#registry-feedback")).to_contain_text("人口信息库")
+    expect(page.locator("#registry-confirm-group")).to_be_visible()
+    page.screenshot(path=str(artifacts / "staff-add-mismatch.png"), full_page=True)
+    # … and the correct one clears the warning.
+    page.fill("#name", name)
+    expect(page.locator("#registry-feedback")).to_have_text("")
+    expect(page.locator("#registry-confirm-group")).to_be_hidden()
+
+    page.fill("#phone", "13912345678")
+    page.fill("#position", "门岗")
+    page.fill("#cert_guard_number", "ZJ-BROWSER-0001")
+    page.screenshot(path=str(artifacts / "staff-add-filled.png"), full_page=True)
+    page.click("#staff-save")
+    page.wait_for_url("**/personview/show/**")
+    expect(page.locator("body")).to_contain_text(name)
+    for tab in ("考试信息", "持证情况", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
+        expect(page.locator("body")).to_contain_text(tab)
+    page.screenshot(path=str(artifacts / "guard-page.png"), full_page=True)
+
+    # The new guard is in the clerk's list, found by the ID number.
+    page.goto(f"{base_url}/guardlistview/list/?search={number}")
+    expect(page.locator("table.table-bordered")).to_contain_text(name)
+    page.screenshot(path=str(artifacts / "guard-list.png"), full_page=True)
