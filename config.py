@@ -45,6 +45,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # reverse proxies in front of us
     FAB_PASSWORD_HASH_METHOD = "scrypt"
+    # API keys (Bearer sst_…) for the provincial government-service platform's intake.
+    FAB_API_KEY_ENABLED = True
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
 
     # CSRF on every form and POST (FAB does not install CSRFProtect itself).
     WTF_CSRF_ENABLED = True

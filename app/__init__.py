@@ -53,6 +53,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from .errors import register_error_handlers
     register_cli(app)
     register_error_handlers(app)
+    from .views.applications import enforce_password_change
+    app.before_request(enforce_password_change)
     from .jstext import js_text
     app.jinja_env.globals["js_text"] = js_text
     return app
@@ -60,9 +62,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
 # View modules in menu order; each lists its pages in MENU. A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
-VIEW_MODULES = ("units", "conduct", "personnel", "services", "system")
+VIEW_MODULES = ("units", "conduct", "personnel", "services", "applications", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources",)
+API_MODULES = ("resources", "applications")
 
 
 def _register(appbuilder):
@@ -76,6 +78,10 @@ def _register(appbuilder):
         kwargs = {"category_label": category_label} if category_label else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
+    # Pages without a menu entry (public pages, the forced password change): NO_MENU.
+    for name in VIEW_MODULES:
+        for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
+            appbuilder.add_view_no_menu(view)
     for name in API_MODULES:
         for api in import_module(f"app.api.{name}").RESOURCES:
             appbuilder.add_api(api)

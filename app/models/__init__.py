@@ -9,3 +9,5 @@ from .conduct import ConductRecord  # noqa: F401
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
 from .registry import PopulationRecord  # noqa: F401
+from .application import (Application, ApplicationDocument, ApplicationEvent,  # noqa: F401
+                          CrossProvinceFiling, SmsMessage)

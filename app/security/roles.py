@@ -15,6 +15,7 @@ SELF_HIRE_USER = "self_hire_user"
 CLIENT_UNIT_USER = "client_unit_user"
 TRAINING_USER = "training_user"
 ASSOCIATION = "association"
+GOV_PLATFORM = "gov_platform"  # the provincial government-service platform (API key only)
 
 # When a user holds several roles, the first one listed here decides the scope.
 ROLE_PRIORITY = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE, ASSOCIATION, COMPANY_USER,
@@ -29,6 +30,7 @@ ROLE_LABELS = {
     CLIENT_UNIT_USER: _l("Client unit user"),
     TRAINING_USER: _l("Training school user"),
     ASSOCIATION: _l("Security association"),
+    GOV_PLATFORM: _l("Government service platform"),
 }
 POLICE_ROLES = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE)
 UNIT_ROLES = (COMPANY_USER, SELF_HIRE_USER, CLIENT_UNIT_USER, TRAINING_USER)
@@ -52,8 +54,10 @@ _POLICE = {
     **_STAFF, **_DISPATCHING,
     "Unit": (R, A, E, X),
     "ServiceTarget": (R, A, E, X),
+    "Application": (R,),
+    "ApplicationDesk": (R, E),
 }
-_UNIT_SELF = {"Unit": (R, E, X)}
+_UNIT_SELF = {"Unit": (R, E, X), "Application": (R,)}
 
 # role → {resource: verbs}. The province admin has everything (see build_fab_roles).
 GRANTS = {
@@ -65,7 +69,9 @@ GRANTS = {
     TRAINING_USER: {**_UNIT_SELF, **_STAFF},
     ASSOCIATION: {res: (R, X) for res in (
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
-        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord")},
+        "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "Application")},
+    # The platform only submits through its API key (intake endpoint); no pages, no lists.
+    GOV_PLATFORM: {},
 }
 
 # Menu categories each resource sits in (menu_access is granted with the resource).
@@ -75,6 +81,7 @@ MENU_CATEGORY = {
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
+    "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.
