@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from sqlalchemy import func
 
-from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
+from app.models import (Application, Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
                         Service, Unit)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
@@ -34,6 +34,7 @@ RESOURCES = {
     "Dispatch": ("dispatchview", "dispatch", Dispatch),
     "ChangeLog": ("changelogview", "change_log", ChangeLog),
     "ConductRecord": ("conductrecordview", "conduct_record", ConductRecord),
+    "Application": ("applicationview", "application", Application),
 }
 
 
@@ -82,6 +83,10 @@ def _records_of(session, unit):
                .order_by(ConductRecord.id).first())
     if conduct:
         records["ConductRecord"] = conduct[0]
+    application = (session.query(Application.id).filter_by(unit_id=unit.id)
+                   .order_by(Application.id).first())
+    if application:
+        records["Application"] = application[0]
     log = session.query(func.min(ChangeLog.id)).filter(ChangeLog.entity == "unit",
                                                        ChangeLog.entity_id == unit.id).scalar()
     if log:
@@ -118,7 +123,9 @@ def matrix(app):
 
 def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
-    if resource == "ChangeLog":  # written by ORM events only: read-only for every role
+    # The change log is written by ORM events only, applications change only through the
+    # review desk's state machine: both read-only resources for every role.
+    if resource in ("ChangeLog", "Application"):
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     return verbs
 

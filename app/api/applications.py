@@ -23,8 +23,7 @@ class ApplicationApi(ScopedModelRestApi):
     resource_name = "application"
     class_permission_name = "Application"
     datamodel = SQLAInterface(Application)
-    base_permissions = ["can_read"]
-    include_route_methods = {"get", "get_list", "info"}
+    base_permissions = ["can_read", "can_export"]
     list_columns = ["id", "number", "item", "status", "applicant_name", "region.code",
                     "unit.id", "unit.name", "submitted_at", "decision"]
     show_columns = list_columns + ["form", "decision_reason", "correction_note",

@@ -38,9 +38,9 @@ class Application(TimestampMixin, Model):
     result_unit_id = Column(Integer, ForeignKey("unit.id"))   # unit created by the approval
     result_note = Column(Text)                  # licence / certificate number issued …
 
-    unit = relationship("Unit", foreign_keys=[unit_id])
+    unit = relationship("Unit", foreign_keys=[unit_id], lazy="joined")
     result_unit = relationship("Unit", foreign_keys=[result_unit_id])
-    region = relationship("Region")
+    region = relationship("Region", lazy="joined")
     documents = relationship("ApplicationDocument", back_populates="application",
                              cascade="all, delete-orphan", order_by="ApplicationDocument.id")
     events = relationship("ApplicationEvent", back_populates="application",

@@ -54,10 +54,10 @@ _POLICE = {
     **_STAFF, **_DISPATCHING,
     "Unit": (R, A, E, X),
     "ServiceTarget": (R, A, E, X),
-    "Application": (R,),
+    "Application": (R, X),
     "ApplicationDesk": (R, E),
 }
-_UNIT_SELF = {"Unit": (R, E, X), "Application": (R,)}
+_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X)}
 
 # role → {resource: verbs}. The province admin has everything (see build_fab_roles).
 GRANTS = {

@@ -152,7 +152,7 @@ class ApplicationView(ScopedModelView):
     """Applications in the caller's scope (a unit its own, police their jurisdiction)."""
     datamodel = SQLAInterface(Application)
     class_permission_name = "Application"
-    base_permissions = ["can_read"]
+    base_permissions = ["can_read", "can_export"]
     list_title = show_title = _l("Applications")
     label_columns = {**LABELS, "number": _l("Application number"),
                      "item_label": _l("Item"), "status_label": _l("Status"),
