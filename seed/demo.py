@@ -589,8 +589,7 @@ class _Demo:
                               channel="platform", submitted_at=submitted,
                               time_limit_days=ITEMS[item].time_limit, days_used=0)
             app.events.append(ApplicationEvent(actor=unit.contact_person, action="submit",
-                                               to_status="submitted", note="platform",
-                                               at=submitted))
+                                               to_status="submitted", at=submitted))
             self.s.add(app)
             self.counts["applications"] = self.counts.get("applications", 0) + 1
         self.s.flush()

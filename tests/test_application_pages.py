@@ -194,3 +194,45 @@ def test_application_resource_is_scoped(app, platform_key, api):
     assert api("company_hz").get(f"/api/v1/application/{pk}").status_code == 200
     assert api("company_hz").put(f"/api/v1/application/{pk}", json={}).status_code in (
         403, 404, 405)
+
+
+def test_desk_puts_overdue_and_nearly_due_first(app, client_for):
+    import datetime as dt
+
+    from app.extensions import db
+    from app.security.scope import scope_for_user
+    from app.services import applications as service
+    from app.services.application_items import working_days_between
+    today = dt.date.today()
+
+    def started(days):
+        day = today
+        while working_days_between(day, today) < days:
+            day -= dt.timedelta(days=1)
+        return day
+
+    with app.app_context():
+        session = db.session
+        police = session.execute(select(AppUser).where(AppUser.username == "police_hz")) \
+            .scalar_one()
+        code = session.execute(select(AppUser).where(AppUser.username == "company_hz")) \
+            .scalar_one().unit.credit_code
+        numbers = {}
+        for label, worked in (("fresh", 1), ("soon", 13), ("overdue", 20)):
+            row = service.submit(session, "cross_province", "申请人丁", "13500000000", {
+                "province": "上海市", "client_name": f"客户{label}", "start_date": "2026-12-01"},
+                [service.Upload(c, f"{c}.pdf", b"x") for c, _l in
+                 ITEMS["cross_province"].documents], unit_credit_code=code)
+            service.act(session, row, "accept", scope_for_user(police), "police_hz")
+            row.clock_started_on = started(worked)
+            numbers[label] = row.number
+        session.commit()
+    html = client_for("police_hz").get("/applications/desk/").get_data(as_text=True)
+    positions = {label: html.index(number) for label, number in numbers.items()}
+    assert positions["overdue"] < positions["soon"] < positions["fresh"]
+    rows = re.findall(r'<tr class="(\w*)" data-urgency="(\w*)">\s*<td><a href="[^"]+">(BA\d+)<',
+                      html)
+    urgency = {number: (css, data) for css, data, number in rows}
+    assert urgency[numbers["overdue"]] == ("danger", "overdue")
+    assert urgency[numbers["soon"]] == ("warning", "due_soon")
+    assert urgency[numbers["fresh"]] == ("", "")

@@ -1,6 +1,8 @@
 """政务网业务办理: intake, the state machine, deadlines in working days, effects of approval,
 the SMS outbox and the forced first-login password change (DESIGN §4 rule 7, §5, §7)."""
 import datetime as dt
+import os
+import time
 import itertools
 import threading
 
@@ -364,3 +366,51 @@ def test_password_policy():
         check_strength("Alice#2026xyz", "alice")
     for _ in range(20):
         check_strength(one_time_password())
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
+                    reason="needs two real connections racing on row locks (PostgreSQL); "
+                           "SQLite serialises writers on the whole file")
+def test_two_reviewers_at_once_yield_one_decision(app):
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    with app.app_context():
+        session = db.session
+        application = submit(session, "commendation")
+        service.act(session, application, "accept", scope(session, "police_hz"), "police_hz")
+        session.commit()
+        pk, number = application.id, application.number
+        police = scope(session, "police_hz")
+        engine = db.engine
+    barrier, results = threading.Barrier(2), []
+
+    def reviewer(name):
+        with app.app_context():
+            own = Session(bind=engine)
+            try:
+                row = own.get(Application, pk)
+                barrier.wait()
+                service.act(own, row, "approve", police, name)
+                time.sleep(0.5)          # hold the row lock: the other reviewer must wait
+                own.commit()
+                results.append("approved")
+            except RuleViolation:
+                own.rollback()
+                results.append("refused")
+            finally:
+                own.close()
+
+    threads = [threading.Thread(target=reviewer, args=(f"reviewer{i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["approved", "refused"]
+    with app.app_context():
+        session = db.session
+        assert session.query(ConductRecord).filter_by(document_number=number).count() == 1
+        row = session.get(Application, pk)
+        assert [e.action for e in row.events].count("approve") == 1
+        assert session.query(SmsMessage).filter_by(application_id=pk,
+                                                   purpose="decision").count() == 1

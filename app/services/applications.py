@@ -195,7 +195,7 @@ def submit(session, item_code, applicant_name, applicant_phone, form, documents,
             code=doc.code, filename=doc.filename[:200], content_type=doc.content_type,
             size=len(doc.content), storage_key=application_storage_save(doc)))
     app.events.append(ApplicationEvent(actor=applicant_name, action="submit",
-                                       to_status="submitted", note=channel))
+                                       to_status="submitted"))
     session.add(app)
     session.flush()
     return app

@@ -10,8 +10,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import limit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
-from sqlalchemy import case
+from flask_login import current_user
 
 from app.extensions import db
 from app.labels import LABELS
