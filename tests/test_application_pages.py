@@ -236,3 +236,20 @@ def test_desk_puts_overdue_and_nearly_due_first(app, client_for):
     assert urgency[numbers["overdue"]] == ("danger", "overdue")
     assert urgency[numbers["soon"]] == ("warning", "due_soon")
     assert urgency[numbers["fresh"]] == ("", "")
+
+
+def test_province_admin_issues_and_revokes_platform_keys(app, client_for):
+    admin = client_for("admin")
+    assert client_for("police_hz").get("/applications/platform-keys/").status_code in (302, 403)
+    page = admin.post("/applications/platform-keys/create", data={
+        "csrf_token": csrf_token(admin, "/applications/platform-keys/"), "name": "浙里办"})
+    key = re.search(r'<code id="new-key">(\S+)</code>', page.get_data(as_text=True)).group(1)
+    assert intake(app, key).status_code == 201
+    from app.extensions import db
+    with app.app_context():
+        from app.services.platform import platform_keys
+        uuid = next(k.uuid for k in platform_keys() if k.name == "浙里办")
+        db.session.remove()
+    admin.post(f"/applications/platform-keys/{uuid}/revoke", data={
+        "csrf_token": csrf_token(admin, "/applications/platform-keys/")})
+    assert intake(app, key).status_code == 401

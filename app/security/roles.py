@@ -82,6 +82,7 @@ MENU_CATEGORY = {
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
     "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
+    "PlatformKey": "Applications",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.

@@ -22,3 +22,18 @@ def platform_user():
 def create_platform_key(name: str) -> dict:
     """A new API key of the platform account; the plaintext key is returned only here."""
     return current_app.appbuilder.sm.create_api_key(platform_user(), name)
+
+
+def platform_keys():
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=PLATFORM_USERNAME)
+    return sm.find_api_keys_for_user(user.id) if user else []
+
+
+def revoke_platform_key(key_uuid: str) -> bool:
+    """Revoke a key of the platform account (never another user's key)."""
+    sm = current_app.appbuilder.sm
+    key = sm.get_api_key_by_uuid(key_uuid)
+    if key is None or key.user is None or key.user.username != PLATFORM_USERNAME:
+        return False
+    return sm.revoke_api_key(key_uuid)

@@ -188,6 +188,44 @@ class SmsOutboxView(ScopedModelView):
     base_order = ("created_at", "desc")
 
 
+class PlatformKeyView(BaseView):
+    """The province admin issues and revokes the government-service platform's API keys."""
+    route_base = "/applications/platform-keys"
+    class_permission_name = "PlatformKey"
+    method_permission_name = {"index": "read", "create": "add", "revoke": "delete"}
+    default_view = "index"
+
+    def _render(self, new_key=None):
+        from app.services.platform import platform_keys
+        return self.render_template("applications/platform_keys.html", keys=platform_keys(),
+                                    new_key=new_key)
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._render()
+
+    @expose("/create", methods=["POST"])
+    @has_access
+    def create(self):
+        from app.services.platform import create_platform_key
+        name = (request.form.get("name") or "").strip()[:100]
+        if not name:
+            flash(_("Enter a name for the key."), "danger")
+            return redirect(url_for(".index"))
+        created = create_platform_key(name)
+        return self._render(new_key=created and created["key"])
+
+    @expose("/<key_uuid>/revoke", methods=["POST"])
+    @has_access
+    def revoke(self, key_uuid):
+        from app.services.platform import revoke_platform_key
+        if not revoke_platform_key(key_uuid):
+            abort(404)
+        flash(_("The key has been revoked."), "success")
+        return redirect(url_for(".index"))
+
+
 # ------------------------------------------------------------------ public pages
 
 def _uploads(item):
@@ -326,6 +364,7 @@ MENU = [
      _l("Government service applications")),
     (ApplicationView, "Application", _l("Applications"), "fa-file-text-o", "Applications",
      None),
+    (PlatformKeyView, "PlatformKey", _l("Platform API keys"), "fa-key", "Applications", None),
     (SmsOutboxView, "SmsMessage", _l("SMS outbox"), "fa-envelope", "System", _l("System")),
 ]
 NO_MENU = [PublicApplicationView, PasswordChangeView]
