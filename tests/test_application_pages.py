@@ -253,3 +253,13 @@ def test_province_admin_issues_and_revokes_platform_keys(app, client_for):
     admin.post(f"/applications/platform-keys/{uuid}/revoke", data={
         "csrf_token": csrf_token(admin, "/applications/platform-keys/")})
     assert intake(app, key).status_code == 401
+
+
+def test_public_pages_are_rate_limited(app):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    token = csrf_token(client, "/apply/status")
+    codes = [client.post("/apply/status", data={"csrf_token": token, "number": "BA1",
+                                                "phone": "1"}).status_code
+             for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429

@@ -248,6 +248,8 @@ class PublicApplicationView(BaseView):
         return self.render_template("applications/public_index.html", items=ITEMS.values())
 
     @expose("/<code>", methods=["GET", "POST"])
+    # FAB applies a view's limits to its whole blueprint: 20 POSTs a minute per address over
+    # every public applicant page (form, status lookup, withdrawal).
     @limit("20 per minute", methods=["POST"])
     def form(self, code):
         item = ITEMS.get(code)
@@ -278,7 +280,6 @@ class PublicApplicationView(BaseView):
                                         "revoke": _("Revocation of the filing")})
 
     @expose("/status", methods=["GET", "POST"])
-    @limit("20 per minute", methods=["POST"])
     def status(self):
         app, error = None, None
         if request.method == "POST":
