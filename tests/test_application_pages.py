@@ -263,3 +263,24 @@ def test_public_pages_are_rate_limited(app):
                                                 "phone": "1"}).status_code
              for _ in range(21)]
     assert codes[:20] == [200] * 20 and codes[20] == 429
+
+
+def test_returned_application_is_corrected_on_the_public_page(app, platform_key, client_for):
+    import io
+    number = intake(app, platform_key).json["number"]
+    pk = app_row(app, number).id
+    hz = client_for("police_hz")
+    _act(hz, pk, "accept")
+    _act(hz, pk, "return", "公司章程未盖章，请重新上传")
+    client = app.test_client()
+    data = {"csrf_token": csrf_token(client, "/apply/status"), "number": number,
+            "phone": "13700000000"}
+    page = client.post("/apply/status", data=data).get_data(as_text=True)
+    assert "退回补正" in page and "公司章程未盖章，请重新上传" in page
+    client.post("/apply/status", data={**data, "resubmit": "1", "address": "杭州市上城区新地址9号",
+                                       "doc_charter": (io.BytesIO(b"%PDF stamped"),
+                                                       "charter.pdf")},
+                content_type="multipart/form-data")
+    row = app_row(app, number)
+    assert row.status == "accepted" and row.form["address"] == "杭州市上城区新地址9号"
+    assert row.correction_note is None and row.clock_started_on is not None

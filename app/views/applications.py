@@ -287,9 +287,15 @@ class PublicApplicationView(BaseView):
                                              request.form.get("phone"))
             if app is None:
                 error = _("No application has this number and phone.")
-            elif request.form.get("withdraw"):
+            elif request.form.get("withdraw") or request.form.get("resubmit"):
                 try:
-                    service.withdraw(db.session, app)
+                    if request.form.get("withdraw"):
+                        service.withdraw(db.session, app)
+                    else:
+                        item = ITEMS[app.item]
+                        service.resubmit(db.session, app, {
+                            f.name: request.form.get(f.name) for f in item.fields
+                            if f.name in request.form}, _uploads(item))
                     db.session.commit()
                 except RuleViolation as exc:
                     db.session.rollback()
@@ -297,7 +303,7 @@ class PublicApplicationView(BaseView):
         return self.render_template(
             "applications/public_status.html", app=app, error=error,
             status=app and STATUS_LABELS.get(app.status, app.status),
-            item_title=app and item_title(app.item),
+            item_title=app and item_title(app.item), item=app and ITEMS[app.item],
             open_statuses=service.OPEN_STATUSES)
 
 
