@@ -414,3 +414,17 @@ def test_two_reviewers_at_once_yield_one_decision(app):
         assert [e.action for e in row.events].count("approve") == 1
         assert session.query(SmsMessage).filter_by(application_id=pk,
                                                    purpose="decision").count() == 1
+
+
+def test_a_number_taken_meanwhile_moves_to_the_next(db_session, monkeypatch):
+    first = submit(db_session, "cross_province")
+    real = service._next_number
+    calls = []
+
+    def stale(session, today):          # the first attempt sees the state before `first`
+        calls.append(1)
+        return first.number if len(calls) == 1 else real(session, today)
+    monkeypatch.setattr(service, "_next_number", stale)
+    second = submit(db_session, "cross_province")
+    assert second.number != first.number and len(calls) == 2
+    assert db_session.get(Application, first.id).number == first.number

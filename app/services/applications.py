@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, ApplicationDocument, ApplicationEvent, Certificate,
                         ConductRecord, CrossProvinceFiling, Person, Region, Unit)
@@ -186,7 +187,7 @@ def submit(session, item_code, applicant_name, applicant_phone, form, documents,
     today = today or dt.date.today()
     if item.code == "guard_certificate":
         check_guard_eligibility(session, parse_id_number(form["id_number"]), form, today)
-    app = Application(number=_next_number(session, today), item=item.code,
+    app = Application(item=item.code,
                       applicant_name=applicant_name, applicant_phone=applicant_phone,
                       unit=unit, region_code=region.code, form=form, status="submitted",
                       channel=channel, time_limit_days=item.time_limit, days_used=0)
@@ -196,9 +197,18 @@ def submit(session, item_code, applicant_name, applicant_phone, form, documents,
             size=len(doc.content), storage_key=application_storage_save(doc)))
     app.events.append(ApplicationEvent(actor=applicant_name, action="submit",
                                        to_status="submitted"))
-    session.add(app)
-    session.flush()
-    return app
+    # Two intakes in the same instant may compute the same next number: the unique index
+    # refuses the second, which then takes the following number.
+    for _attempt in range(5):
+        app.number = _next_number(session, today)
+        try:
+            with session.begin_nested():
+                session.add(app)
+                session.flush()
+            return app
+        except IntegrityError:
+            continue
+    raise RuleViolation(None, _("The system is busy; submit the application again."))
 
 
 def find_for_applicant(session, number, phone):
