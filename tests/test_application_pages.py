@@ -284,3 +284,33 @@ def test_returned_application_is_corrected_on_the_public_page(app, platform_key,
     row = app_row(app, number)
     assert row.status == "accepted" and row.form["address"] == "杭州市上城区新地址9号"
     assert row.correction_note is None and row.clock_started_on is not None
+
+
+def test_city_desk_filters_other_states(app, platform_key, client_for):
+    number = intake(app, platform_key).json["number"]
+    pk = app_row(app, number).id
+    hz = client_for("police_hz")
+    _act(hz, pk, "return", "请补充经营场所证明")
+    assert number not in hz.get("/applications/desk/").get_data(as_text=True)
+    assert number in hz.get("/applications/desk/?status=returned").get_data(as_text=True)
+    assert number not in client_for("police_nb").get(
+        "/applications/desk/?status=returned").get_data(as_text=True)
+
+
+def test_read_only_pages_offer_no_delete(app, client_for):
+    from app.extensions import db
+    with app.app_context():
+        message = SmsMessage(phone="13100000000", body="测试", purpose="decision")
+        db.session.add(message)
+        db.session.commit()
+        pk = message.id
+        row_pk = db.session.query(Application.id).order_by(Application.id).first()[0]
+    admin = client_for("admin")
+    listing = admin.get("/smsoutboxview/list/").get_data(as_text=True)
+    assert "审批结果通知" in listing and "fa-trash" not in listing
+    token = csrf_token(admin, "/")
+    for url in (f"/smsoutboxview/delete/{pk}", f"/applicationview/delete/{row_pk}"):
+        assert admin.post(url, data={"csrf_token": token}).status_code == 404
+    with app.app_context():
+        assert db.session.get(SmsMessage, pk) is not None
+        assert db.session.get(Application, row_pk) is not None

@@ -4,7 +4,10 @@ from sqlalchemy import (JSON, CheckConstraint, Column, Date, DateTime, ForeignKe
                         Integer, String, Text)
 from sqlalchemy.orm import relationship
 
+from flask_babel import lazy_gettext as _l
+
 from .base import Model, TimestampMixin, choice_check, utcnow
+from .choices import label
 
 APPLICATION_STATUSES = ("submitted", "accepted", "province_review", "returned", "approved",
                         "rejected", "withdrawn")
@@ -100,6 +103,11 @@ class ApplicationEvent(Model):
     __table_args__ = (Index("ix_application_event_app", "application_id", "at"),)
 
 
+SMS_PURPOSES = {"account": _l("Account notice"), "decision": _l("Decision notice"),
+                "return": _l("Correction notice")}
+SMS_STATUSES = {"queued": _l("In the outbox"), "sent": _l("Sent"), "failed": _l("Failed")}
+
+
 class SmsMessage(Model):
     """The SMS outbox: every text the system sends (the default gateway only records it)."""
     __tablename__ = "sms_message"
@@ -114,6 +122,14 @@ class SmsMessage(Model):
     status = Column(String(10), nullable=False, default="queued", server_default="queued")
 
     __table_args__ = (Index("ix_sms_message_phone", "phone", "created_at"),)
+
+    @property
+    def purpose_label(self):
+        return label(SMS_PURPOSES, self.purpose)
+
+    @property
+    def status_label(self):
+        return label(SMS_STATUSES, self.status)
 
 
 class CrossProvinceFiling(TimestampMixin, Model):

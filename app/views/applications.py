@@ -41,12 +41,17 @@ def item_title(code):
     return str(item.title) if item else code
 
 
-def _desk_query(scope):
-    """What the signed-in officer's level is competent for, in the officer's jurisdiction."""
+def _desk_query(scope, status):
+    """The officer's jurisdiction; "open" is what the officer's level is competent for now:
+    the city accepts and reviews, the province decides what the city passed up."""
     query = db.session.query(Application).filter(scope_clause(Application, scope))
-    if scope.role == "province_admin":
-        return query
-    return query.filter(Application.status.in_(("submitted", "accepted")))
+    if status == "open":
+        competent = service.OPEN_STATUSES if scope.role == "province_admin" \
+            else ("submitted", "accepted")
+        return query.filter(Application.status.in_(competent))
+    if status in STATUS_LABELS:
+        return query.filter(Application.status == status)
+    return query
 
 
 class ApplicationDeskView(BaseView):
@@ -63,12 +68,7 @@ class ApplicationDeskView(BaseView):
     def index(self):
         scope = current_scope()
         status = request.args.get("status", "open")
-        query = _desk_query(scope)
-        if status == "open":
-            query = query.filter(Application.status.in_(service.OPEN_STATUSES))
-        elif status in STATUS_LABELS:
-            query = query.filter(Application.status == status)
-        rows = query.order_by(Application.submitted_at).limit(500).all()
+        rows = _desk_query(scope, status).order_by(Application.submitted_at).limit(500).all()
         today = dt.date.today()
         entries = []
         for app in rows:
@@ -152,6 +152,12 @@ class ApplicationView(ScopedModelView):
     datamodel = SQLAInterface(Application)
     class_permission_name = "Application"
     base_permissions = ["can_read", "can_export"]
+    # Read-only: no add/edit/delete routes and no mass-delete action (which would otherwise
+    # add can_delete to the declared permissions).
+    exclude_route_methods = {"add", "edit", "delete", "muldelete", "action", "action_post"}
+
+    def muldelete(self, items):
+        abort(404)
     list_title = show_title = _l("Applications")
     label_columns = {**LABELS, "number": _l("Application number"),
                      "item_label": _l("Item"), "status_label": _l("Status"),
@@ -179,10 +185,18 @@ class SmsOutboxView(ScopedModelView):
     datamodel = SQLAInterface(SmsMessage)
     class_permission_name = "SmsMessage"
     base_permissions = ["can_read"]
+    exclude_route_methods = {"add", "edit", "delete", "muldelete", "action", "action_post",
+                             "export"}
+
+    def muldelete(self, items):
+        abort(404)
     list_title = show_title = _l("SMS outbox")
-    label_columns = {"phone": _l("Phone"), "body": _l("Text"), "purpose": _l("Purpose"),
-                     "created_at": _l("Sent at"), "status": _l("Status")}
-    list_columns = ["created_at", "phone", "purpose", "body", "status"]
+    label_columns = {"phone": _l("Phone"), "body": _l("Text"), "purpose_label": _l("Purpose"),
+                     "purpose": _l("Purpose"), "created_at": _l("Sent at"),
+                     "status_label": _l("Status")}
+    list_columns = ["created_at", "phone", "purpose_label", "body", "status_label"]
+    formatters_columns = {"created_at": lambda value: value.strftime("%Y-%m-%d %H:%M:%S")
+                          if value else ""}
     show_columns = list_columns
     search_columns = ["phone", "purpose"]
     base_order = ("created_at", "desc")
