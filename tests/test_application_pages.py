@@ -151,6 +151,11 @@ def test_desk_by_level_and_jurisdiction_then_company_signs_in(app, platform_key,
         and username in admin.get("/smsoutboxview/list/").get_data(as_text=True)
     assert hz.get("/smsoutboxview/list/").status_code in (302, 403)
 
+    token = app.test_client().post("/api/v1/security/login", json={
+        "username": username, "password": password, "provider": "db"}).json["access_token"]
+    refused = app.test_client().get("/api/v1/unit/",
+                                    headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and "一次性密码" in refused.json["message"]
     client = login(app.test_client(), username, password)
     forced = client.get("/unitview/list/")
     assert forced.status_code == 302 and "/password/change" in forced.headers["Location"]
@@ -165,6 +170,8 @@ def test_desk_by_level_and_jurisdiction_then_company_signs_in(app, platform_key,
     units = client.get("/unitview/list/")
     assert units.status_code == 200 and row.form["name"] in units.get_data(as_text=True)
     login(app.test_client(), username, "Xin!Mima2026")
+    assert app.test_client().get("/api/v1/unit/", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 200
 
 
 def test_application_resource_is_scoped(app, platform_key, api):

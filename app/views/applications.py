@@ -366,10 +366,25 @@ _ALLOWED_WHILE_FORCED = ("PasswordChangeView.change", "AuthDBView.logout", "stat
                          "appbuilder.static")
 
 
+def _jwt_user():
+    """The user of a JWT-authenticated API call (FAB resolves it only inside @protect)."""
+    if not request.headers.get("Authorization", "").lower().startswith("bearer ") \
+            or request.path.startswith("/api/v1/security/"):
+        return None
+    from flask_jwt_extended import get_current_user, verify_jwt_in_request
+    try:
+        verify_jwt_in_request(optional=True)
+    except Exception:  # not a JWT (an API key) or invalid: @protect answers as usual
+        return None
+    return get_current_user()
+
+
 def enforce_password_change():
-    """Users with a one-time password reach nothing but the password change and logout."""
-    if not current_user.is_authenticated or not getattr(current_user, "must_change_password",
-                                                        False):
+    """Users with a one-time password reach nothing but the password change and logout,
+    neither through the pages nor through the REST API."""
+    user = current_user if current_user.is_authenticated else (
+        _jwt_user() if request.path.startswith("/api/") else None)
+    if user is None or not getattr(user, "must_change_password", False):
         return None
     endpoint = request.endpoint or ""
     if endpoint in _ALLOWED_WHILE_FORCED or endpoint.endswith(".static") \
