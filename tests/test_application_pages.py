@@ -317,7 +317,7 @@ def test_read_only_pages_offer_no_delete(app, client_for):
     assert "审批结果通知" in listing and "fa-trash" not in listing
     token = csrf_token(admin, "/")
     for url in (f"/smsoutboxview/delete/{pk}", f"/applicationview/delete/{row_pk}"):
-        assert admin.post(url, data={"csrf_token": token}).status_code == 404
+        assert admin.post(url, data={"csrf_token": token}).status_code in (302, 403, 404)
     with app.app_context():
         assert db.session.get(SmsMessage, pk) is not None
         assert db.session.get(Application, row_pk) is not None

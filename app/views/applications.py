@@ -152,9 +152,9 @@ class ApplicationView(ScopedModelView):
     datamodel = SQLAInterface(Application)
     class_permission_name = "Application"
     base_permissions = ["can_read", "can_export"]
-    # Read-only: no add/edit/delete routes and no mass-delete action (which would otherwise
-    # add can_delete to the declared permissions).
-    exclude_route_methods = {"add", "edit", "delete", "muldelete", "action", "action_post"}
+    # Read-only: no add/edit/delete permission and no mass-delete action (which would
+    # otherwise add can_delete to the declared permissions).
+    exclude_route_methods = {"muldelete", "action", "action_post"}
 
     def muldelete(self, items):
         abort(404)
@@ -185,8 +185,7 @@ class SmsOutboxView(ScopedModelView):
     datamodel = SQLAInterface(SmsMessage)
     class_permission_name = "SmsMessage"
     base_permissions = ["can_read"]
-    exclude_route_methods = {"add", "edit", "delete", "muldelete", "action", "action_post",
-                             "export"}
+    exclude_route_methods = {"muldelete", "action", "action_post"}
 
     def muldelete(self, items):
         abort(404)
