@@ -45,6 +45,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))  # reverse proxies in front of us
     FAB_PASSWORD_HASH_METHOD = "scrypt"
+    # API keys (Bearer sst_…) for the provincial government-service platform's intake.
+    FAB_API_KEY_ENABLED = True
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
 
     # Session cookie: not readable by scripts, not sent on cross-site sub-requests; Secure
     # when served over HTTPS (SESSION_COOKIE_SECURE=1 in production).

@@ -55,6 +55,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from .errors import register_error_handlers
     register_cli(app)
     register_error_handlers(app)
+    from .views.applications import enforce_password_change
+    app.before_request(enforce_password_change)
     from .jstext import js_text
     app.jinja_env.globals["js_text"] = js_text
     return app
@@ -64,9 +66,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # in NO_MENU). A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "services", "screening", "system")
+                "dispatch", "services", "screening", "applications", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources", "unit_records", "staff", "screening")
+API_MODULES = ("resources", "unit_records", "staff", "screening", "applications")
 
 
 def _register(appbuilder):
@@ -80,7 +82,8 @@ def _register(appbuilder):
         kwargs = {"category_label": category_label} if category_label else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
-    # Pages reached from other pages (e.g. the unit page's tabs), not from the menu.
+    # Pages reached from other pages or public (tabs, JSON helpers, public forms, the
+    # forced password change), not from the menu: a module's NO_MENU list.
     for name in VIEW_MODULES:
         for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
             appbuilder.add_view_no_menu(view)

@@ -44,3 +44,10 @@ def register_cli(app):
         current_app.appbuilder.add_permissions(update_perms=True)
         current_app.appbuilder.sm.sync_roles()
         click.echo("roles synced")
+
+    @app.cli.command("create-platform-key")
+    @click.option("--name", default="zwfw", show_default=True, help="A name for the key.")
+    def create_platform_key(name):
+        """Create an API key for the provincial government-service platform (shown once)."""
+        from app.services.platform import create_platform_key as create
+        click.echo(create(name)["key"])

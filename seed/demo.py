@@ -571,6 +571,7 @@ class _Demo:
         self.create_screening()
         self.create_person_records()
         self.create_exam_system_account(password)
+        self.create_applications()
 
     # ------------------------------------------------------------ person tabs (issue 4)
     def create_person_records(self):
@@ -623,6 +624,33 @@ class _Demo:
                            password=password, commit=False)
         if not user:
             raise RuntimeError("could not create the exam system account")
+
+    # ------------------------------------------------------------ 政务网业务办理
+    def create_applications(self):
+        """One open application concerning every unit: a cross-province filing of each
+        company, a commendation recommended by every other unit (submitted, not yet accepted)."""
+        from app.models import Application, ApplicationEvent
+        from app.services.application_items import ITEMS
+
+        submitted = dt.datetime(2026, 11, 20, 9, 30)
+        for seq, key in enumerate(sorted(self.units), start=1):
+            unit = self.units[key]
+            if unit.kind == "company":
+                item, form = "cross_province", {"province": "江苏省", "client_name": "苏州工业园区某银行",
+                                                "start_date": "2026-12-01"}
+            else:
+                item, form = "commendation", {"title": "协助破获盗窃案", "description": "巡逻中发现并协助抓获盗窃嫌疑人",
+                                              "unit_credit_codes": [unit.credit_code]}
+            app = Application(number=f"BA20261120{seq:05d}", item=item,
+                              applicant_name=unit.contact_person,
+                              applicant_phone=unit.contact_phone, unit=unit,
+                              region_code=unit.region_code, form=form, status="submitted",
+                              channel="platform", submitted_at=submitted,
+                              time_limit_days=ITEMS[item].time_limit, days_used=0)
+            app.events.append(ApplicationEvent(actor=unit.contact_person, action="submit",
+                                               to_status="submitted", at=submitted))
+            self.s.add(app)
+            self.counts["applications"] = self.counts.get("applications", 0) + 1
         self.s.flush()
 
     # ------------------------------------------------------------ population registry

@@ -12,10 +12,10 @@ import zipfile
 import pytest
 from sqlalchemy import func
 
-from app.models import (AnnualReport, BackgroundAlert, Certificate, ChangeLog, ConductRecord,
-                        Dispatch, Employment, EquipmentIssue, ExamResult, IdentityCheck,
-                        Incident, Inspection, Investor, Person, PoliceAssistance, Service,
-                        SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
+from app.models import (AnnualReport, Application, BackgroundAlert, Certificate, ChangeLog,
+                        ConductRecord, Dispatch, Employment, EquipmentIssue, ExamResult,
+                        IdentityCheck, Incident, Inspection, Investor, Person, PoliceAssistance,
+                        Service, SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
                         UnitChange, UnitDocument, WorkExperience)
 from app.security.roles import verbs_of
 from tests.conftest import csrf_token
@@ -60,6 +60,7 @@ RESOURCES = {
     "ExamResult": ("examresultview", "exam_result", ExamResult),
     "TrainingRecord": ("trainingrecordview", "training_record", TrainingRecord),
     "WorkExperience": ("workexperienceview", "work_experience", WorkExperience),
+    "Application": ("applicationview", "application", Application),
 }
 # Records a unit owns directly (unit_id): one of each per account unit in the demo data.
 UNIT_OWNED = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
@@ -135,6 +136,10 @@ def _records_of(session, unit):
         row = session.query(model.id).filter_by(unit_id=unit.id).order_by(model.id).first()
         if row:
             records[resource] = row[0]
+    application = (session.query(Application.id).filter_by(unit_id=unit.id)
+                   .order_by(Application.id).first())
+    if application:
+        records["Application"] = application[0]
     log = session.query(func.min(ChangeLog.id)).filter(ChangeLog.entity == "unit",
                                                        ChangeLog.entity_id == unit.id).scalar()
     if log:
@@ -171,8 +176,9 @@ def matrix(app):
 
 def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
-    # Written by the system (ORM events, unit-change service, exam system): read-only for all.
-    if resource in ("ChangeLog", "UnitChange", "ExamResult"):
+    # Written by the system (ORM events, unit-change service, exam system) or changed only
+    # through the review desk's state machine (applications): read-only for every role.
+    if resource in ("ChangeLog", "UnitChange", "ExamResult", "Application"):
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     if resource in ACTION_ONLY:
         verbs = tuple(v for v in verbs if v in ("read", "export"))

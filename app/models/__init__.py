@@ -14,3 +14,5 @@ from .registry import PopulationRecord  # noqa: F401
 from .unit_records import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,  # noqa: F401
                            UnitAsset, UnitChange, UnitDocument)
 from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchListEntry  # noqa: F401
+from .application import (Application, ApplicationDocument, ApplicationEvent,  # noqa: F401
+                          CrossProvinceFiling, SmsMessage)

@@ -17,6 +17,7 @@ TRAINING_USER = "training_user"
 ASSOCIATION = "association"
 # A system account, not a person: the exam system posts results through the API only.
 EXAM_SYSTEM = "exam_system"
+GOV_PLATFORM = "gov_platform"  # the provincial government-service platform (API key only)
 
 # When a user holds several roles, the first one listed here decides the scope.
 ROLE_PRIORITY = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE, ASSOCIATION, COMPANY_USER,
@@ -32,6 +33,7 @@ ROLE_LABELS = {
     TRAINING_USER: _l("Training school user"),
     ASSOCIATION: _l("Security association"),
     EXAM_SYSTEM: _l("Exam system (API)"),
+    GOV_PLATFORM: _l("Government service platform"),
 }
 POLICE_ROLES = (PROVINCE_ADMIN, CITY_POLICE, DISTRICT_POLICE)
 UNIT_ROLES = (COMPANY_USER, SELF_HIRE_USER, CLIENT_UNIT_USER, TRAINING_USER)
@@ -82,8 +84,10 @@ _POLICE = {
     **_STAFF, **_DISPATCHING, **_GUARD_LISTS, **_SCHOOL_LISTS,
     "Unit": (R, A, E, X),
     "ServiceTarget": (R, A, E, X),
+    "Application": (R, X),
+    "ApplicationDesk": (R, E),
 }
-_UNIT_SELF = {"Unit": (R, E, X)}
+_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X)}
 
 # role → {resource: verbs}. The province admin has everything (see build_fab_roles).
 GRANTS = {
@@ -99,7 +103,9 @@ GRANTS = {
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
         "IdentityQueue", "AlertQueue", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
-        "Student", "Instructor")},
+        "Student", "Instructor", "Application")},
+    # The platform only submits through its API key (intake endpoint); no pages, no lists.
+    GOV_PLATFORM: {},
 }
 # Roles that are not people: only what they are for, none of the self-service pages.
 SYSTEM_GRANTS = {EXAM_SYSTEM: [["^ExamSync$", "^can_post$"]]}
@@ -120,6 +126,8 @@ MENU_CATEGORY = {
     "SocialRelation": "Personnel", "EquipmentIssue": "Personnel",
     "PoliceAssistance": "Personnel", "TrainingRecord": "Personnel",
     "WorkExperience": "Personnel", "ExamResult": "Personnel",
+    "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
+    "PlatformKey": "Applications",
 }
 
 # What every signed-in user needs: own profile, password, language, API spec.

@@ -13,6 +13,9 @@ Each model declares `__scope__`, a tuple naming how its rows map onto units:
   ("unit_or_person", "<unit fk>", "<person fk>")  about a unit and/or a person: visible
                             where either is; changed through the unit when it has one
   ("change_log",)           visible where its owning unit or person is visible
+  ("unit_or_region", "<unit fk>", "<region column>")  filed with a jurisdiction and maybe
+                            about a unit (applications): police by the region column, unit
+                            users by the unit
   ("admin_only",)           system tables for the province admin
 A model without `__scope__` is invisible to everyone but the province admin.
 """
@@ -212,6 +215,12 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False):
             return or_(and_(unit_col.isnot(None), unit_ids_clause(unit_col, scope, True)),
                        and_(unit_col.is_(None), person_ids_clause(person_col, scope, True)))
         return or_(unit_ids_clause(unit_col, scope), person_ids_clause(person_col, scope))
+    if kind == "unit_or_region":
+        if scope.write_all or (scope.read_all and not write):
+            return true()
+        if scope.region_prefix:
+            return _prefix_range(getattr(model, spec[2]), scope.region_prefix)
+        return unit_ids_clause(getattr(model, spec[1]), scope, write)
     if kind == "change_log":
         if write:
             return false()  # written by ORM events only
@@ -277,6 +286,13 @@ def in_scope(session, item, write: bool = True, scope: Scope | None = None,
             return not scope.denied  # anyone who may add may create a new shared entry
         return session.query(select(model.id).where(
             model.id == item.id, _shared_clause(model, spec, scope, write)).exists()).scalar()
+    if kind == "unit_or_region":
+        if scope.write_all or (scope.read_all and not write):
+            return True
+        if scope.region_prefix:
+            return (getattr(item, spec[2]) or "").startswith(scope.region_prefix)
+        unit_id = _related_id(item, spec[1])
+        return unit_id in (scope.write_units if write else scope.read_units)
     if kind == "change_log":
         return not write and session.query(select(model.id).where(
             model.id == item.id, scope_clause(model, scope)).exists()).scalar()

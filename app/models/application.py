@@ -1,0 +1,158 @@
+"""政务网业务办理: applications for the ten items, their documents, their history, the SMS
+outbox and the cross-province filings that an approved filing writes on a company."""
+from sqlalchemy import (JSON, CheckConstraint, Column, Date, DateTime, ForeignKey, Index,
+                        Integer, String, Text)
+from sqlalchemy.orm import relationship
+
+from flask_babel import lazy_gettext as _l
+
+from .base import Model, TimestampMixin, choice_check, utcnow
+from .choices import label
+
+APPLICATION_STATUSES = ("submitted", "accepted", "province_review", "returned", "approved",
+                        "rejected", "withdrawn")
+
+
+class Application(TimestampMixin, Model):
+    __tablename__ = "application"
+    # Police by the jurisdiction the application names, a unit by the unit it concerns.
+    __scope__ = ("unit_or_region", "unit_id", "region_code")
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=False, unique=True)     # BA2026112700001
+    item = Column(String(32), nullable=False)                     # application_items.ITEMS
+    applicant_name = Column(String(100), nullable=False)
+    applicant_phone = Column(String(20), nullable=False)
+    unit_id = Column(Integer, ForeignKey("unit.id"))              # the existing unit concerned
+    region_code = Column(String(6), ForeignKey("region.code"), nullable=False)
+    form = Column(JSON, nullable=False, default=dict)
+    status = Column(String(20), nullable=False, default="submitted", server_default="submitted")
+    returned_from = Column(String(20))          # the status a 补正 resumes to
+    correction_note = Column(Text)              # what the applicant must correct
+    channel = Column(String(10), nullable=False, default="web", server_default="web")
+    submitted_at = Column(DateTime, nullable=False, default=utcnow)
+    time_limit_days = Column(Integer, nullable=False)   # statutory limit, working days
+    days_used = Column(Integer, nullable=False, default=0, server_default="0")
+    clock_started_on = Column(Date)             # NULL while the clock is paused or stopped
+    decision = Column(String(10))               # approved / rejected
+    decision_reason = Column(Text)
+    decided_at = Column(DateTime)
+    decided_by = Column(String(64))
+    result_unit_id = Column(Integer, ForeignKey("unit.id"))   # unit created by the approval
+    result_note = Column(Text)                  # licence / certificate number issued …
+
+    unit = relationship("Unit", foreign_keys=[unit_id], lazy="joined")
+    result_unit = relationship("Unit", foreign_keys=[result_unit_id])
+    region = relationship("Region", lazy="joined")
+    documents = relationship("ApplicationDocument", back_populates="application",
+                             cascade="all, delete-orphan", order_by="ApplicationDocument.id")
+    events = relationship("ApplicationEvent", back_populates="application",
+                          cascade="all, delete-orphan", order_by="ApplicationEvent.id")
+
+    __table_args__ = (
+        CheckConstraint(choice_check("status", dict.fromkeys(APPLICATION_STATUSES)),
+                        name="ck_application_status"),
+        CheckConstraint("decision IS NULL OR decision IN ('approved', 'rejected')",
+                        name="ck_application_decision"),
+        CheckConstraint("status <> 'rejected' OR decision_reason IS NOT NULL",
+                        name="ck_application_reject_reason"),
+        CheckConstraint("time_limit_days > 0 AND days_used >= 0", name="ck_application_days"),
+        Index("ix_application_region_status", "region_code", "status"),
+        Index("ix_application_unit", "unit_id"),
+        Index("ix_application_phone", "applicant_phone"),
+    )
+
+    def __str__(self):
+        return self.number or ""
+
+
+class ApplicationDocument(TimestampMixin, Model):
+    __tablename__ = "application_document"
+    __scope__ = ("admin_only",)   # reached only through its (scoped) application
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(Integer, ForeignKey("application.id", ondelete="CASCADE"),
+                            nullable=False)
+    code = Column(String(40), nullable=False)        # the checklist entry it satisfies
+    filename = Column(String(200), nullable=False)
+    content_type = Column(String(100))
+    size = Column(Integer, nullable=False, default=0)
+    storage_key = Column(String(300), nullable=False)
+
+    application = relationship("Application", back_populates="documents")
+
+    __table_args__ = (Index("ix_application_document_app", "application_id"),)
+
+
+class ApplicationEvent(Model):
+    __tablename__ = "application_event"
+    __scope__ = ("admin_only",)   # reached only through its (scoped) application
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(Integer, ForeignKey("application.id", ondelete="CASCADE"),
+                            nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(20), nullable=False)
+    from_status = Column(String(20))
+    to_status = Column(String(20))
+    note = Column(Text)
+
+    application = relationship("Application", back_populates="events")
+
+    __table_args__ = (Index("ix_application_event_app", "application_id", "at"),)
+
+
+SMS_PURPOSES = {"account": _l("Account notice"), "decision": _l("Decision notice"),
+                "return": _l("Correction notice")}
+SMS_STATUSES = {"queued": _l("In the outbox"), "sent": _l("Sent"), "failed": _l("Failed")}
+
+
+class SmsMessage(Model):
+    """The SMS outbox: every text the system sends (the default gateway only records it)."""
+    __tablename__ = "sms_message"
+    __scope__ = ("admin_only",)
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False)
+    body = Column(Text, nullable=False)
+    purpose = Column(String(20), nullable=False)
+    application_id = Column(Integer, ForeignKey("application.id", ondelete="SET NULL"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(String(10), nullable=False, default="queued", server_default="queued")
+
+    __table_args__ = (Index("ix_sms_message_phone", "phone", "created_at"),)
+
+    @property
+    def purpose_label(self):
+        return label(SMS_PURPOSES, self.purpose)
+
+    @property
+    def status_label(self):
+        return label(SMS_STATUSES, self.status)
+
+
+class CrossProvinceFiling(TimestampMixin, Model):
+    """跨省提供保安服务备案, written on the company by an approved filing."""
+    __tablename__ = "cross_province_filing"
+    __scope__ = ("unit", "unit_id")
+    __audited__ = True
+
+    id = Column(Integer, primary_key=True)
+    unit_id = Column(Integer, ForeignKey("unit.id", ondelete="CASCADE"), nullable=False)
+    application_id = Column(Integer, ForeignKey("application.id", ondelete="SET NULL"))
+    province = Column(String(50), nullable=False)
+    client_name = Column(String(200), nullable=False)
+    start_date = Column(Date, nullable=False)
+    end_date = Column(Date)
+
+    unit = relationship("Unit")
+
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date",
+                        name="ck_cross_province_filing_dates"),
+        Index("ix_cross_province_filing_unit", "unit_id"),
+    )
+
+    def audit_owner(self):
+        return self.unit_id, None

@@ -1,0 +1,596 @@
+"""The one state machine of 政务网业务办理 applications, their intake, deadlines and effects.
+
+submitted → accepted (受理, city) → [province_review (city opinion passed up) →] approved /
+rejected (reason required) / returned (补正: back to the applicant, deadline paused) / withdrawn.
+Every step is an ApplicationEvent. A transition is a conditional UPDATE on the status, so two
+reviewers deciding at once (or one approving twice) yield one decision and one set of effects.
+No Flask request objects here: callers pass the acting user's scope and name.
+"""
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.models import (Application, ApplicationDocument, ApplicationEvent, Certificate,
+                        ConductRecord, CrossProvinceFiling, Person, Region, Unit)
+from app.models.base import utcnow
+from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
+                                SELF_HIRE_USER, TRAINING_USER)
+
+from . import rules
+from .application_items import CITY, ITEMS, PROVINCE, add_working_days, working_days_between
+from .errors import RuleViolation
+from .idnumber import IdNumberError, parse_id_number
+from .passwords import one_time_password
+from .sms import gateway
+from .uscc import UsccError, validate_uscc
+
+OPEN_STATUSES = ("submitted", "accepted", "province_review", "returned")
+FINAL_STATUSES = ("approved", "rejected", "withdrawn")
+PHONE_RE = re.compile(r"^1\d{10}$")
+ROLE_BY_KIND = {"company": COMPANY_USER, "training": TRAINING_USER,
+                "self_hire": SELF_HIRE_USER, "client": CLIENT_UNIT_USER}
+EDUCATION_ORDER = ("primary", "junior", "senior", "vocational", "college", "bachelor", "master")
+
+
+@dataclass(frozen=True)
+class Upload:
+    code: str
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+# ------------------------------------------------------------------ document storage
+# Minimal local storage for application documents (a folder under UPLOAD_ROOT). To be unified
+# with the shared storage interface of the unit documents (issue 3) when the branches merge.
+
+def application_storage_save(upload: Upload) -> str:
+    digest = hashlib.sha256(upload.content).hexdigest()
+    key = f"applications/{digest[:2]}/{digest}"
+    root = Path(current_app.config["UPLOAD_ROOT"]) if has_app_context() else Path("uploads")
+    path = root / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(upload.content)
+    return key
+
+
+def application_storage_open(key: str) -> bytes:
+    return (Path(current_app.config["UPLOAD_ROOT"]) / key).read_bytes()
+
+
+# ------------------------------------------------------------------ intake
+
+def _missing(item, form, documents, unit_credit_code):
+    missing = []
+    for field in item.fields:
+        value = form.get(field.name)
+        if field.required and (value is None or str(value).strip() == "" or value == []):
+            missing.append(str(field.label))
+    if item.needs_unit and not unit_credit_code:
+        missing.append(_("Credit code of the unit concerned"))
+    have = {doc.code for doc in documents}
+    missing += [str(label) for code, label in item.documents if code not in have]
+    return missing
+
+
+def _clean_form(item, form):
+    clean = {}
+    for field in item.fields:
+        value = form.get(field.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if field.kind == "list":
+            if isinstance(value, str):
+                value = [v.strip() for v in re.split(r"[,，;；\s]+", value) if v.strip()]
+            clean[field.name] = [str(v).strip() for v in value]
+            continue
+        value = str(value).strip()
+        if field.kind == "number":
+            try:
+                float(value)
+            except ValueError:
+                raise RuleViolation(field.name, _("%(field)s must be a number.",
+                                                  field=field.label))
+        elif field.kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise RuleViolation(field.name, _("%(field)s must be a date (YYYY-MM-DD).",
+                                                  field=field.label))
+        elif field.kind == "idnumber":
+            try:
+                value = parse_id_number(value).number
+            except IdNumberError as exc:
+                raise RuleViolation(field.name, str(exc))
+        elif field.kind == "choice" and value not in field.choices:
+            raise RuleViolation(field.name, _("Choose a valid value for %(field)s.",
+                                              field=field.label))
+        elif field.name == "credit_code":
+            try:
+                value = validate_uscc(value)
+            except UsccError as exc:
+                raise RuleViolation(field.name, str(exc))
+        clean[field.name] = value
+    return clean
+
+
+def _next_number(session, today):
+    prefix = f"BA{today:%Y%m%d}"
+    last = session.execute(select(func.max(Application.number)).where(
+        Application.number.like(prefix + "%"))).scalar()
+    seq = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{seq:05d}"
+
+
+def submit(session, item_code, applicant_name, applicant_phone, form, documents,
+           region_code=None, unit_credit_code=None, channel="web", today=None):
+    """Intake from the government-service platform or the public form. Refuses, listing what
+    is missing, an application without its required fields or documents."""
+    item = ITEMS.get(item_code)
+    if item is None:
+        raise RuleViolation("item", _("Unknown application item."))
+    applicant_name = (applicant_name or "").strip()
+    applicant_phone = (applicant_phone or "").strip()
+    form = dict(form or {})
+    documents = [d for d in (documents or []) if d.content]
+    missing = []
+    if not applicant_name:
+        missing.append(_("Applicant name"))
+    if not applicant_phone:
+        missing.append(_("Applicant mobile phone"))
+    missing += _missing(item, form, documents, unit_credit_code)
+    unit = None
+    if not item.needs_unit and item_code == "self_hire" and form.get("action") == "revoke":
+        unit_credit_code = unit_credit_code or form.get("credit_code")
+    if unit_credit_code is None and not item.needs_unit and not region_code:
+        missing.append(_("Jurisdiction"))
+    if missing:
+        raise RuleViolation("missing", _("Missing: %(items)s", items="、".join(missing)))
+    if not PHONE_RE.match(applicant_phone):
+        raise RuleViolation("applicant_phone", _("Enter an 11-digit mobile phone number."))
+    form = _clean_form(item, form)
+    valid_codes = {code for code, _label in item.documents}
+    for doc in documents:
+        if doc.code not in valid_codes:
+            raise RuleViolation("documents", _("Unknown document: %(code)s", code=doc.code))
+    if unit_credit_code:
+        unit = session.execute(select(Unit).where(
+            Unit.credit_code == unit_credit_code.strip().upper())).scalar_one_or_none()
+        if unit is None or unit.status != "active" or (
+                item.needs_unit and unit.kind not in item.needs_unit) or (
+                item_code == "self_hire" and unit.kind != "self_hire"):
+            raise RuleViolation("unit_credit_code", _(
+                "No active unit of the kind this item concerns has this credit code."))
+        region_code = unit.region_code
+    region = session.get(Region, region_code) if region_code else None
+    if region is None or not region.code.startswith("33") or region.level != "county" \
+            or region.end_year is not None:
+        raise RuleViolation("region_code", _("Choose a jurisdiction in Zhejiang province."))
+    if item.creates in ("company", "training", "self_hire", "client") \
+            and form.get("action") != "revoke":
+        if session.execute(select(Unit.id).where(Unit.name == form["name"])).first():
+            raise RuleViolation("name", _("A unit with this name already exists."))
+        if session.execute(select(Unit.id).where(
+                Unit.credit_code == form["credit_code"])).first():
+            raise RuleViolation("credit_code", _("A unit with this credit code already exists."))
+    if item.creates == "branch" and session.execute(
+            select(Unit.id).where(Unit.name == form["name"])).first():
+        raise RuleViolation("name", _("A unit with this name already exists."))
+    today = today or dt.date.today()
+    if item.code == "guard_certificate":
+        check_guard_eligibility(session, parse_id_number(form["id_number"]), form, today)
+    app = Application(item=item.code,
+                      applicant_name=applicant_name, applicant_phone=applicant_phone,
+                      unit=unit, region_code=region.code, form=form, status="submitted",
+                      channel=channel, time_limit_days=item.time_limit, days_used=0)
+    for doc in documents:
+        app.documents.append(ApplicationDocument(
+            code=doc.code, filename=doc.filename[:200], content_type=doc.content_type,
+            size=len(doc.content), storage_key=application_storage_save(doc)))
+    app.events.append(ApplicationEvent(actor=applicant_name, action="submit",
+                                       to_status="submitted"))
+    # Two intakes in the same instant may compute the same next number: the unique index
+    # refuses the second, which then takes the following number.
+    for _attempt in range(5):
+        app.number = _next_number(session, today)
+        try:
+            with session.begin_nested():
+                session.add(app)
+                session.flush()
+            return app
+        except IntegrityError:
+            continue
+    raise RuleViolation(None, _("The system is busy; submit the application again."))
+
+
+def find_for_applicant(session, number, phone):
+    """The application with this number and phone, or None (no hint which one is wrong)."""
+    return session.execute(select(Application).where(
+        Application.number == (number or "").strip().upper(),
+        Application.applicant_phone == (phone or "").strip())).scalar_one_or_none()
+
+
+# ------------------------------------------------------------------ deadlines
+
+def deadline(app, today=None):
+    """(due date, working days left) while the clock runs; (None, left) while paused."""
+    if app.status in FINAL_STATUSES or app.status == "submitted":
+        return None, None
+    today = today or dt.date.today()
+    left = app.time_limit_days - app.days_used
+    if app.clock_started_on is None:
+        return None, left
+    due = add_working_days(app.clock_started_on, left)
+    return due, left - working_days_between(app.clock_started_on, today)
+
+
+def urgency(app, today=None):
+    """'overdue', 'due_soon' (≤ 3 working days) or ''."""
+    _due, left = deadline(app, today)
+    if left is None or app.clock_started_on is None:
+        return ""
+    if left < 0:
+        return "overdue"
+    return "due_soon" if left <= 3 else ""
+
+
+# ------------------------------------------------------------------ the state machine
+
+def stage_level(app):
+    """Which level acts on the application now: the city until it passes its opinion up."""
+    return PROVINCE if app.status == "province_review" else CITY
+
+
+def check_actor(app, scope):
+    """The acting police user must be competent for the stage and the jurisdiction."""
+    level = stage_level(app)
+    if scope.role == PROVINCE_ADMIN:
+        return
+    if level == CITY and scope.role == CITY_POLICE and scope.region_prefix \
+            and app.region_code.startswith(scope.region_prefix):
+        return
+    if level == PROVINCE:
+        raise RuleViolation(None, _("Only the provincial public security department decides "
+                                    "this application."))
+    raise RuleViolation(None, _("Only the city public security bureau of the jurisdiction "
+                                "handles this application now."))
+
+
+ACTIONS = {
+    # action: (allowed from, to)
+    "accept": (("submitted",), "accepted"),
+    "forward": (("accepted",), "province_review"),
+    "approve": (("accepted", "province_review"), "approved"),
+    "reject": (("submitted", "accepted", "province_review"), "rejected"),
+    "return": (("submitted", "accepted", "province_review"), "returned"),
+}
+def _transition(session, app, action, to_status, from_statuses, actor, note, **values):
+    """Move the status with a conditional UPDATE: the loser of a race changes nothing."""
+    from_status = app.status
+    if from_status not in from_statuses:
+        raise RuleViolation(None, _("This application cannot be %(action)s in its present "
+                                    "state.", action=action_label(action)))
+    result = session.execute(
+        update(Application).where(Application.id == app.id,
+                                  Application.status == from_status)
+        .values(status=to_status, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise RuleViolation(None, _("Someone else has already handled this application."))
+    session.expire(app, ["status", "updated_at", *values])
+    app.events.append(ApplicationEvent(actor=actor, action=action, from_status=from_status,
+                                       to_status=to_status, note=note))
+    return from_status
+
+
+def action_label(action):
+    return {"accept": _("accepted"), "forward": _("passed to the province"),
+            "approve": _("approved"), "reject": _("rejected"), "return": _("returned"),
+            "resubmit": _("resubmitted"), "withdraw": _("withdrawn")}.get(action, action)
+
+
+def _pause(app, today):
+    if app.clock_started_on is not None:
+        app.days_used += working_days_between(app.clock_started_on, today)
+        app.clock_started_on = None
+
+
+def act(session, app, action, scope, actor, note=None, today=None):
+    """A police decision on the application: accept, forward, approve, reject or return."""
+    today = today or dt.date.today()
+    note = (note or "").strip() or None
+    if action not in ACTIONS:
+        raise RuleViolation("action", _("Unknown action."))
+    from_statuses, to_status = ACTIONS[action]
+    if app.status not in from_statuses:
+        raise RuleViolation(None, _("This application cannot be %(action)s in its present "
+                                    "state.", action=action_label(action)))
+    check_actor(app, scope)
+    item = ITEMS[app.item]
+    if action == "forward" and item.decider != PROVINCE:
+        raise RuleViolation(None, _("The city decides this item itself."))
+    if action == "approve" and item.decider == PROVINCE and app.status != "province_review":
+        raise RuleViolation(None, _("The city passes its opinion to the province, which "
+                                    "decides this item."))
+    if action in ("reject", "return") and not note:
+        raise RuleViolation("note", _("Enter the reason.") if action == "reject"
+                            else _("Enter what the applicant must correct."))
+    if action == "forward" and not note:
+        raise RuleViolation("note", _("Enter the opinion of the city."))
+    decision = {}
+    if action in ("approve", "reject"):
+        decision = dict(decision="approved" if action == "approve" else "rejected",
+                        decision_reason=note, decided_at=utcnow(), decided_by=actor)
+    from_status = _transition(session, app, action, to_status, from_statuses, actor, note,
+                              **decision)
+    if action == "accept":
+        app.clock_started_on = today
+    elif action == "return":
+        _pause(app, today)
+        app.returned_from = from_status
+        app.correction_note = note
+        _text(session, app, "return", _(
+            "[Security supervision] Application %(number)s needs correction: %(note)s "
+            "Check it with the application number and this phone.",
+            number=app.number, note=note))
+    elif action in ("approve", "reject"):
+        _pause(app, today)
+        if action == "approve":
+            apply_effects(session, app, today)
+            _text(session, app, "decision", _(
+                "[Security supervision] Application %(number)s (%(item)s) is approved.%(extra)s",
+                number=app.number, item=item.title, extra=app.result_note and
+                (" " + app.result_note) or ""))
+        else:
+            _text(session, app, "decision", _(
+                "[Security supervision] Application %(number)s (%(item)s) is rejected: "
+                "%(reason)s", number=app.number, item=item.title, reason=note))
+    session.flush()
+    return app
+
+
+def resubmit(session, app, form=None, documents=(), today=None):
+    """The applicant corrects a returned application; the clock runs on where it stopped."""
+    today = today or dt.date.today()
+    if app.status != "returned":
+        raise RuleViolation(None, _("Only an application returned for correction can be "
+                                    "resubmitted."))
+    item = ITEMS[app.item]
+    merged = {**(app.form or {}), **{k: v for k, v in (form or {}).items()
+                                     if v not in (None, "")}}
+    app.form = _clean_form(item, merged)
+    for doc in documents:
+        if doc.content:
+            if doc.code not in {code for code, _l in item.documents}:
+                raise RuleViolation("documents", _("Unknown document: %(code)s", code=doc.code))
+            app.documents.append(ApplicationDocument(
+                code=doc.code, filename=doc.filename[:200], content_type=doc.content_type,
+                size=len(doc.content), storage_key=application_storage_save(doc)))
+    target = app.returned_from or "submitted"
+    _transition(session, app, "resubmit", target, ("returned",), app.applicant_name, None)
+    if target != "submitted":
+        app.clock_started_on = today
+    app.returned_from = None
+    app.correction_note = None
+    session.flush()
+    return app
+
+
+def withdraw(session, app, today=None):
+    today = today or dt.date.today()
+    _transition(session, app, "withdraw", "withdrawn", OPEN_STATUSES, app.applicant_name, None)
+    _pause(app, today)
+    session.flush()
+    return app
+
+
+def _text(session, app, purpose, body):
+    gateway().send(session, app.applicant_phone, body, purpose, application_id=app.id)
+
+
+# ------------------------------------------------------------------ effects of approval
+
+def apply_effects(session, app, today):
+    handler = _EFFECTS.get(app.item)
+    if handler:
+        handler(session, app, today)
+
+
+def _seq(session, column, prefix):
+    last = session.execute(select(func.max(column)).where(column.like(prefix + "%"))).scalar()
+    return int(last[len(prefix):]) + 1 if last else 1
+
+
+def _unit_from_form(session, app, kind, parent=None):
+    form = app.form
+    unit = Unit(kind=kind, name=form["name"], credit_code=form.get("credit_code"),
+                legal_representative=form.get("legal_representative"),
+                principal=form.get("principal"), address=form.get("address"),
+                contact_person=app.applicant_name,
+                contact_phone=form.get("contact_phone") or app.applicant_phone,
+                region_code=app.region_code, parent=parent, status="active",
+                registered_capital=form.get("registered_capital"),
+                foreign_invested=app.item == "company_foreign",
+                training_capacity=int(float(form["training_capacity"]))
+                if form.get("training_capacity") else None,
+                established_on=dt.date.fromisoformat(form["established_on"])
+                if form.get("established_on") else None)
+    unit.region = session.get(Region, app.region_code)
+    if kind != "branch":
+        # Branches are the one kind check_unit refuses to create: only this filing makes one.
+        rules.check_unit(session, unit, creating=True, scope=None)
+    if kind == "company" and unit.registered_capital is not None \
+            and float(unit.registered_capital) < 100:
+        raise RuleViolation("registered_capital", _(
+            "A security company needs a registered capital of at least 1 million yuan."))
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def _licence(session, app, unit, today):
+    prefix = f"浙公保服{today:%Y}" if unit.kind == "company" else f"浙公保培{today:%Y}"
+    unit.licence_number = f"{prefix}{_seq(session, Unit.licence_number, prefix):04d}"
+    unit.licence_issued_on = today
+
+
+def _account(session, app, unit):
+    """A user account for the new unit; username and one-time password go out by SMS."""
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(ROLE_BY_KIND[unit.kind])
+    username = (unit.credit_code or f"unit{unit.id}").lower()
+    password = one_time_password()
+    user = sm.add_user(username, unit.name[:64], app.applicant_name[:64],
+                       f"{username}@unit.invalid", [role], password=password, commit=False)
+    if not user:
+        raise RuleViolation(None, _("The account of the new unit could not be created."))
+    user.unit = unit
+    user.region_code = unit.region_code
+    user.phone = app.applicant_phone
+    user.must_change_password = True
+    _text(session, app, "account", _(
+        "[Security supervision] %(unit)s is registered. Username: %(username)s, one-time "
+        "password: %(password)s. Change the password at first login.",
+        unit=unit.name, username=username, password=password))
+    return user
+
+
+def _creates_unit(kind):
+    def effect(session, app, today):
+        if app.item == "self_hire" and app.form.get("action") == "revoke":
+            unit = app.unit
+            unit.status = "cancelled"
+            app.result_note = _("Filing of %(unit)s revoked.", unit=unit.name)
+            return
+        parent = app.unit if kind == "client" else None
+        unit = _unit_from_form(session, app, kind, parent)
+        if app.item in ("company", "company_foreign", "training", "training_promise"):
+            _licence(session, app, unit, today)
+        app.result_unit_id = unit.id
+        app.result_note = unit.licence_number and _("Licence number: %(number)s",
+                                                    number=unit.licence_number) or None
+        _account(session, app, unit)
+    return effect
+
+
+def _branch(session, app, today):
+    unit = _unit_from_form(session, app, "branch", parent=app.unit)
+    app.result_unit_id = unit.id
+
+
+def _cross_province(session, app, today):
+    form = app.form
+    session.add(CrossProvinceFiling(
+        unit_id=app.unit_id, application_id=app.id, province=form["province"],
+        client_name=form["client_name"], start_date=dt.date.fromisoformat(form["start_date"]),
+        end_date=dt.date.fromisoformat(form["end_date"]) if form.get("end_date") else None))
+
+
+def _commendation(session, app, today):
+    form = app.form
+    codes, numbers = form.get("unit_credit_codes") or [], form.get("guard_id_numbers") or []
+    if not codes and not numbers:
+        raise RuleViolation("unit_credit_codes", _("Name at least one unit or guard."))
+    units, people = [], []
+    for code in codes:
+        unit = session.execute(select(Unit).where(Unit.credit_code == code.upper())) \
+            .scalar_one_or_none()
+        if unit is None:
+            raise RuleViolation("unit_credit_codes", _("No unit has the credit code "
+                                                       "%(code)s.", code=code))
+        units.append(unit)
+    for number in numbers:
+        person = session.execute(select(Person).where(Person.id_number == number.upper())) \
+            .scalar_one_or_none()
+        if person is None:
+            raise RuleViolation("guard_id_numbers", _("No person has the ID number "
+                                                      "%(number)s.", number=number))
+        people.append(person)
+    authority = _("Public security department") if ITEMS[app.item].decider == PROVINCE \
+        else _("City public security bureau")
+    for unit in units:
+        session.add(ConductRecord(kind="commendation", unit=unit, occurred_on=today,
+                                  title=form["title"], description=form.get("description"),
+                                  authority=str(authority), document_number=app.number))
+    for person in people:
+        session.add(ConductRecord(kind="commendation", person=person, occurred_on=today,
+                                  title=form["title"], description=form.get("description"),
+                                  authority=str(authority), document_number=app.number))
+
+
+def _legal_rep_change(session, app, today):
+    # TODO(merge with issue 3): also write the 单位变更 record through its unit-change service.
+    app.unit.legal_representative = app.form["new_legal_representative"]
+
+
+def check_guard_eligibility(session, person_info, form, today):
+    """保安服务管理条例 Art. 16/17 as far as the system knows them."""
+    age = today.year - person_info.birth_date.year - (
+        (today.month, today.day) < (person_info.birth_date.month, person_info.birth_date.day))
+    if age < rules.GUARD_MIN_AGE:
+        raise RuleViolation("id_number", _("A guard must be at least 18 years old."))
+    education = form.get("education")
+    if education not in EDUCATION_ORDER or EDUCATION_ORDER.index(education) < 1:
+        raise RuleViolation("education", _("A guard needs junior middle school education or "
+                                           "above."))
+    if float(form.get("exam_score") or 0) < 60:
+        raise RuleViolation("exam_score", _("The guard exam has not been passed."))
+    person = session.execute(select(Person).where(
+        Person.id_number == person_info.number)).scalar_one_or_none()
+    if person is not None:
+        certs = session.execute(select(Certificate).where(
+            Certificate.person_id == person.id, Certificate.kind == "guard")).scalars().all()
+        if any(c.status == "valid" for c in certs):
+            raise RuleViolation("id_number", _("This person already holds a valid guard "
+                                               "certificate."))
+        revoked = [c for c in certs if c.status == "revoked"]
+        if len(revoked) >= 2:
+            raise RuleViolation("id_number", _("A guard certificate revoked twice bars a new "
+                                               "one."))
+        for cert in revoked:
+            when = cert.expires_on or cert.issued_on
+            if when and (today - when).days < 3 * 365:
+                raise RuleViolation("id_number", _("A guard certificate was revoked less than "
+                                                   "3 years ago."))
+    return person
+
+
+def _guard_certificate(session, app, today):
+    form = app.form
+    info = parse_id_number(form["id_number"])
+    person = check_guard_eligibility(session, info, form, today)
+    if person is None:
+        person = Person(id_number=info.number, name=form["name"], phone=app.applicant_phone,
+                        education=form.get("education"))
+        rules.fill_person_from_id(person)
+        session.add(person)
+        session.flush()
+    prefix = f"{app.region_code[:4]}{today:%Y}"
+    number = f"{prefix}{_seq(session, Certificate.number, prefix):06d}"
+    session.add(Certificate(person_id=person.id, kind="guard", number=number,
+                            issuer=_("Public security bureau"), issued_on=today,
+                            status="valid"))
+    app.result_note = _("Guard certificate number: %(number)s", number=number)
+
+
+_EFFECTS = {
+    "company": _creates_unit("company"),
+    "company_foreign": _creates_unit("company"),
+    "training": _creates_unit("training"),
+    "training_promise": _creates_unit("training"),
+    "self_hire": _creates_unit("self_hire"),
+    "client": _creates_unit("client"),
+    "branch": _branch,
+    "cross_province": _cross_province,
+    "commendation": _commendation,
+    "legal_rep_change": _legal_rep_change,
+    "guard_certificate": _guard_certificate,
+}

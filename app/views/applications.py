@@ -1,0 +1,405 @@
+"""政务网业务办理 pages: the police review desk, the application list, the SMS outbox, the
+public applicant form and status lookup, and the forced first-login password change.
+Rules and transitions live in app.services.applications; these views stay thin."""
+import datetime as dt
+import io
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import limit
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db
+from app.labels import LABELS
+from app.models import Application, ApplicationDocument, AppUser, Region, SmsMessage
+from app.models.choices import EDUCATION_LEVELS
+from app.security.scope import current_scope, get_scoped, scope_clause
+from app.services import applications as service
+from app.services.application_items import ITEMS
+from app.services.errors import RuleViolation
+from app.services.passwords import check_strength
+
+from .base import ScopedModelView
+
+STATUS_LABELS = {
+    "submitted": _l("Submitted"), "accepted": _l("Accepted, under city review"),
+    "province_review": _l("Under provincial review"), "returned": _l("Returned for correction"),
+    "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
+}
+EVENT_LABELS = {
+    "submit": _l("Submitted"), "accept": _l("Accepted"), "forward": _l("City opinion passed up"),
+    "approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned for correction"),
+    "resubmit": _l("Corrected and resubmitted"), "withdraw": _l("Withdrawn"),
+}
+
+
+def item_title(code):
+    item = ITEMS.get(code)
+    return str(item.title) if item else code
+
+
+def _desk_query(scope, status):
+    """The officer's jurisdiction; "open" is what the officer's level is competent for now:
+    the city accepts and reviews, the province decides what the city passed up."""
+    query = db.session.query(Application).filter(scope_clause(Application, scope))
+    if status == "open":
+        competent = service.OPEN_STATUSES if scope.role == "province_admin" \
+            else ("submitted", "accepted")
+        return query.filter(Application.status.in_(competent))
+    if status in STATUS_LABELS:
+        return query.filter(Application.status == status)
+    return query
+
+
+class ApplicationDeskView(BaseView):
+    """审批工作台: the queue with deadlines, one application with its documents, form and
+    history, and the actions its stage allows."""
+    route_base = "/applications/desk"
+    class_permission_name = "ApplicationDesk"
+    method_permission_name = {"index": "read", "show": "read", "document": "read",
+                              "act": "edit"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        scope = current_scope()
+        status = request.args.get("status", "open")
+        rows = _desk_query(scope, status).order_by(Application.submitted_at).limit(500).all()
+        today = dt.date.today()
+        entries = []
+        for app in rows:
+            due, left = service.deadline(app, today)
+            entries.append(dict(app=app, due=due, left=left,
+                                urgency=service.urgency(app, today),
+                                item=item_title(app.item),
+                                status=STATUS_LABELS.get(app.status, app.status)))
+        rank = {"overdue": 0, "due_soon": 1, "": 2}
+        entries.sort(key=lambda e: (rank[e["urgency"]], e["left"] if e["left"] is not None
+                                    else 10 ** 6, e["app"].submitted_at))
+        return self.render_template("applications/desk.html", entries=entries, status=status,
+                                    statuses=STATUS_LABELS)
+
+    def _get(self, pk):
+        return get_scoped(db.session, Application, pk)
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk):
+        app = self._get(pk)
+        item = ITEMS[app.item]
+        due, left = service.deadline(app)
+        fields = [(str(f.label), app.form.get(f.name)) for f in item.fields]
+        doc_labels = dict(item.documents)
+        actions = self._allowed_actions(app)
+        return self.render_template(
+            "applications/show.html", app=app, item=item, fields=fields, due=due, left=left,
+            urgency=service.urgency(app), status=STATUS_LABELS.get(app.status, app.status),
+            doc_labels=doc_labels, events=app.events, event_labels=EVENT_LABELS,
+            actions=actions, item_title=item_title(app.item),
+            missing_docs=[label for code, label in item.documents
+                          if code not in {d.code for d in app.documents}])
+
+    def _allowed_actions(self, app):
+        scope = current_scope()
+        try:
+            service.check_actor(app, scope)
+        except RuleViolation:
+            return []
+        item = ITEMS[app.item]
+        allowed = [a for a, (froms, _to) in service.ACTIONS.items() if app.status in froms]
+        if item.decider == "province":
+            allowed = [a for a in allowed if not (a == "approve" and app.status != "province_review")]
+        else:
+            allowed = [a for a in allowed if a != "forward"]
+        labels = {"accept": _("Accept"), "forward": _("Pass opinion to the province"),
+                  "approve": _("Approve"), "reject": _("Reject"),
+                  "return": _("Return for correction")}
+        return [(a, labels[a]) for a in allowed]
+
+    @expose("/<int:pk>/document/<int:doc_id>")
+    @has_access
+    def document(self, pk, doc_id):
+        app = self._get(pk)
+        doc = db.session.get(ApplicationDocument, doc_id)
+        if doc is None or doc.application_id != app.id:
+            abort(404)
+        data = service.application_storage_open(doc.storage_key)
+        return send_file(io.BytesIO(data), download_name=doc.filename, as_attachment=True,
+                         mimetype=doc.content_type or "application/octet-stream")
+
+    @expose("/<int:pk>/act", methods=["POST"])
+    @has_access
+    def act(self, pk):
+        app = get_scoped(db.session, Application, pk, write=True)
+        try:
+            service.act(db.session, app, request.form.get("action", ""), current_scope(),
+                        g.user.username, note=request.form.get("note"))
+            db.session.commit()
+            flash(_("Done: %(action)s.", action=service.action_label(
+                request.form.get("action"))), "success")
+        except RuleViolation as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for(".show", pk=pk))
+
+
+class ApplicationView(ScopedModelView):
+    """Applications in the caller's scope (a unit its own, police their jurisdiction)."""
+    datamodel = SQLAInterface(Application)
+    class_permission_name = "Application"
+    base_permissions = ["can_read", "can_export"]
+    # Read-only: no add/edit/delete permission and no mass-delete action (which would
+    # otherwise add can_delete to the declared permissions).
+    exclude_route_methods = {"muldelete", "action", "action_post"}
+
+    def muldelete(self, items):
+        abort(404)
+    list_title = show_title = _l("Applications")
+    label_columns = {**LABELS, "number": _l("Application number"),
+                     "item_label": _l("Item"), "status_label": _l("Status"),
+                     "applicant_name": _l("Applicant"), "applicant_phone": _l("Phone"),
+                     "submitted_at": _l("Submitted at"), "unit": _l("Unit"),
+                     "region": _l("Jurisdiction"), "decision_reason": _l("Reason"),
+                     "result_note": _l("Result")}
+    list_columns = ["number", "item_label", "applicant_name", "unit", "region",
+                    "status_label", "submitted_at"]
+    show_columns = ["number", "item_label", "applicant_name", "applicant_phone", "unit",
+                    "region", "status_label", "submitted_at", "decision_reason",
+                    "result_note"]
+    search_columns = ["number", "item", "status", "applicant_name"]
+    order_columns = ["number", "submitted_at"]
+    base_order = ("submitted_at", "desc")
+    lookup_columns = {"region": "region"}
+
+
+Application.item_label = property(lambda self: item_title(self.item))
+Application.status_label = property(lambda self: str(STATUS_LABELS.get(self.status,
+                                                                         self.status)))
+
+
+class SmsOutboxView(ScopedModelView):
+    datamodel = SQLAInterface(SmsMessage)
+    class_permission_name = "SmsMessage"
+    base_permissions = ["can_read"]
+    exclude_route_methods = {"muldelete", "action", "action_post"}
+
+    def muldelete(self, items):
+        abort(404)
+    list_title = show_title = _l("SMS outbox")
+    label_columns = {"phone": _l("Phone"), "body": _l("Text"), "purpose_label": _l("Purpose"),
+                     "purpose": _l("Purpose"), "created_at": _l("Sent at"),
+                     "status_label": _l("Status")}
+    list_columns = ["created_at", "phone", "purpose_label", "body", "status_label"]
+    formatters_columns = {"created_at": lambda value: value.strftime("%Y-%m-%d %H:%M:%S")
+                          if value else ""}
+    show_columns = list_columns
+    search_columns = ["phone", "purpose"]
+    base_order = ("created_at", "desc")
+
+
+class PlatformKeyView(BaseView):
+    """The province admin issues and revokes the government-service platform's API keys."""
+    route_base = "/applications/platform-keys"
+    class_permission_name = "PlatformKey"
+    method_permission_name = {"index": "read", "create": "add", "revoke": "delete"}
+    default_view = "index"
+
+    def _render(self, new_key=None):
+        from app.services.platform import platform_keys
+        return self.render_template("applications/platform_keys.html", keys=platform_keys(),
+                                    new_key=new_key)
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._render()
+
+    @expose("/create", methods=["POST"])
+    @has_access
+    def create(self):
+        from app.services.platform import create_platform_key
+        name = (request.form.get("name") or "").strip()[:100]
+        if not name:
+            flash(_("Enter a name for the key."), "danger")
+            return redirect(url_for(".index"))
+        created = create_platform_key(name)
+        return self._render(new_key=created and created["key"])
+
+    @expose("/<key_uuid>/revoke", methods=["POST"])
+    @has_access
+    def revoke(self, key_uuid):
+        from app.services.platform import revoke_platform_key
+        if not revoke_platform_key(key_uuid):
+            abort(404)
+        flash(_("The key has been revoked."), "success")
+        return redirect(url_for(".index"))
+
+
+# ------------------------------------------------------------------ public pages
+
+def _uploads(item):
+    uploads = []
+    for code, _label in item.documents:
+        for storage in request.files.getlist(f"doc_{code}"):
+            if storage and storage.filename:
+                uploads.append(service.Upload(code, storage.filename, storage.read(),
+                                              storage.mimetype or "application/octet-stream"))
+    return uploads
+
+
+class PublicApplicationView(BaseView):
+    """Walk-in applicants: no login, CSRF-protected, rate-limited."""
+    route_base = "/apply"
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        return self.render_template("applications/public_index.html", items=ITEMS.values())
+
+    @expose("/<code>", methods=["GET", "POST"])
+    # FAB applies a view's limits to its whole blueprint: 20 POSTs a minute per address over
+    # every public applicant page (form, status lookup, withdrawal).
+    @limit("20 per minute", methods=["POST"])
+    def form(self, code):
+        item = ITEMS.get(code)
+        if item is None:
+            abort(404)
+        error, values = None, dict(request.form) if request.method == "POST" else {}
+        if request.method == "POST":
+            form = {f.name: request.form.get(f.name, "") for f in item.fields}
+            try:
+                app = service.submit(db.session, code, request.form.get("applicant_name"),
+                                     request.form.get("applicant_phone"), form, _uploads(item),
+                                     region_code=request.form.get("region_code") or None,
+                                     unit_credit_code=request.form.get("unit_credit_code")
+                                     or None, channel="web")
+                db.session.commit()
+                return self.render_template("applications/public_done.html", app=app,
+                                            item_title=item_title(code))
+            except RuleViolation as exc:
+                db.session.rollback()
+                error = exc.message
+        regions = (db.session.query(Region).filter(Region.level == "county",
+                                                   Region.code.like("33%"),
+                                                   Region.end_year.is_(None))
+                   .order_by(Region.code).all())
+        return self.render_template("applications/public_form.html", item=item, error=error,
+                                    values=values, regions=regions, choice_labels={
+                                        **EDUCATION_LEVELS, "file": _("Filing"),
+                                        "revoke": _("Revocation of the filing")})
+
+    @expose("/status", methods=["GET", "POST"])
+    def status(self):
+        app, error = None, None
+        if request.method == "POST":
+            app = service.find_for_applicant(db.session, request.form.get("number"),
+                                             request.form.get("phone"))
+            if app is None:
+                error = _("No application has this number and phone.")
+            elif request.form.get("withdraw") or request.form.get("resubmit"):
+                try:
+                    if request.form.get("withdraw"):
+                        service.withdraw(db.session, app)
+                    else:
+                        item = ITEMS[app.item]
+                        service.resubmit(db.session, app, {
+                            f.name: request.form.get(f.name) for f in item.fields
+                            if f.name in request.form}, _uploads(item))
+                    db.session.commit()
+                except RuleViolation as exc:
+                    db.session.rollback()
+                    error = exc.message
+        return self.render_template(
+            "applications/public_status.html", app=app, error=error,
+            status=app and STATUS_LABELS.get(app.status, app.status),
+            item_title=app and item_title(app.item), item=app and ITEMS[app.item],
+            open_statuses=service.OPEN_STATUSES)
+
+
+# ------------------------------------------------------------------ first-login password
+
+class PasswordChangeView(BaseView):
+    route_base = "/password"
+    default_view = "change"
+
+    @expose("/change", methods=["GET", "POST"])
+    def change(self):
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        error = None
+        if request.method == "POST":
+            sm = self.appbuilder.sm
+            user = db.session.get(AppUser, current_user.id)
+            new = request.form.get("new_password", "")
+            try:
+                if not _check(user, request.form.get("old_password", "")):
+                    raise RuleViolation("old_password", _("The current password is wrong."))
+                if new != request.form.get("confirm_password", ""):
+                    raise RuleViolation("confirm_password", _("The two new passwords differ."))
+                if _check(user, new):
+                    raise RuleViolation("new_password", _("Choose a password different from "
+                                                          "the current one."))
+                check_strength(new, user.username)
+                sm.reset_password(user.id, new)
+                user = db.session.get(AppUser, current_user.id)
+                user.must_change_password = False
+                db.session.commit()
+                flash(_("Your password has been changed."), "success")
+                return redirect(self.appbuilder.get_url_for_index)
+            except RuleViolation as exc:
+                db.session.rollback()
+                error = exc.message
+        return self.render_template("applications/password_change.html", error=error)
+
+
+def _check(user, password):
+    from werkzeug.security import check_password_hash
+    return bool(password) and check_password_hash(user.password, password)
+
+
+_ALLOWED_WHILE_FORCED = ("PasswordChangeView.change", "AuthDBView.logout", "static",
+                         "appbuilder.static")
+
+
+def _jwt_user():
+    """The user of a JWT-authenticated API call (FAB resolves it only inside @protect)."""
+    if not request.headers.get("Authorization", "").lower().startswith("bearer ") \
+            or request.path.startswith("/api/v1/security/"):
+        return None
+    from flask_jwt_extended import get_current_user, verify_jwt_in_request
+    try:
+        verify_jwt_in_request(optional=True)
+    except Exception:  # not a JWT (an API key) or invalid: @protect answers as usual
+        return None
+    return get_current_user()
+
+
+def enforce_password_change():
+    """Users with a one-time password reach nothing but the password change and logout,
+    neither through the pages nor through the REST API."""
+    user = current_user if current_user.is_authenticated else (
+        _jwt_user() if request.path.startswith("/api/") else None)
+    if user is None or not getattr(user, "must_change_password", False):
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in _ALLOWED_WHILE_FORCED or endpoint.endswith(".static") \
+            or request.path.startswith("/static/"):
+        return None
+    if request.path.startswith("/api/"):
+        return {"message": _("Change your one-time password first.")}, 403
+    return redirect(url_for("PasswordChangeView.change"))
+
+
+MENU = [
+    (ApplicationDeskView, "ApplicationDesk", _l("Review desk"), "fa-gavel", "Applications",
+     _l("Government service applications")),
+    (ApplicationView, "Application", _l("Applications"), "fa-file-text-o", "Applications",
+     None),
+    (PlatformKeyView, "PlatformKey", _l("Platform API keys"), "fa-key", "Applications", None),
+    (SmsOutboxView, "SmsMessage", _l("SMS outbox"), "fa-envelope", "System", _l("System")),
+]
+NO_MENU = [PublicApplicationView, PasswordChangeView]
