@@ -24,7 +24,7 @@ def company_form():
 
 def encoded_docs(code, skip=()):
     return [{"code": c, "filename": f"{c}.pdf", "content_type": "application/pdf",
-             "content_base64": base64.b64encode(b"%PDF " + c.encode()).decode()}
+             "content_base64": base64.b64encode(b"%PDF-1.4 " + c.encode()).decode()}
             for c, _l in ITEMS[code].documents if c not in skip]
 
 
@@ -89,7 +89,7 @@ def test_public_form_and_status_lookup(app):
     text = refused.get_data(as_text=True)
     assert "缺少" in text and "保安服务合同" in text and "备案表" in text
     import io
-    files = {f"doc_{c}": (io.BytesIO(b"%PDF x"), f"{c}.pdf") for c, _l in
+    files = {f"doc_{c}": (io.BytesIO(b"%PDF-1.4 x"), f"{c}.pdf") for c, _l in
              ITEMS["cross_province"].documents}
     done = client.post("/apply/cross_province", data={**data, **files},
                        content_type="multipart/form-data")
@@ -228,7 +228,7 @@ def test_desk_puts_overdue_and_nearly_due_first(app, client_for):
         for label, worked in (("fresh", 1), ("soon", 13), ("overdue", 20)):
             row = service.submit(session, "cross_province", "申请人丁", "13500000000", {
                 "province": "上海市", "client_name": f"客户{label}", "start_date": "2026-12-01"},
-                [service.Upload(c, f"{c}.pdf", b"x") for c, _l in
+                [service.Upload(c, f"{c}.pdf", b"%PDF-1.4 x") for c, _l in
                  ITEMS["cross_province"].documents], unit_credit_code=code)
             service.act(session, row, "accept", scope_for_user(police), "police_hz")
             row.clock_started_on = started(worked)
@@ -285,7 +285,7 @@ def test_returned_application_is_corrected_on_the_public_page(app, platform_key,
     page = client.post("/apply/status", data=data).get_data(as_text=True)
     assert "退回补正" in page and "公司章程未盖章，请重新上传" in page
     client.post("/apply/status", data={**data, "resubmit": "1", "address": "杭州市上城区新地址9号",
-                                       "doc_charter": (io.BytesIO(b"%PDF stamped"),
+                                       "doc_charter": (io.BytesIO(b"%PDF-1.4 stamped"),
                                                        "charter.pdf")},
                 content_type="multipart/form-data")
     row = app_row(app, number)

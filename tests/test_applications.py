@@ -340,8 +340,15 @@ def test_commendation_writes_records_on_units_and_guards(db_session):
 
 
 def test_legal_rep_change_updates_the_company(db_session):
-    decide(db_session, submit(db_session, "legal_rep_change"))
-    assert unit_of(db_session, "company_hz").legal_representative == "王五"
+    from app.models import UnitChange
+    unit = unit_of(db_session, "company_hz")
+    old = unit.legal_representative
+    app = decide(db_session, submit(db_session, "legal_rep_change"))
+    assert unit.legal_representative == "王五"
+    change = (db_session.query(UnitChange).filter_by(unit_id=unit.id, field="legal_representative")
+              .order_by(UnitChange.id.desc()).first())
+    assert (change.old_value, change.new_value) == (old, "王五")
+    assert app.number in change.reason
 
 
 def test_guard_certificate_is_issued_with_a_number(db_session):

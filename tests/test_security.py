@@ -178,3 +178,13 @@ def test_session_cookie_is_http_only_and_same_site(app):
         "csrf_token": csrf_token(app.test_client())})
     cookies = " ".join(response.headers.getlist("Set-Cookie"))
     assert "HttpOnly" in cookies and "SameSite=Lax" in cookies
+
+
+def test_read_only_views_offer_no_delete_even_to_the_province_admin(app, client_for):
+    sm = app.appbuilder.sm
+    client = client_for("admin")
+    for resource, page in (("ChangeLog", "changelogview"), ("UnitChange", "unitchangeview"),
+                           ("ExportLog", "exportlogview")):
+        assert "can_delete" not in sm._declared_permissions()[resource], resource
+        html = client.get(f"/{page}/list/").get_data(as_text=True)
+        assert "muldelete" not in html and f"/{page}/delete/" not in html, resource

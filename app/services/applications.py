@@ -7,12 +7,10 @@ reviewers deciding at once (or one approving twice) yield one decision and one s
 No Flask request objects here: callers pass the acting user's scope and name.
 """
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,22 +46,18 @@ class Upload:
 
 
 # ------------------------------------------------------------------ document storage
-# Minimal local storage for application documents (a folder under UPLOAD_ROOT). To be unified
-# with the shared storage interface of the unit documents (issue 3) when the branches merge.
+# Application documents use the shared storage of uploads (app.services.storage): checked by
+# content (PDF, PNG, JPEG) and size, random keys, outside the web root.
 
 def application_storage_save(upload: Upload) -> str:
-    digest = hashlib.sha256(upload.content).hexdigest()
-    key = f"applications/{digest[:2]}/{digest}"
-    root = Path(current_app.config["UPLOAD_ROOT"]) if has_app_context() else Path("uploads")
-    path = root / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(upload.content)
+    from . import storage
+    key, _content_type = storage.store_upload(upload.content, f"document_{upload.code}")
     return key
 
 
 def application_storage_open(key: str) -> bytes:
-    return (Path(current_app.config["UPLOAD_ROOT"]) / key).read_bytes()
+    from . import storage
+    return storage.storage().get(key)
 
 
 # ------------------------------------------------------------------ intake
@@ -527,8 +521,11 @@ def _commendation(session, app, today):
 
 
 def _legal_rep_change(session, app, today):
-    # TODO(merge with issue 3): also write the 单位变更 record through its unit-change service.
+    """The approved change updates the company and writes its 单位变更 record."""
+    from . import unit_changes
     app.unit.legal_representative = app.form["new_legal_representative"]
+    unit_changes.record_changes(session, app.unit, on=today,
+                                reason=_("Approved application %(number)s", number=app.number))
 
 
 def check_guard_eligibility(session, person_info, form, today):

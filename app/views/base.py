@@ -125,7 +125,13 @@ class ScopedModelView(ScopedMixin, ModelView):
     def __init__(self, **kwargs):
         self._install_lookup_fields()
         use_indexed_filters(self.datamodel)
+        declared = None if self.base_permissions is None else list(self.base_permissions)
         super().__init__(**kwargs)
+        if declared is not None and "can_delete" not in declared:
+            # FAB adds every action's permission to base_permissions: a read-only view
+            # (change log, unit changes …) must not gain mass delete that way.
+            self.actions.pop("muldelete", None)
+            self.base_permissions = [p for p in self.base_permissions if p != "can_delete"]
         formatters = dict(self.formatters_columns)
         for column in set(self.list_columns) | set(self.show_columns or []):
             if column.split(".")[-1] == "id_number":
