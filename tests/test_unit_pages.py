@@ -459,8 +459,15 @@ def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
     assert f'href="/personview/show/{person_id}"' in pane              # 【详情】
     add = re.search(r'href="(/guardlistview/add[^"]*)"', pane)          # 【新增】
     assert add and "离职" in pane and "详情" in pane
-    form = client.get(add.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert f'value="{hz.id}" selected' in form or hz.name in form      # preset to the unit
+    # 【新增】 is preset to the page's unit (the admin's own default would be none).
+    nb = _unit(db, "company_nb")
+    admin = client_for("admin")
+    nb_pane = _pane(admin.get(f"/unitview/show/{nb.id}").get_data(as_text=True), "staff-guard")
+    nb_add = re.search(r'href="(/guardlistview/add[^"]*)"', nb_pane).group(1)
+    form = admin.get(nb_add.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'<option value="{nb.id}" selected>' in form
+    assert f'<option value="{nb.id}" selected>' not in admin.get(
+        "/guardlistview/add").get_data(as_text=True)
     # Other staff sub-tab uses its own list (its 【新增】 is the other-staff form).
     assert "/otherstafflistview/add" in _pane(
         client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-other_staff")
