@@ -432,3 +432,67 @@ def test_document_file_through_rest_is_checked_and_scoped(api, db):
                               content_type="multipart/form-data").status_code == 404
     assert api("association").put(url, data={"file": (io.BytesIO(PDF), "c.pdf")},
                                   content_type="multipart/form-data").status_code in (401, 403)
+
+
+# ---------------------------------------------------------------- 从业人员: 【详情】【新增】【离职】
+
+def _pane(html, key):
+    start = html.index(f'id="pane-{key}"')
+    end = html.find('<div id="pane-', start + 1)
+    return html[start:end if end > 0 else len(html)]
+
+
+def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
+    from app.models import Dispatch
+    hz = _unit(db, "company_hz")
+
+    def pick(s):
+        d = (s.query(Dispatch).filter_by(unit_id=hz.id, end_date=None)
+             .join(Employment, Dispatch.employment_id == Employment.id)
+             .filter(Employment.role == "guard", Employment.end_date.is_(None))
+             .order_by(Dispatch.id.desc()).first())
+        return d.id, d.employment_id, d.employment.person_id
+    dispatch_id, emp_id, person_id = db(pick)
+    client = client_for("company_hz")
+    pane = _pane(client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-guard")
+    assert f'href="/guardlistview/resign/{emp_id}"' in pane            # 【离职】
+    assert f'href="/personview/show/{person_id}"' in pane              # 【详情】
+    add = re.search(r'href="(/guardlistview/add[^"]*)"', pane)          # 【新增】
+    assert add and "离职" in pane and "详情" in pane
+    # 【新增】 is preset to the page's unit (the admin's own default would be none).
+    nb = _unit(db, "company_nb")
+    admin = client_for("admin")
+    nb_pane = _pane(admin.get(f"/unitview/show/{nb.id}").get_data(as_text=True), "staff-guard")
+    nb_add = re.search(r'href="(/guardlistview/add[^"]*)"', nb_pane).group(1)
+    form = admin.get(nb_add.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'<option value="{nb.id}" selected>' in form
+    assert f'<option value="{nb.id}" selected>' not in admin.get(
+        "/guardlistview/add").get_data(as_text=True)
+    # Other staff sub-tab uses its own list (its 【新增】 is the other-staff form).
+    assert "/otherstafflistview/add" in _pane(
+        client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-other_staff")
+    url = f"/guardlistview/resign/{emp_id}"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                      "end_date": "2026-01-01", "end_reason": "合同到期"})
+    assert response.status_code == 302
+    assert db(lambda s: s.get(Employment, emp_id).end_date is not None)
+    assert db(lambda s: s.get(Dispatch, dispatch_id).end_date is not None)
+    pane = _pane(client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-guard")
+    assert f"/guardlistview/resign/{emp_id}" not in pane               # no longer listed
+
+
+def test_staff_tab_offers_no_resign_on_a_branch_and_foreign_resign_is_404(client_for, db):
+    branch = db(lambda s: _plain(s.query(Unit).filter_by(
+        name="杭州上城安保服务有限公司拱墅分公司").one()))
+    client = client_for("company_hz")
+    html = client.get(f"/unitview/show/{branch.id}").get_data(as_text=True)
+    emp_ids = db(lambda s: [e.id for e in s.query(Employment).filter_by(
+        unit_id=branch.id, end_date=None)])
+    assert emp_ids, "the demo branch needs staff for this test"
+    assert "/guardlistview/resign/" not in html and "/otherstafflistview/resign/" not in html
+    assert "/personview/show/" in html                                 # 【详情】 still there
+    for emp_id in emp_ids:
+        assert client.get(f"/guardlistview/resign/{emp_id}").status_code == 404
+    nb_emp = db(lambda s: s.query(Employment).filter_by(
+        unit_id=_unit(db, "company_nb").id, role="guard", end_date=None).first().id)
+    assert client.get(f"/guardlistview/resign/{nb_emp}").status_code == 404

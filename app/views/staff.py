@@ -23,7 +23,7 @@ from app.extensions import db
 from app.labels import LABELS, choice_field
 from app.models import Certificate, Employment, Person, TrainingRecord, Unit
 from app.models.choices import EDUCATION_LEVELS
-from app.security.scope import current_scope, get_scoped
+from app.security.scope import current_scope, get_scoped, scoped_query
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.services.registry import get_registry
@@ -207,7 +207,13 @@ class StaffListView(ScopedModelView):
         form = StaffForm()
         if request.method == "GET":
             scope = current_scope()
-            if scope.is_unit_user and scope.unit_id:
+            # 【新增】 from a unit page's staff tab carries the unit as a list filter.
+            unit_id = request.args.get("_flt_0_unit", type=int)
+            preset = (scoped_query(db.session, Unit, write=True).filter(Unit.id == unit_id)
+                      .one_or_none() if unit_id else None)
+            if preset is not None:
+                form.unit.data = preset
+            elif scope.is_unit_user and scope.unit_id:
                 form.unit.data = db.session.get(Unit, scope.unit_id)
             form.start_date.data = dt.date.today()
         elif form.validate_on_submit():
@@ -330,6 +336,10 @@ StudentListView = _staff_view("StudentListView", "student", "Student", _l("Stude
 InstructorListView = _staff_view("InstructorListView", "instructor", "Instructor",
                                  _l("Instructors"), _l("Add instructor"),
                                  sections=("basic", "work", "certificates"))
+
+STAFF_VIEWS = {view.role: view for view in (GuardListView, PartTimeGuardListView,
+                                            OtherStaffListView, StudentListView,
+                                            InstructorListView)}
 
 
 # ------------------------------------------------------------------ live ID check

@@ -25,6 +25,7 @@ from app.services.rules import UNIT_LOCKED_FOR_UNIT_USERS
 from .base import METHOD_PERMISSIONS, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
+from .staff import STAFF_VIEWS
 from .services import ServiceView
 from .unit_records import (AnnualReportView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
@@ -69,6 +70,7 @@ class Tab:
     column: str | None = None                      # the column the sub-tabs split on
     subtabs: tuple = ()                            # (value, title)
     where: dict = field(default_factory=dict)      # fixed extra filters
+    views: dict = field(default_factory=dict)      # sub-tab value -> its own list view
 
 
 def _subtabs(choices, keys=None):
@@ -78,7 +80,9 @@ def _subtabs(choices, keys=None):
 def _staff(kind):
     roles = (("student", "instructor", "other_staff") if kind == "training"
              else ("guard", "part_time_guard", "other_staff"))
-    return Tab("staff", _l("Staff"), EmploymentView, "role", _subtabs(EMPLOYMENT_ROLES, roles))
+    # Each sub-tab is the staff list of its role (【详情】【新增】【离职】 come with it).
+    return Tab("staff", _l("Staff"), EmploymentView, "role", _subtabs(EMPLOYMENT_ROLES, roles),
+               views={role: STAFF_VIEWS[role] for role in roles})
 
 
 def _conduct():
@@ -235,7 +239,11 @@ class UnitView(ScopedModelView):
                     continue
                 values = tab.subtabs or ((None, tab.title),)
                 for value, title in values:
-                    pane = self._tab_widget(unit, view, tab, value)
+                    pane_view = self._registered(tab.views[value]) if value in tab.views else view
+                    if pane_view is None or not sm.has_access(
+                            "can_read", pane_view.class_permission_name):
+                        continue
+                    pane = self._tab_widget(unit, pane_view, tab, value)
                     pane.update(key=f"{tab.key}-{value}" if value else tab.key, title=title)
                     entry["panes"].append(pane)
             elif tab.key == "certificates":
