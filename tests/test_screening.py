@@ -438,3 +438,72 @@ def test_save_never_waits_for_a_slow_registry(app, db_session):
     screening.run_pending(db.session)
     db.session.commit()
     assert case_of(db.session, person).state == "passed"
+
+
+# ------------------------------------------------------------------ the unit filter
+
+def _open_cases_by_unit(session, username):
+    """Unit name → person ids of the open identity cases the user's scope holds."""
+    from sqlalchemy import select
+    from app.models import Unit
+    from app.models.screening import IDENTITY_OPEN
+    from app.security.scope import scoped_query
+    rows = scoped_query(session, IdentityCheck, scope=scope(session, username)).filter(
+        IdentityCheck.state.in_(list(IDENTITY_OPEN))).all()
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    found = {}
+    for case in rows:
+        found.setdefault(names[case.unit_id], set()).add(case.person.id_number)
+    return found
+
+
+def test_queue_filters_by_part_of_the_unit_name(app, client_for):
+    import io
+    import zipfile
+    from app.extensions import db
+    with app.app_context():
+        hz = user(db.session, "company_hz").unit
+        make_guard(db.session, hz, registered=False)          # an open case in company_hz
+        nb = user(db.session, "company_nb").unit
+        make_guard(db.session, nb, registered=False)          # and one outside police_hz
+        db.session.commit()
+        hz_name, nb_name = hz.name, nb.name
+        cases = _open_cases_by_unit(db.session, "police_hz")
+    part = hz_name[1:-1]
+    others = [name for name in cases if part not in name]
+    assert hz_name in cases and others, "the demo data has open cases in several units"
+    police = client_for("police_hz")
+    page = police.get("/identityqueueview/list/", query_string={
+        "unit": part, "psize_IdentityQueueView": 100}).get_data(as_text=True)
+    assert hz_name in page
+    assert not any(f">{name}<" in page for name in others)
+    assert 'id="unit-filter"' in page and "单位名称包含" in page
+    # the whole, unfiltered queue shows the other units
+    full = police.get("/identityqueueview/list/", query_string={
+        "psize_IdentityQueueView": 100}).get_data(as_text=True)
+    assert any(name in full for name in others)
+    # a unit outside the scope yields nothing, even by its exact name
+    assert nb_name not in cases
+    outside = police.get("/identityqueueview/list/", query_string={"unit": nb_name})
+    assert f">{nb_name}<" not in outside.get_data(as_text=True)
+    assert cases_in_page(outside.get_data(as_text=True)) == 0
+    assert cases_in_page(page) >= 1
+    # the Excel export honours the filter, and its link carries it
+    assert "/identityqueueview/export/?unit=" in page
+    data = police.get("/identityqueueview/export/", query_string={"unit": part}).data
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode() \
+            if "xl/sharedStrings.xml" in book.namelist() else ""
+        sheet = book.read("xl/worksheets/sheet1.xml").decode() + strings
+    assert hz_name in sheet
+    assert not any(name in sheet for name in others)
+    # the other screening lists take the same box
+    for url in ("/alertqueueview/list/", "/identitycheckview/list/",
+                "/backgroundalertview/list/", "/screeningeventview/list/"):
+        text = police.get(url, query_string={"unit": part}).get_data(as_text=True)
+        assert 'id="unit-filter"' in text
+        assert not any(f">{name}<" in text for name in others)
+
+
+def cases_in_page(html):
+    return html.count("/identitycheckview/show/") + html.count("/identityqueueview/show/")

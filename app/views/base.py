@@ -9,7 +9,8 @@ messages land at the form field; nothing is half-written (one commit, rollback o
 import datetime as dt
 import os
 
-from flask import abort, after_this_request, flash, g, redirect, request, send_file
+from flask import (abort, after_this_request, flash, g, has_request_context, redirect, request,
+                   send_file)
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.filters import BaseFilter
@@ -20,6 +21,7 @@ from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page
                                       get_page_size_args)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wtforms import BooleanField
@@ -27,6 +29,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
 from app.labels import choice_field, display
+from app.models import Unit
 from app.security.scope import current_scope, in_scope, scope_clause
 from app.services import changelog as changelog_service
 from app.services import rules
@@ -58,6 +61,33 @@ class ScopeFilter(BaseFilter):
 
 READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
+
+
+def unit_name_clause(unit_id_column, text):
+    """A list's unit filter without a dropdown of units: the unit's name contains `text`.
+    Only narrows a query the scope already limits; the indexed unit_id column takes the
+    small set of matching unit ids. None when the box is empty."""
+    text = (text or "").strip()[:50]
+    if not text:
+        return None
+    return unit_id_column.in_(select(Unit.id).where(Unit.name.contains(text)))
+
+
+class UnitNameFilter(BaseFilter):
+    """Reads the list's `unit` text box from the request (arg_name None: not a FAB filter
+    a URL could remove); the column is the model's unit id column. Exports see it too."""
+    name = "unit"
+    arg_name = None
+
+    def apply(self, query, value):
+        if not has_request_context():
+            return query
+        clause = unit_name_clause(getattr(self.datamodel.obj, self.column_name),
+                                  request.args.get("unit"))
+        return query if clause is None else query.filter(clause)
+
+
+UNIT_TEXT_FILTER = [["unit_id", UnitNameFilter, None]]
 
 
 def mask_if_needed(value):

@@ -28,7 +28,7 @@ from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.services.registry import get_registry
 
-from .base import READ_SCOPE, ScopedListWidget, ScopedModelView
+from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, unit_name_clause
 from .lookup import LookupField, starts_with
 
 
@@ -53,10 +53,9 @@ def staff_search_clause(q: str, unit_text: str):
         conditions.append(Employment.person_id.in_(select(Person.id).where(or_(
             starts_with(Person.name, q), Person.id_number == upper))
             .union(select(Certificate.person_id).where(Certificate.number == q))))
-    unit_text = (unit_text or "").strip()[:50]
-    if unit_text:
-        conditions.append(Employment.unit_id.in_(
-            select(Unit.id).where(Unit.name.contains(unit_text))))
+    unit_clause = unit_name_clause(Employment.unit_id, unit_text)
+    if unit_clause is not None:
+        conditions.append(unit_clause)
     return conditions
 
 
