@@ -109,7 +109,7 @@ def unit_tabs(unit):
                     _subtabs(ASSET_KINDS)),
                 events, annual, changes]
         if kind == "company":  # 跨省备案 is filed by the company itself
-            tabs.insert(tabs.index(changes), Tab("cross_province", _l("Cross-province filings"),
+            tabs.insert(tabs.index(changes), Tab("filings", _l("Cross-province filings"),
                                                  CrossProvinceFilingView))
         if kind == "branch":  # a branch has no branches of its own
             tabs = [t for t in tabs if t.key != "branches"]
