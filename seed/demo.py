@@ -572,6 +572,7 @@ class _Demo:
         self.create_person_records()
         self.create_exam_system_account(password)
         self.create_applications()
+        self.create_cross_province_filings()
 
     # ------------------------------------------------------------ person tabs (issue 4)
     def create_person_records(self):
@@ -651,6 +652,43 @@ class _Demo:
                                                to_status="submitted", at=submitted))
             self.s.add(app)
             self.counts["applications"] = self.counts.get("applications", 0) + 1
+        self.s.flush()
+
+    def create_cross_province_filings(self):
+        """An earlier, approved 跨省备案 of every company: the approval's effect (the service's
+        apply_effects) writes the CrossProvinceFiling on the company."""
+        from app.models import Application, ApplicationEvent
+        from app.services.application_items import ITEMS
+        from app.services.applications import apply_effects
+
+        submitted, decided = dt.datetime(2026, 10, 12, 10, 0), dt.datetime(2026, 10, 16, 15, 0)
+        for seq, key in enumerate(sorted(self.units), start=1):
+            unit = self.units[key]
+            if unit.kind != "company":
+                continue
+            form = {"province": "上海市", "client_name": "上海某会展中心",
+                    "start_date": "2026-10-20", "end_date": "2026-12-31"}
+            app = Application(number=f"BA20261012{seq:05d}", item="cross_province",
+                              applicant_name=unit.contact_person,
+                              applicant_phone=unit.contact_phone, unit=unit,
+                              region_code=unit.region_code, form=form, status="approved",
+                              decision="approved", decided_at=decided, channel="platform",
+                              submitted_at=submitted,
+                              time_limit_days=ITEMS["cross_province"].time_limit, days_used=4)
+            app.events.append(ApplicationEvent(actor=unit.contact_person, action="submit",
+                                               to_status="submitted", at=submitted))
+            app.events.append(ApplicationEvent(actor="police_hz", action="accept",
+                                               from_status="submitted", to_status="accepted",
+                                               at=submitted + dt.timedelta(days=1)))
+            app.events.append(ApplicationEvent(actor="police_hz", action="approve",
+                                               from_status="accepted", to_status="approved",
+                                               at=decided))
+            self.s.add(app)
+            self.s.flush()
+            apply_effects(self.s, app, decided.date())
+            self.counts["applications"] = self.counts.get("applications", 0) + 1
+            self.counts["cross_province_filings"] = \
+                self.counts.get("cross_province_filings", 0) + 1
         self.s.flush()
 
     # ------------------------------------------------------------ population registry

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func
 
 from app.models import (AnnualReport, Application, BackgroundAlert, Certificate, ChangeLog,
+                        CrossProvinceFiling,
                         ConductRecord, Dispatch, Employment, EquipmentIssue, ExamResult,
                         IdentityCheck, Incident, Inspection, Investor, Person, PoliceAssistance,
                         Service, SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
@@ -61,10 +62,13 @@ RESOURCES = {
     "TrainingRecord": ("trainingrecordview", "training_record", TrainingRecord),
     "WorkExperience": ("workexperienceview", "work_experience", WorkExperience),
     "Application": ("applicationview", "application", Application),
+    "CrossProvinceFiling": ("crossprovincefilingview", "cross_province_filing",
+                            CrossProvinceFiling),
 }
 # Records a unit owns directly (unit_id): one of each per account unit in the demo data.
 UNIT_OWNED = ("UnitDocument", "Investor", "Incident", "Inspection", "UnitAsset",
-              "TemporaryEvent", "AnnualReport", "UnitChange", "IdentityCheck", "BackgroundAlert")
+              "TemporaryEvent", "AnnualReport", "UnitChange", "IdentityCheck", "BackgroundAlert",
+              "CrossProvinceFiling")
 # Screening cases and alerts change only through their actions (tests/test_screening.py):
 # the generic edit form and PUT answer 403 even to roles that may act on them.
 ACTION_ONLY = ("IdentityCheck", "BackgroundAlert")
@@ -178,7 +182,8 @@ def _verbs(user, resource):
     verbs = verbs_of(ROLE_OF[user], resource)
     # Written by the system (ORM events, unit-change service, exam system) or changed only
     # through the review desk's state machine (applications): read-only for every role.
-    if resource in ("ChangeLog", "UnitChange", "ExamResult", "Application"):
+    if resource in ("ChangeLog", "UnitChange", "ExamResult", "Application",
+                    "CrossProvinceFiling"):
         verbs = tuple(v for v in verbs if v in ("read", "export"))
     if resource in ACTION_ONLY:
         verbs = tuple(v for v in verbs if v in ("read", "export"))
@@ -205,9 +210,12 @@ CASES = [(user, resource) for user in USERS for resource in RESOURCES]
 FOREIGN_CASES = [(u, r) for u, r in CASES if u not in ("admin", "association")
                  and r not in SCHOOL_ONLY]
 # Client units and schools provide no services, so they own no services or dispatches;
-# schools have no guards, and only schools have students and instructors.
+# schools have no guards, and only schools have students and instructors; only companies
+# file cross-province service (跨省备案).
 OWN_CASES = [(u, r) for u, r in CASES
              if not (u in ("client_hz", "school_hz") and r in ("Service", "Dispatch"))
+             and not (u in ("selfhire_hz", "client_hz", "school_hz")
+                      and r == "CrossProvinceFiling")
              and not (u == "school_hz" and r in ACTION_ONLY + NOT_AT_SCHOOL)
              and not (u != "school_hz" and r in SCHOOL_ONLY)]
 

@@ -57,7 +57,7 @@ def _tab_keys(html):
 @pytest.mark.parametrize("username,expected", [
     ("company_hz", ["overview", "documents", "services", "staff", "certificates", "investors",
                     "branches", "incidents", "conduct", "inspections", "assets", "events",
-                    "annual", "changes"]),
+                    "annual", "filings", "changes"]),
     ("selfhire_hz", ["overview", "documents", "staff", "certificates", "clients", "incidents",
                      "conduct", "events", "changes"]),
     ("school_hz", ["overview", "documents", "staff", "investors", "conduct", "inspections",
@@ -101,6 +101,35 @@ def test_certificate_holdings_count_active_staff_and_list_holders(client_for, db
     nb = _unit(db, "company_nb")
     assert client.get(f"/unitview/holders/{nb.id}/guard").status_code == 404
     assert client.get(f"/unitview/holders/{hz.id}/nonsense").status_code == 404
+
+
+def test_cross_province_filings_tab_lists_only_the_companys_own(client_for, api, db):
+    """An approved 跨省备案 (demo data, through apply_effects) is on the company's page."""
+    from app.models import CrossProvinceFiling
+    hz, nb = _unit(db, "company_hz"), _unit(db, "company_nb")
+    own = db(lambda s: _plain(s.query(CrossProvinceFiling).filter_by(unit_id=hz.id).first()))
+    other = db(lambda s: _plain(s.query(CrossProvinceFiling).filter_by(unit_id=nb.id).first()))
+    assert own and other
+    client = client_for("company_hz")
+    html = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    assert "跨省备案" in html and 'id="tab-filings"' in html
+    assert f"/crossprovincefilingview/show/{own.id}" in html
+    assert f"/crossprovincefilingview/show/{other.id}" not in html
+    assert client.get(f"/crossprovincefilingview/show/{other.id}").status_code == 404
+    caller = api("company_hz")
+    assert caller.get(f"/api/v1/cross_province_filing/{own.id}").status_code == 200
+    assert caller.get(f"/api/v1/cross_province_filing/{other.id}").status_code == 404
+    # Written by the approval only: no edit or delete, on the page or through REST.
+    assert caller.put(f"/api/v1/cross_province_filing/{own.id}",
+                      json={"province": "江苏省"}).status_code in (403, 405)
+    assert caller.delete(f"/api/v1/cross_province_filing/{own.id}").status_code in (403, 405)
+    assert client.get(f"/crossprovincefilingview/edit/{own.id}").status_code in (302, 403, 404)
+    assert db(lambda s: s.get(CrossProvinceFiling, own.id).province) == own.province
+    # The association reads every company's filings.
+    association = api("association")
+    assert association.get(f"/api/v1/cross_province_filing/{other.id}").status_code == 200
+    listed = client_for("association").get("/crossprovincefilingview/list/")
+    assert listed.status_code == 200 and other.client_name in listed.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- uploads

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
                         UnitAsset, UnitChange, UnitDocument)
+from app.models.application import CrossProvinceFiling
 
 from app.services import storage
 from app.services.errors import RuleViolation
@@ -93,6 +94,13 @@ UnitChangeApi = _resource(UnitChange, "unit_change",
                           ["field", "old_value", "new_value", "reason", "approved_by",
                            "changed_on"], ["field", "changed_on"], ["changed_on"],
                           base_permissions=["can_read", "can_export"])
+# Written by an approved 跨省备案 only (app.services.applications): read-only.
+CrossProvinceFilingApi = _resource(CrossProvinceFiling, "cross_province_filing",
+                                   ["province", "client_name", "start_date", "end_date"],
+                                   ["province", "start_date"], ["start_date"],
+                                   base_permissions=["can_read", "can_export"])
+CrossProvinceFilingApi.list_columns = CrossProvinceFilingApi.list_columns + ["application.number"]
+CrossProvinceFilingApi.show_columns = CrossProvinceFilingApi.show_columns + ["application.number"]
 
 RESOURCES = [UnitDocumentApi, InvestorApi, IncidentApi, InspectionApi, UnitAssetApi,
-             TemporaryEventApi, AnnualReportApi, UnitChangeApi]
+             TemporaryEventApi, AnnualReportApi, UnitChangeApi, CrossProvinceFilingApi]

@@ -147,6 +147,7 @@ class CrossProvinceFiling(TimestampMixin, Model):
     end_date = Column(Date)
 
     unit = relationship("Unit")
+    application = relationship("Application")
 
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date",

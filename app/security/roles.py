@@ -86,6 +86,7 @@ _POLICE = {
     "ServiceTarget": (R, A, E, X),
     "Application": (R, X),
     "ApplicationDesk": (R, E),
+    "CrossProvinceFiling": (R, X),  # written by an approved filing only
 }
 _UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X)}
 
@@ -93,7 +94,8 @@ _UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X)}
 GRANTS = {
     CITY_POLICE: _POLICE,
     DISTRICT_POLICE: _POLICE,
-    COMPANY_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING, **_GUARD_LISTS},
+    COMPANY_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING, **_GUARD_LISTS,
+                   "CrossProvinceFiling": (R, X)},
     SELF_HIRE_USER: {**_UNIT_SELF, **_STAFF, **_DISPATCHING, **_GUARD_LISTS},
     CLIENT_UNIT_USER: {**_UNIT_SELF, **_STAFF, **_GUARD_LISTS},
     TRAINING_USER: {**_UNIT_SELF, **_STAFF, **_SCHOOL_LISTS},
@@ -103,7 +105,7 @@ GRANTS = {
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
         "IdentityQueue", "AlertQueue", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
-        "Student", "Instructor", "Application")},
+        "Student", "Instructor", "Application", "CrossProvinceFiling")},
     # The platform only submits through its API key (intake endpoint); no pages, no lists.
     GOV_PLATFORM: {},
 }
@@ -113,7 +115,8 @@ SYSTEM_GRANTS = {EXAM_SYSTEM: [["^ExamSync$", "^can_post$"]]}
 # Menu categories each resource sits in (menu_access is granted with the resource).
 MENU_CATEGORY = {
     "Unit": "UnitManagement", "ConductRecord": "UnitManagement",
-    **{resource: "UnitManagement" for resource in UNIT_RECORDS + ("UnitChange",)},
+    **{resource: "UnitManagement"
+       for resource in UNIT_RECORDS + ("UnitChange", "CrossProvinceFiling")},
     "Person": "Personnel", "Employment": "Personnel", "Certificate": "Personnel",
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ServiceDesk": "Services",

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField
 from app.labels import LABELS
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
                         UnitAsset, UnitChange, UnitDocument)
+from app.models.application import CrossProvinceFiling
 from app.models.choices import ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS
 from app.security.scope import get_scoped
 from app.services import storage
@@ -218,8 +219,28 @@ class UnitChangeView(UnitRecordView):
     base_order = ("changed_on", "desc")
 
 
+class CrossProvinceFilingView(UnitRecordView):
+    """跨省提供保安服务备案: written on the company by an approved filing; read-only here."""
+    datamodel = SQLAInterface(CrossProvinceFiling)
+    class_permission_name = "CrossProvinceFiling"
+    base_permissions = ["can_read", "can_export"]
+    list_title = show_title = _l("Cross-province filings")
+    label_columns = {**LABELS, "province": _l("Province of service"),
+                     "client_name": _l("Client"), "application.number": _l("Application number"),
+                     "application": _l("Application number")}
+    list_columns = ["province", "client_name", "start_date", "end_date", "application.number",
+                    "unit.name"]
+    show_columns = ["unit", "province", "client_name", "start_date", "end_date",
+                    "application.number"]
+    export_columns = list_columns
+    search_columns = ["unit", "province", "client_name", "start_date"]
+    order_columns = ["start_date", "province"]
+    base_order = ("start_date", "desc")
+
+
 VIEWS = [UnitDocumentView, InvestorView, IncidentView, InspectionView, UnitAssetView,
          TemporaryEventView, AnnualReportView, UnitChangeView]
 # Reached from the unit page's tabs, not the menu.
 MENU = []
 NO_MENU = VIEWS
+# CrossProvinceFilingView is also listed under 单位管理 (see app.views.units.MENU).

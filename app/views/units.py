@@ -27,7 +27,7 @@ from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .staff import STAFF_VIEWS
 from .services import ServiceView
-from .unit_records import (AnnualReportView, IncidentView, InspectionView, InvestorView,
+from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
                            serve_stored)
 
@@ -112,6 +112,9 @@ def unit_tabs(unit):
                 Tab("assets", _l("Equipment and materials"), UnitAssetView, "kind",
                     _subtabs(ASSET_KINDS)),
                 events, annual, changes]
+        if kind == "company":  # 跨省备案 is filed by the company itself
+            tabs.insert(tabs.index(changes), Tab("filings", _l("Cross-province filings"),
+                                                 CrossProvinceFilingView))
         if kind == "branch":  # a branch has no branches of its own
             tabs = [t for t in tabs if t.key != "branches"]
         return tabs
@@ -322,4 +325,6 @@ class UnitView(ScopedModelView):
 
 
 # (view, menu name = permission name, label, icon, category, category label)
-MENU = [(UnitView, "Unit", _l("Units"), "fa-building", "UnitManagement", _l("Unit management"))]
+MENU = [(UnitView, "Unit", _l("Units"), "fa-building", "UnitManagement", _l("Unit management")),
+        (CrossProvinceFilingView, "CrossProvinceFiling", _l("Cross-province filings"), "fa-map",
+         "UnitManagement", _l("Unit management"))]
