@@ -91,7 +91,19 @@ def waited(since, now=None) -> str:
     return _("under 1 h")
 
 
-class IdentityCheck(TimestampMixin, Model):
+class _QueueItem:
+    """What a case and an alert share in the queues: how long an open one has waited, and
+    the unit and person the change log files it under."""
+
+    @property
+    def waited(self):
+        return waited(self.waiting_since) if self.is_open else ""
+
+    def audit_owner(self):
+        return self.unit_id, self.person_id
+
+
+class IdentityCheck(_QueueItem, TimestampMixin, Model):
     __tablename__ = "identity_check"
     __scope__ = ("unit", "unit_id")
     __audited__ = True
@@ -136,18 +148,12 @@ class IdentityCheck(TimestampMixin, Model):
     def is_open(self):
         return self.state in IDENTITY_OPEN
 
-    @property
-    def waited(self):
-        return waited(self.waiting_since) if self.is_open else ""
-
-    def audit_owner(self):
-        return self.unit_id, self.person_id
 
     def __str__(self):
         return f"{self.person.name if self.person else ''} · {self.state_label}"
 
 
-class BackgroundAlert(TimestampMixin, Model):
+class BackgroundAlert(_QueueItem, TimestampMixin, Model):
     __tablename__ = "background_alert"
     __scope__ = ("unit", "unit_id")
     __audited__ = True
@@ -195,12 +201,6 @@ class BackgroundAlert(TimestampMixin, Model):
     def is_open(self):
         return self.state == "open"
 
-    @property
-    def waited(self):
-        return waited(self.waiting_since) if self.is_open else ""
-
-    def audit_owner(self):
-        return self.unit_id, self.person_id
 
     def __str__(self):
         return f"{self.person.name if self.person else ''} · {self.reason_text}"
