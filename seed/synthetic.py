@@ -1,9 +1,12 @@
 """Synthetic province-scale data for benchmarks: `seed_synthetic(session, people=300_000)` loads
 about 300,000 people, 350,000 employments, 3,000 units over all 11 cities of Zhejiang, 30,000
-service targets, 60,000 services, 600,000 dispatches and 240,000 certificates.
+service targets, 60,000 services, 600,000 dispatches, 240,000 certificates, an identity
+verification case for every active guard (a few percent open in the screening queues),
+background-check alerts for about 1 % of them, and 3,000 政务网 applications.
 
 Everything scales with `people`: units people/100, service targets people/10, services
-people/5, employments 1.17×people, dispatches 2×people, certificates about 0.8×people.
+people/5, employments 1.17×people, dispatches 2×people, certificates about 0.8×people,
+identity cases about 0.75×people, applications people/100.
 
 Speed matters more than anything here, so this is a bulk load: SQLAlchemy Core
 `insert()` executemany in batches of 10,000 rows with precomputed ids (after the current
@@ -38,8 +41,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, text
 
-from app.models import (Certificate, Dispatch, Employment, Person, Region, Service,
-                        ServiceTarget, TargetCategory, Unit)
+from app.models import (Application, BackgroundAlert, Certificate, Dispatch, Employment,
+                        IdentityCheck, Person, Region, Service, ServiceTarget, TargetCategory,
+                        Unit)
+from app.models.screening import ALERT_REASONS
+from app.services.application_items import ITEMS
 from app.models.base import utcnow
 from app.services import regions
 from app.services.idnumber import compute_check_digit
@@ -48,6 +54,17 @@ from seed.data import names as N
 from seed.reference import load_reference_data
 
 BATCH = 10_000
+# A watch list for each finding, and what a failed identity check says.
+ALERT_SOURCES = {
+    "reeducation": "public_order", "labour_reeducation": "public_order",
+    "detention_3": "public_order", "detention": "public_order",
+    "public_order_fine": "public_order", "compulsory_rehab": "drug_control",
+    "drug_use": "drug_control", "intentional_crime": "criminal_record",
+    "negligent_crime": "criminal_record", "revoked_recent": "revoked_certificates",
+    "revoked_twice": "revoked_certificates", "revoked_old": "revoked_certificates",
+    "wanted": "wanted_persons",
+}
+SCREENING_REASONS = ("姓名与人口信息库不一致。", "身份证号码不在人口信息库中。", "未上传照片。")
 D = dt.date
 REF_DATE = D(2025, 6, 30)          # the data set's "today"
 ADULT_DAYS = 18 * 365 + 5          # at least 18 full years whatever the leap days
@@ -332,6 +349,7 @@ class _Synthetic:
         next_id = itertools.count(self.max_id(Employment) + 1)
         self.guard_jobs = []   # (employment id, person id, unit, start, end)
         self.guard_people = []  # (person, unit) of every guard employment, for certificates
+        self.screened = []      # (employment id, person, unit) of active main guard jobs
         positions = N.OTHER_STAFF_POSITIONS
 
         def row(person, unit, role, start, end, position=None, key_manager=False):
@@ -351,7 +369,10 @@ class _Synthetic:
             position = {"guard": "保安员", "student": "初任培训班学员",
                         "instructor": "教员"}.get(role) or (
                 "总经理" if key else rng.choice(positions))
-            yield row(p, unit, role, p["start"], p["end"], position, key)
+            main = row(p, unit, role, p["start"], p["end"], position, key)
+            if role == "guard" and p["end"] is None:
+                self.screened.append((main["id"], p, unit))
+            yield main
 
         # Earlier employments (work history): 12 % of people, ended before the main one.
         wanted = round(0.12 * self.n)
@@ -565,6 +586,100 @@ class _Synthetic:
                            issued, level=rng.choice(("五级/初级工", "四级/中级工")),
                            issuer="浙江省保安协会")
 
+    # ------------------------------------------------------------ screening, applications
+    def identity_check_rows(self):
+        """One identity case per active guard job: most verified with the background check
+        done, a few percent open in the queues (failed, at police review, returned, pending),
+        waiting from an hour to two months."""
+        rng = self.rng
+        next_id = itertools.count(self.max_id(IdentityCheck) + 1)
+        now = self.now.replace(tzinfo=None) if self.now.tzinfo else self.now
+        self.verified_cases = []
+        states = ("passed", "failed", "police_review", "returned", "pending", "cleared")
+        weights = (95.5, 1.6, 0.7, 0.4, 0.8, 1.0)
+        for eid, person, unit in self.screened:
+            state = rng.choices(states, weights)[0]
+            case_id = next(next_id)
+            waiting = now - dt.timedelta(hours=rng.randint(1, 60 * 24))
+            open_ = state in ("failed", "police_review", "returned", "pending")
+            reasons = None
+            if state in ("failed", "police_review", "returned", "cleared"):
+                reasons = rng.choice(SCREENING_REASONS)
+            if state in ("passed", "cleared"):
+                self.verified_cases.append((case_id, person, unit, waiting))
+            yield self.stamp(dict(
+                id=case_id, person_id=person["id"], unit_id=unit["id"], employment_id=eid,
+                state=state, reasons=reasons, fingerprint=None,
+                note="信息无误，请民警核查" if state == "police_review" else (
+                    "请核对姓名" if state == "returned" else None),
+                attempts=0 if state == "pending" else 1, last_error=None,
+                background_state="done" if state in ("passed", "cleared") else "not_run",
+                waiting_since=waiting, closed_at=None if open_ else waiting))
+
+    def background_alert_rows(self):
+        """Watch-list findings for about 1 % of the verified cases: police alerts and unit
+        attention, mostly closed, some open."""
+        rng = self.rng
+        next_id = itertools.count(self.max_id(BackgroundAlert) + 1)
+        codes = list(ALERT_REASONS)
+        for case_id, person, unit, verified in self.verified_cases:
+            if rng.random() >= 0.01:
+                continue
+            code = rng.choice(codes)
+            text_, kind = ALERT_REASONS[code]
+            state = rng.choices(("open", "signed" if kind == "unit_attention" else "closed"),
+                                (35, 65))[0]
+            yield self.stamp(dict(
+                id=next(next_id), person_id=person["id"], unit_id=unit["id"],
+                identity_check_id=case_id, kind=kind, source=ALERT_SOURCES[code],
+                reason_code=code, reason_text=str(text_),
+                state=state, note=None if state == "open" else "已核实处理",
+                waiting_since=verified, closed_at=None if state == "open" else verified))
+
+    def application_rows(self):
+        """政务网 applications, people/100 of them over the year before REF_DATE: about a
+        tenth still open at the desks (submitted, accepted, at the province, returned)."""
+        rng = self.rng
+        next_id = itertools.count(self.max_id(Application) + 1)
+        numbers = self.existing(Application.number)
+        items = [code for code, item in ITEMS.items() if not item.needs_unit]
+        per_day = {}
+        for _ in range(max(1, self.n // 100)):
+            code = rng.choice(items)
+            item = ITEMS[code]
+            submitted = self.date_between(REF_DATE - dt.timedelta(days=365), REF_DATE)
+            while True:
+                per_day[submitted] = per_day.get(submitted, 0) + 1
+                number = f"BA{submitted:%Y%m%d}{50000 + per_day[submitted]:05d}"
+                if number not in numbers:
+                    break
+            numbers.add(number)
+            status = rng.choices(
+                ("submitted", "accepted", "province_review", "returned", "approved",
+                 "rejected", "withdrawn"), (4, 4, 1, 1, 75, 10, 5))[0]
+            if status == "province_review" and item.decider != "province":
+                status = "accepted"
+            city = self.pick_city()
+            region = rng.choice(self.counties[city])
+            decided = status in ("approved", "rejected")
+            yield self.stamp(dict(
+                id=next(next_id), number=number, item=code,
+                applicant_name=self.name("male"), applicant_phone=self.mobile(),
+                unit_id=None, region_code=region, form={"name": f"合成申请{number}"},
+                status=status, returned_from="accepted" if status == "returned" else None,
+                correction_note="请补充材料" if status == "returned" else None,
+                channel=rng.choice(("web", "platform")),
+                submitted_at=dt.datetime.combine(submitted, dt.time(9, 30)),
+                time_limit_days=item.time_limit,
+                days_used=rng.randint(0, item.time_limit - 1),
+                clock_started_on=submitted if status in ("accepted", "province_review")
+                else None,
+                decision=status if decided else None,
+                decision_reason="材料不符合要求" if status == "rejected" else None,
+                decided_at=dt.datetime.combine(submitted, dt.time(16)) if decided else None,
+                decided_by="synthetic" if decided else None,
+                result_unit_id=None, result_note=None))
+
     # ------------------------------------------------------------ run
     def finish_postgres(self):
         """PostgreSQL: explicit ids do not advance the id sequences, so move them on; and
@@ -573,7 +688,8 @@ class _Synthetic:
             return
         started = time.perf_counter()
         tables = [m.__tablename__ for m in (Unit, Person, Employment, ServiceTarget, Service,
-                                             Dispatch, Certificate)]
+                                             Dispatch, Certificate, IdentityCheck,
+                                             BackgroundAlert, Application)]
         for table in tables:
             self.s.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -598,6 +714,9 @@ class _Synthetic:
         self.insert(Service, self.service_rows())
         self.insert(Dispatch, self.dispatch_rows())
         self.insert(Certificate, self.certificate_rows())
+        self.insert(IdentityCheck, self.identity_check_rows())
+        self.insert(BackgroundAlert, self.background_alert_rows())
+        self.insert(Application, self.application_rows())
         self.finish_postgres()
         total = time.perf_counter() - started
         lines = [f"synthetic data ({self.n} people, {total:.1f} s):"]

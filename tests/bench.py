@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -87,20 +88,53 @@ def build_app(kind, people):
 
 # ---------------------------------------------------------------- what is measured
 
-def sample_ids(app):
-    """Real rows to ask for: the biggest unit of the largest city, a guard, a person…"""
+CLERK = "bench_clerk"
+
+
+def ensure_clerk(app, unit_id):
+    """A company clerk of the biggest company in Hangzhou (synthetic units have no accounts):
+    the dispatch form and its autocompletes are measured as that clerk."""
     from app.extensions import db
-    from app.models import Employment, Person, ServiceTarget, Unit
+    from app.models import AppUser, Unit
+    from app.security.roles import COMPANY_USER
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = db.session.query(AppUser).filter_by(username=CLERK).one_or_none()
+        if user is None:
+            user = sm.add_user(CLERK, "文员", "测", f"{CLERK}@example.com",
+                               [sm.find_role(COMPANY_USER)], password=PASSWORD)
+        unit = db.session.get(Unit, unit_id)
+        user.unit_id, user.region_code = unit.id, unit.region_code
+        db.session.commit()
+
+
+def sample_ids(app):
+    """Real rows to ask for: the biggest unit of the largest city, its biggest company, one
+    of its active services, a guard, a person…"""
+    from app.extensions import db
+    from app.models import Employment, Person, Service, ServiceTarget, Unit
     with app.app_context():
         s = db.session
-        unit_id = (s.query(Employment.unit_id, func.count(Employment.id))
-                   .join(Unit, Unit.id == Employment.unit_id)
-                   .filter(Unit.region_code.like("3301%"), Employment.end_date.is_(None))
-                   .group_by(Employment.unit_id).order_by(func.count(Employment.id).desc())
-                   .first()[0])
+
+        def biggest(*conditions):
+            return (s.query(Employment.unit_id, func.count(Employment.id))
+                    .join(Unit, Unit.id == Employment.unit_id)
+                    .filter(Unit.region_code.like("3301%"), Employment.end_date.is_(None),
+                            *conditions)
+                    .group_by(Employment.unit_id).order_by(func.count(Employment.id).desc())
+                    .first()[0])
+        unit_id = biggest()
+        company_id = biggest(Unit.kind == "company")
+        service_id = (s.query(Service.id).filter(Service.unit_id == company_id,
+                                                 Service.status == "active")
+                      .order_by(Service.id).first()[0])
         person = (s.query(Person).join(Employment, Employment.person_id == Person.id)
-                  .filter(Employment.unit_id == unit_id, Employment.role == "guard")
+                  .filter(Employment.unit_id == unit_id, Employment.role == "guard",
+                          Employment.end_date.is_(None))
                   .order_by(Person.id).first())
+        guard = (s.query(Person.name).join(Employment, Employment.person_id == Person.id)
+                 .filter(Employment.unit_id == company_id, Employment.role == "guard",
+                         Employment.end_date.is_(None)).order_by(Person.id).first())
         target = s.query(ServiceTarget.name).order_by(ServiceTarget.id.desc()).first()[0]
         total = s.query(func.count(Person.id)).scalar()
         births = {}
@@ -108,31 +142,45 @@ def sample_ids(app):
             if rows < total:
                 births[rows] = s.execute(select(Person.birth_date).order_by(
                     Person.birth_date.desc()).offset(rows - 1).limit(1)).scalar()
-        return dict(unit_id=unit_id, person_id=person.id, id_number=person.id_number,
-                    surname=person.name[:1], unit_name=s.get(Unit, unit_id).name,
-                    target_prefix=target[:4], export_births=births, people=total)
+        return dict(unit_id=unit_id, company_id=company_id, service_id=service_id,
+                    person_id=person.id, id_number=person.id_number,
+                    name_prefix=person.name[:2], guard_prefix=guard[0][:1],
+                    unit_name=s.get(Unit, unit_id).name, target_prefix=target[:4],
+                    export_births=births, people=total)
 
 
 def endpoints(ids):
     """(name, user, url, kind) — kind: "page", "search" (≤ 50 ms target) or "floor"."""
+    unit_q = quote(ids["unit_name"])
     return [
         ("framework floor: empty list of a tiny table", "admin",
          "/exportlogview/list/?_flt_0_username=nobody-at-all", "floor"),
         ("home page (police, city)", "police_hz", "/", "page"),
-        ("guard list, page 1 (police, city)", "police_hz",
-         "/employmentview/list/?_flt_0_role=guard", "page"),
+        ("guard list, page 1 (police, city)", "police_hz", "/guardlistview/list/", "page"),
         ("guard list filtered by unit (police, city)", "police_hz",
-         f"/unitview/show/{ids['unit_id']}", "page"),
+         f"/guardlistview/list/?unit={unit_q}", "page"),
         ("search by ID number (police, city)", "police_hz",
-         f"/personview/list/?_flt_0_id_number={ids['id_number']}", "search"),
+         f"/guardlistview/list/?search={ids['id_number']}", "search"),
         ("search by name prefix (province)", "admin",
-         f"/personview/list/?_flt_0_name={ids['surname']}", "search"),
+         f"/guardlistview/list/?search={quote(ids['name_prefix'])}", "search"),
         ("person page (police, city)", "police_hz", f"/personview/show/{ids['person_id']}",
          "page"),
         ("unit page with tabs (police, city)", "police_hz",
          f"/unitview/show/{ids['unit_id']}", "page"),
-        ("service-target autocomplete (company clerk)", "company_hz",
-         f"/lookup/service_target/?q={ids['target_prefix']}", "search"),
+        ("dispatch form (company clerk)", CLERK,
+         f"/servicedesk/{ids['service_id']}/dispatch/", "page"),
+        ("service-target autocomplete (company clerk)", CLERK,
+         f"/servicedesk/targets/?q={quote(ids['target_prefix'])}", "search"),
+        ("guard autocomplete of the dispatch form (company clerk)", CLERK,
+         f"/servicedesk/{ids['service_id']}/guards/?q={quote(ids['guard_prefix'])}",
+         "search"),
+        ("identity-verification queue (police, city)", "police_hz",
+         "/identityqueueview/list/", "page"),
+        ("background-alert queue (police, city)", "police_hz", "/alertqueueview/list/",
+         "page"),
+        ("application review desk (province)", "admin", "/applications/desk/", "page"),
+        ("application review desk (police, city)", "police_hz", "/applications/desk/",
+         "page"),
         ("unit list (province)", "admin", "/unitview/list/", "page"),
         ("dispatch list (police, city)", "police_hz", "/dispatchview/list/", "page"),
     ]
@@ -191,6 +239,7 @@ def measure_export(client, birth_after):
 def run(kind, people, requests):
     app = build_app(kind, people)
     ids = sample_ids(app)
+    ensure_clerk(app, ids["company_id"])
     clients = {}
     results = []
     for name, user, url, category in endpoints(ids):

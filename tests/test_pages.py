@@ -181,3 +181,22 @@ def test_name_prefix_search_finds_exactly_the_prefix(client_for, api, db_session
     rows = api("admin").get(
         f"/api/v1/person/?q=(filters:!((col:name,opr:sw,value:{prefix})),page_size:100)").json
     assert set(rows["ids"]) == expected
+
+
+def test_search_forms_never_list_units(client_for, db_session):
+    """A unit relation is searched by a part of the unit's name (text box), never offered
+    as a dropdown of every unit; its URL filter (the unit page's tab links) still applies."""
+    from app.models import Incident, Unit
+    client = client_for("admin")
+    html = client.get("/unitview/list/").get_data(as_text=True)
+    assert 'id=\\"parent\\"' not in html and 'id="parent"' not in html
+    assert 'name="unit" id="unit-filter"' in html
+    html = client.get("/incidentview/list/").get_data(as_text=True)
+    assert "unit-filter" in html and 'id=\\"unit\\"' not in html
+    incident = db_session.query(Incident).first()
+    unit = db_session.get(Unit, incident.unit_id)
+    shown = client.get(f"/incidentview/list/?_flt_0_unit={unit.id}").get_data(as_text=True)
+    others = db_session.query(Incident).filter(Incident.unit_id != unit.id).all()
+    assert all(f"/incidentview/show/{o.id}\"" not in shown for o in others)
+    by_name = client.get(f"/incidentview/list/?unit={unit.name[2:8]}").get_data(as_text=True)
+    assert f"/incidentview/show/{incident.id}" in by_name

@@ -56,3 +56,22 @@ def test_list_pages_issue_a_fixed_small_number_of_queries(app, client_for, count
 def test_home_page_counts_are_cheap(client_for, count_queries):
     _response, n = count_queries(client_for("company_hz"), "/")
     assert n <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("page", [0, 1, 2])
+def test_pages_by_ids_keep_order_and_scope(client_for, db_session, page):
+    """Lists fetch a page's ids first, then the rows: the page holds exactly the rows of
+    that page in the list's order (newest first, id as tie-breaker), inside the scope."""
+    import re
+    from sqlalchemy import select
+    from app.models import Dispatch, Unit
+    html = client_for("police_hz").get(
+        f"/dispatchview/list/?psize_DispatchView=10&page_DispatchView={page}"
+    ).get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'/dispatchview/show/(\d+)"', html)]
+    shown = list(dict.fromkeys(shown))
+    expected = [row.id for row in db_session.query(Dispatch).filter(
+        Dispatch.unit_id.in_(select(Unit.id).where(Unit.region_code.like("3301%"))))
+        .order_by(Dispatch.start_date.desc(), Dispatch.id.desc())
+        .offset(page * 10).limit(10)]
+    assert shown == expected and expected

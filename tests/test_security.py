@@ -188,3 +188,16 @@ def test_read_only_views_offer_no_delete_even_to_the_province_admin(app, client_
         assert "can_delete" not in sm._declared_permissions()[resource], resource
         html = client.get(f"/{page}/list/").get_data(as_text=True)
         assert "muldelete" not in html and f"/{page}/delete/" not in html, resource
+
+
+@pytest.mark.parametrize("username", ["admin", "police_hz", "police_sc", "company_hz",
+                                      "selfhire_hz", "school_hz", "association"])
+def test_home_people_count_is_the_scoped_person_count(app, db_session, username):
+    """The home page counts people through employments (fast at province scale); it must
+    agree with the person rule of the scope that every list applies."""
+    from app.security.scope import scope_for_user, scoped_query
+    from app.views.home import people_count
+    user = db_session.query(AppUser).filter_by(username=username).one()
+    scope = scope_for_user(user)
+    assert people_count(db_session, scope) == scoped_query(db_session, Person,
+                                                          scope=scope).count() > 0

@@ -35,6 +35,9 @@ class Employment(TimestampMixin, Model):
               postgresql_where=text("role = 'guard' AND end_date IS NULL")),
         Index("ix_employment_unit_role_active", "unit_id", "role", "end_date"),
         Index("ix_employment_person", "person_id"),
+        # The staff lists: active staff of a role, newest first, read in index order until a
+        # page is full (a city's 60,000 guards are never sorted).
+        Index("ix_employment_role_active_start", "role", "end_date", "start_date"),
     )
 
     @property

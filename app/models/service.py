@@ -134,6 +134,11 @@ class Dispatch(TimestampMixin, Model):
         Index("ix_dispatch_service_active", "service_id", "end_date"),
         Index("ix_dispatch_unit", "unit_id", "start_date"),
         Index("ix_dispatch_employment", "employment_id"),
+        # A person's dispatches (工作经历 tab), the newest first over a jurisdiction (the
+        # dispatch list scans by date and stops at a page), a jurisdiction's active count.
+        Index("ix_dispatch_person_start", "person_id", "start_date"),
+        Index("ix_dispatch_start", "start_date"),
+        Index("ix_dispatch_unit_active", "unit_id", "end_date"),
     )
 
     @property

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from flask import abort, g, has_request_context
 from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from .roles import (ASSOCIATION, CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, DISTRICT_POLICE,
                     PROVINCE_ADMIN, ROLE_PRIORITY, SELF_HIRE_USER, TRAINING_USER)
@@ -156,8 +157,11 @@ def unit_ids_clause(column, scope: Scope, write: bool = False):
     if scope.write_all or (scope.read_all and not write):
         return true()
     if scope.region_prefix:
-        return column.in_(select(Unit.id).where(_prefix_range(Unit.region_code,
-                                                               scope.region_prefix)))
+        # An alias that never correlates: the outer query may itself select from unit.
+        unit = aliased(Unit, name="scope_unit")
+        return column.in_(select(unit.id).where(_prefix_range(unit.region_code,
+                                                               scope.region_prefix))
+                          .correlate_except(unit))
     ids = scope.write_units if write else scope.read_units
     return column.in_(sorted(ids)) if ids else false()
 
@@ -170,10 +174,15 @@ def person_ids_clause(column, scope: Scope, write: bool = False):
         return true()
     if scope.denied or (write and not (scope.region_prefix or scope.write_units)):
         return false()
-    condition = unit_ids_clause(Employment.unit_id, scope, write)
+    job = aliased(Employment, name="scope_employment")
+    condition = and_(job.person_id == column, unit_ids_clause(job.unit_id, scope, write))
     if write:
-        condition = and_(condition, Employment.end_date.is_(None))
-    return column.in_(select(Employment.person_id).where(condition))
+        condition = and_(condition, job.end_date.is_(None))
+    # Correlated EXISTS, not `IN (SELECT person_id …)`: the person's few employments are
+    # probed through ix_employment_person instead of listing everyone a city employs
+    # (SQLite materialised 60,000 ids for every query of a person's page). The alias
+    # correlates only with the person column, never with an employment the outer query has.
+    return select(job.id).where(condition).correlate_except(job).exists()
 
 
 def _shared_clause(model, spec, scope: Scope, write: bool):

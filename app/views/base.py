@@ -8,21 +8,26 @@ messages land at the form field; nothing is half-written (one commit, rollback o
 """
 import datetime as dt
 import os
+import types
 
 from flask import (abort, after_this_request, flash, g, has_request_context, redirect, request,
                    send_file)
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.models.sqla.filters import (FilterStartsWith, SQLAFilterConverter,
                                                   get_field_setup_query)
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
                                       get_page_size_args)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import asc as sa_asc
+from sqlalchemy import desc as sa_desc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
@@ -70,7 +75,9 @@ def unit_name_clause(unit_id_column, text):
     text = (text or "").strip()[:50]
     if not text:
         return None
-    return unit_id_column.in_(select(Unit.id).where(Unit.name.contains(text)))
+    unit = aliased(Unit, name="named_unit")  # never correlated with an outer unit
+    return unit_id_column.in_(select(unit.id).where(unit.name.contains(text))
+                              .correlate_except(unit))
 
 
 class UnitNameFilter(BaseFilter):
@@ -87,7 +94,6 @@ class UnitNameFilter(BaseFilter):
         return query if clause is None else query.filter(clause)
 
 
-UNIT_TEXT_FILTER = [["unit_id", UnitNameFilter, None]]
 
 
 def mask_if_needed(value):
@@ -137,8 +143,26 @@ class ScopedListWidget(ListWidget):
     template = "scoped/widgets/list.html"
 
 
+class ScopedSearchWidget(SearchWidget):
+    """FAB's search widget, rendering only the form fields of the columns it offers: an
+    active URL filter on a column it does not offer (a unit page tab's link) stays applied
+    but is not drawn, so the form never renders a dropdown of a big table."""
+
+    def __call__(self, **kwargs):
+        include = self.template_args["include_cols"]
+        form, search_filters = self.template_args["form"], self.filters.get_search_filters()
+        kwargs["label_columns"] = {c: str(form[c].label.text) for c in include}
+        kwargs["form_fields"] = {c: form[c]() for c in include}
+        kwargs["search_filters"] = {c: [str(f.name) for f in search_filters[c]]
+                                    for c in include}
+        kwargs["active_filters"] = [f for f in self.filters.get_filters_values_tojson()
+                                    if f[0] in include]
+        return RenderTemplateWidget.__call__(self, **kwargs)
+
+
 class ScopedModelView(ScopedMixin, ModelView):
     list_widget = ScopedListWidget
+    search_widget = ScopedSearchWidget
     list_template = "scoped/list.html"
     show_template = "scoped/show.html"
     add_template = "appbuilder/general/model/add.html"
@@ -152,8 +176,14 @@ class ScopedModelView(ScopedMixin, ModelView):
     choice_exclude_on_add: dict = {}
     export_columns = None
 
+    # The column of a unit filtered by a part of its name (a text box above the list), set
+    # by __init__ from a unit relation in search_columns.
+    unit_text_column = None
+    unit_text_label = _l("Unit name contains")
+
     def __init__(self, **kwargs):
         self._install_lookup_fields()
+        self._unit_search_as_text()
         use_indexed_filters(self.datamodel)
         declared = None if self.base_permissions is None else list(self.base_permissions)
         super().__init__(**kwargs)
@@ -169,6 +199,33 @@ class ScopedModelView(ScopedMixin, ModelView):
             # Empty values read as nothing and booleans as 是/否, never None/True/False.
             formatters.setdefault(column, display)
         self.formatters_columns = formatters
+
+    def _unit_search_as_text(self):
+        """FAB's search form offers a relation as a dropdown of every row. A relation to a
+        big (owned, not shared) table stays a URL filter (the unit page's tabs link with it)
+        but leaves the search form; a unit relation gets the unit-name text box instead."""
+        self.hidden_search_columns = []
+        for column in self.search_columns or []:
+            if not self.datamodel.is_relation(column):
+                continue
+            model = self.datamodel.get_related_model(column)
+            if (getattr(model, "__scope__", None) or ("",))[0] == "shared":
+                continue
+            self.hidden_search_columns.append(column)
+            if model is Unit and self.unit_text_column is None:
+                self.unit_text_column = self.datamodel.get_relation_fk(column).name
+        if self.unit_text_column:
+            self.base_filters = list(self.base_filters) + [
+                [self.unit_text_column, UnitNameFilter, None]]
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        widgets = widgets or {}
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form,
+            include_cols=[c for c in self.search_columns
+                          if c not in self.hidden_search_columns],
+            exclude_cols=exclude_cols or [], filters=self._filters)
+        return widgets
 
     def _install_lookup_fields(self):
         labels = self.label_columns or {}
@@ -437,3 +494,32 @@ class IndexedFilterConverter(SQLAFilterConverter):
 
 def use_indexed_filters(datamodel):
     datamodel.filter_converter_class = IndexedFilterConverter
+    datamodel.query = types.MethodType(_page_by_ids, datamodel)
+
+
+def _page_by_ids(self, filters=None, order_column="", order_direction="", page=None,
+                 page_size=None, select_columns=None, outer_default_load=False):
+    """FAB's list query, paged in two steps: the page's ids from the model's own table
+    (filters and order there, so an index on the order column is walked and stops at a
+    page), then those rows with their eagerly joined relations. In one query the joins
+    (dispatch → service → target → category, person, unit …) made SQLite join and sort
+    every dispatch of a city before taking twenty."""
+    plain = (page_size and order_column and "." not in order_column
+             and hasattr(self.obj, order_column)
+             and not (select_columns and self.exists_col_to_many(select_columns))
+             and not any("." in f.column_name for f in (filters.filters if filters else [])))
+    if not plain:
+        return SQLAInterface.query(self, filters, order_column, order_direction, page,
+                                   page_size, select_columns, outer_default_load)
+    count = self.query_count(self.session.query(self.obj), filters, select_columns)
+    pk = self.get_pk()
+    direction = sa_asc if order_direction == "asc" else sa_desc
+    ids_query = self.apply_filters(self.session.query(pk), filters).order_by(
+        direction(getattr(self.obj, order_column)), direction(pk))
+    ids = [row[0] for row in self.apply_pagination(ids_query, page, page_size)]
+    if not ids:
+        return count, []
+    rows = self.apply_all(self.session.query(self.obj).filter(pk.in_(ids)), None,
+                          order_column, order_direction, None, None, select_columns,
+                          outer_default_load).all()
+    return count, [getattr(row, self.obj.__name__, row) for row in rows]

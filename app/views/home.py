@@ -23,9 +23,19 @@ def scope_counts(scope):
         "guards": count(Employment, Employment.role == "guard", Employment.end_date.is_(None)),
         "part_time_guards": count(Employment, Employment.role == "part_time_guard",
                                   Employment.end_date.is_(None)),
-        "people": count(Person),
+        "people": people_count(session, scope),
         "active_dispatches": count(Dispatch, Dispatch.end_date.is_(None)),
     }
+
+
+def people_count(session, scope):
+    """People in scope: those who work or worked at a unit in it (the person rule of the
+    scope), counted over the employments of those units through their index rather than by
+    probing every person in the province."""
+    if scope.read_all:
+        return session.query(func.count(Person.id)).scalar()
+    return session.query(func.count(func.distinct(Employment.person_id))).filter(
+        scope_clause(Employment, scope)).scalar()
 
 
 class HomeView(IndexView):

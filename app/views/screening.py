@@ -15,7 +15,7 @@ from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
 
-from .base import METHOD_PERMISSIONS, READ_SCOPE, UNIT_TEXT_FILTER, ScopedModelView
+from .base import METHOD_PERMISSIONS, READ_SCOPE, ScopedModelView
 
 SCREENING_LABELS = {
     **LABELS,
@@ -41,8 +41,8 @@ class ScreeningBaseView(ScopedModelView):
     base_order = ("waiting_since", "asc")
     order_columns = ["waiting_since", "state"]
     formatters_columns = {"reasons": lambda v: v or ""}
-    list_template = "screening/list.html"
-    base_filters = READ_SCOPE + UNIT_TEXT_FILTER
+    base_filters = READ_SCOPE
+    unit_text_column = "unit_id"  # the unit-name text box
     model = None
     canonical = None     # the endpoint of the full list, where actions return to
     actions_for = None   # (item, scope) → action names
@@ -176,13 +176,13 @@ class BackgroundAlertView(_AlertViewBase):
 class IdentityQueueView(_IdentityViewBase):
     """The open cases only: the queue a clerk or an officer works through."""
     list_title = _l("Identity verification to do")
-    base_filters = READ_SCOPE + UNIT_TEXT_FILTER + [
+    base_filters = READ_SCOPE + [
         ["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
 
 
 class AlertQueueView(_AlertViewBase):
     list_title = _l("Background-check alerts to do")
-    base_filters = READ_SCOPE + UNIT_TEXT_FILTER + [
+    base_filters = READ_SCOPE + [
         ["state", FilterInFunction, lambda: ["open"]]]
 
 
@@ -199,8 +199,8 @@ class ScreeningEventView(ScopedModelView):
     search_columns = ["at", "action", "username"]
     order_columns = ["at"]
     base_order = ("at", "desc")
-    list_template = "screening/list.html"
-    base_filters = READ_SCOPE + UNIT_TEXT_FILTER
+    base_filters = READ_SCOPE
+    unit_text_column = "unit_id"
 
 
 # Related tabs on the person's page (issue 6 adds them; see app.views.personnel).

@@ -14,7 +14,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -40,7 +40,13 @@ class ActiveRoleFilter(BaseFilter):
     arg_name = None
 
     def apply(self, query, value):
-        return query.filter(Employment.role == value, Employment.end_date.is_(None))
+        role = Employment.role
+        if has_request_context() and request.args.get("search", "").strip():
+            # A search picks a few people: let its indexes drive the query. A bare
+            # role term would make SQLite walk ix_employment_role_active_start (newest first,
+            # right for the unfiltered list) through every guard of the province.
+            role = func.coalesce(Employment.role, "")
+        return query.filter(role == value, Employment.end_date.is_(None))
 
 
 def staff_search_clause(q: str, unit_text: str):

@@ -164,6 +164,7 @@ class UnitView(ScopedModelView):
     order_columns = ["name", "kind", "region_code", "status"]
     base_order = ("name", "asc")
     lookup_columns = {"region": "region", "parent": ("unit", ("company", "self_hire"))}
+    unit_text_label = _l("Parent unit name contains")
     choice_columns = {"kind": UNIT_KINDS, "status": UNIT_STATUSES}
     required_choices = ("kind", "status")
     # Branches come only from an approved branch filing, never from this form.

@@ -10,14 +10,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from tests.helpers import fresh_database
-from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, Person, Region,
-                        Service, ServiceTarget, TargetCategory, Unit)
+from app.models import (AppUser, Application, BackgroundAlert, Certificate, ChangeLog, Dispatch,
+                        Employment, IdentityCheck, Person, Region, Service, ServiceTarget,
+                        TargetCategory, Unit)
 from app.models.choices import ROLES_BY_UNIT_KIND
 from app.services.idnumber import make_id_number, parse_id_number
 
 PEOPLE = 2000
 TABLES = (Unit, Person, Employment, Certificate, ServiceTarget, Service, Dispatch, ChangeLog,
-          AppUser)
+          AppUser, IdentityCheck, BackgroundAlert, Application)
 
 
 
@@ -226,3 +227,43 @@ def test_appending_again_and_orm_inserts_still_work(app, session):
     session.flush()
     assert person.id > max(p for p, in session.query(Person.id).filter(Person.id != person.id))
     session.rollback()
+
+
+def test_screening_cases_belong_to_active_guard_jobs(app, session):
+    first = app.config["SYNTH_FIRST_PERSON"]
+    cases = session.query(IdentityCheck).filter(IdentityCheck.person_id >= first).all()
+    active_guards = scalar(session, select(func.count(Employment.id)).where(
+        Employment.person_id >= first, Employment.role == "guard",
+        Employment.end_date.is_(None)))
+    # one case per main active guard job (a few active guards hold an earlier job too)
+    assert 0.9 * active_guards <= len(cases) <= active_guards
+    for case in cases:
+        emp = session.get(Employment, case.employment_id)
+        assert (emp.person_id, emp.unit_id, emp.role, emp.end_date) == (
+            case.person_id, case.unit_id, "guard", None)
+        assert (case.closed_at is None) == case.is_open
+    states = {case.state for case in cases}
+    assert {"passed", "failed"} <= states
+
+
+def test_background_alerts_follow_verified_cases(app, session):
+    first = app.config["SYNTH_FIRST_PERSON"]
+    from app.models.screening import ALERT_REASONS
+    alerts = session.query(BackgroundAlert).filter(BackgroundAlert.person_id >= first).all()
+    for alert in alerts:
+        case = session.get(IdentityCheck, alert.identity_check_id)
+        assert case.state in ("passed", "cleared") and case.person_id == alert.person_id
+        assert ALERT_REASONS[alert.reason_code][1] == alert.kind
+        assert (alert.state == "open") == (alert.closed_at is None)
+
+
+def test_applications_are_consistent(app, session):
+    assert added(app, "application") == PEOPLE // 100
+    from app.services.application_items import ITEMS
+    rows = session.query(Application).filter(Application.decided_by == "synthetic").all()
+    for row in session.query(Application).filter(Application.number.like("BA2025%")):
+        item = ITEMS[row.item]
+        assert row.days_used < row.time_limit_days == item.time_limit
+        assert (row.decision is not None) == (row.status in ("approved", "rejected"))
+        assert row.status != "province_review" or item.decider == "province"
+    assert all(r.decided_at is not None for r in rows)
