@@ -683,8 +683,13 @@ class _Synthetic:
     # ------------------------------------------------------------ run
     def finish_postgres(self):
         """PostgreSQL: explicit ids do not advance the id sequences, so move them on; and
-        refresh the planner statistics at once rather than whenever autovacuum gets to it."""
+        refresh the planner statistics at once rather than whenever autovacuum gets to it.
+        SQLite: gather its planner statistics (sqlite_stat1) once, too."""
         if not self.postgres:
+            started = time.perf_counter()
+            self.s.execute(text("ANALYZE"))
+            self.s.commit()
+            self.timings.append(("(analyze)", 1, time.perf_counter() - started))
             return
         started = time.perf_counter()
         tables = [m.__tablename__ for m in (Unit, Person, Employment, ServiceTarget, Service,

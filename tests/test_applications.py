@@ -435,3 +435,21 @@ def test_a_number_taken_meanwhile_moves_to_the_next(db_session, monkeypatch):
     second = submit(db_session, "cross_province")
     assert second.number != first.number and len(calls) == 2
     assert db_session.get(Application, first.id).number == first.number
+
+
+def test_working_days_are_counted_as_if_walked_day_by_day():
+    """The counted working days equal a day-by-day walk over the calendar (holidays,
+    adjusted working weekends), for ranges of every length and start weekday."""
+    import random
+
+    def walked(start, end):
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += is_working_day(day)
+        return count
+    rng = random.Random(7)
+    for _ in range(400):
+        start = dt.date(2025, 11, 1) + dt.timedelta(days=rng.randint(0, 500))
+        end = start + dt.timedelta(days=rng.randint(-3, 420))
+        assert working_days_between(start, end) == walked(start, end), (start, end)

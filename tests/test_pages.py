@@ -200,3 +200,22 @@ def test_search_forms_never_list_units(client_for, db_session):
     assert all(f"/incidentview/show/{o.id}\"" not in shown for o in others)
     by_name = client.get(f"/incidentview/list/?unit={unit.name[2:8]}").get_data(as_text=True)
     assert f"/incidentview/show/{incident.id}" in by_name
+
+
+def test_record_page_tabs_load_when_shown_and_keep_the_scope(client_for, db_session):
+    """A person's page renders its tabs as placeholders; each tab loads from its own URL,
+    which answers 404 for a person out of scope or a tab the page does not have."""
+    import re
+    from app.models import Dispatch, Unit
+    dispatch = db_session.query(Dispatch).join(Unit, Unit.id == Dispatch.unit_id).filter(
+        Unit.region_code.like("3301%")).first()
+    hz, nb = client_for("police_hz"), client_for("police_nb")
+    page = hz.get(f"/personview/show/{dispatch.person_id}").get_data(as_text=True)
+    urls = re.findall(r'class="lazy-tab" data-url="([^"]+)"', page)
+    assert f"/personview/show/{dispatch.person_id}/tab/DispatchView" in urls
+    assert f"/dispatchview/show/{dispatch.id}" not in page  # not rendered with the page
+    tab = hz.get(f"/personview/show/{dispatch.person_id}/tab/DispatchView")
+    assert tab.status_code == 200 and f"/dispatchview/show/{dispatch.id}" in tab.get_data(
+        as_text=True)
+    assert nb.get(f"/personview/show/{dispatch.person_id}/tab/DispatchView").status_code == 404
+    assert hz.get(f"/personview/show/{dispatch.person_id}/tab/NoSuchView").status_code == 404

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from app.models import AppUser, Dispatch, Service, ServiceTarget
+from tests.helpers import page_with_tabs
 from tests.test_dispatch_workflow import guard_of, new_service
 
 COLOURS = {1: "tier-red", 2: "tier-yellow", 3: "tier-green"}
@@ -44,9 +45,7 @@ def test_every_page_showing_a_target_shows_its_coloured_tier(client_for, db_sess
         "dispatch form": f"/servicedesk/{service.id}/dispatch/",
     }
     for page, url in pages.items():
-        response = client.get(url)
-        assert response.status_code == 200, (page, response.status_code)
-        html = response.get_data(as_text=True)
+        html = page_with_tabs(client, url)
         assert f'class="tier-badge {colour}"' in html, page
 
 

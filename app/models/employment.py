@@ -38,6 +38,8 @@ class Employment(TimestampMixin, Model):
         # The staff lists: active staff of a role, newest first, read in index order until a
         # page is full (a city's 60,000 guards are never sorted).
         Index("ix_employment_role_active_start", "role", "end_date", "start_date"),
+        # Covers the home page's count of the people a jurisdiction employs (index only).
+        Index("ix_employment_unit_person", "unit_id", "person_id"),
     )
 
     @property

@@ -21,6 +21,7 @@ A model without `__scope__` is invisible to everyone but the province admin.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import abort, g, has_request_context
@@ -144,6 +145,13 @@ def current_scope() -> Scope:
 
 # ---------------------------------------------------------------- SQL clauses
 
+@functools.cache
+def _alias(model, name):
+    """One alias per model and name for the whole process: building an AliasedClass is
+    costly, and a person's page asks for the scope clause thirty times."""
+    return aliased(model, name=name)
+
+
 def _prefix_range(column, prefix):
     """`column LIKE 'prefix%'` written as a range so that a plain b-tree index serves it."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -158,7 +166,7 @@ def unit_ids_clause(column, scope: Scope, write: bool = False):
         return true()
     if scope.region_prefix:
         # An alias that never correlates: the outer query may itself select from unit.
-        unit = aliased(Unit, name="scope_unit")
+        unit = _alias(Unit, "scope_unit")
         return column.in_(select(unit.id).where(_prefix_range(unit.region_code,
                                                                scope.region_prefix))
                           .correlate_except(unit))
@@ -174,7 +182,7 @@ def person_ids_clause(column, scope: Scope, write: bool = False):
         return true()
     if scope.denied or (write and not (scope.region_prefix or scope.write_units)):
         return false()
-    job = aliased(Employment, name="scope_employment")
+    job = _alias(Employment, "scope_employment")
     condition = and_(job.person_id == column, unit_ids_clause(job.unit_id, scope, write))
     if write:
         condition = and_(condition, job.end_date.is_(None))

@@ -144,12 +144,19 @@ def is_working_day(day: dt.date) -> bool:
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (0 when end <= start)."""
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
+    """Working days after `start` up to and including `end` (0 when end <= start).
+
+    Counted, not walked (the review desk asks this for every open application): any seven
+    consecutive days hold five weekdays; then holidays on weekdays come off and adjusted
+    working weekend days go on."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    count = 5 * weeks + sum(1 for i in range(1, rest + 1)
+                            if (start + dt.timedelta(days=i)).weekday() < 5)
+    count -= sum(1 for day in HOLIDAYS
+                 if start < day <= end and day.weekday() < 5 and day not in EXTRA_WORKDAYS)
+    count += sum(1 for day in EXTRA_WORKDAYS if start < day <= end and day.weekday() >= 5)
     return count
 
 

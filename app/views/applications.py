@@ -41,6 +41,10 @@ def item_title(code):
     return str(item.title) if item else code
 
 
+DESK_PAGE_SIZE = 50
+
+
+
 def _desk_query(scope, status):
     """The officer's jurisdiction; "open" is what the officer's level is competent for now:
     the city accepts and reviews, the province decides what the city passed up."""
@@ -68,20 +72,34 @@ class ApplicationDeskView(BaseView):
     def index(self):
         scope = current_scope()
         status = request.args.get("status", "open")
-        rows = _desk_query(scope, status).order_by(Application.submitted_at).limit(500).all()
+        page = max(request.args.get("page", 0, type=int), 0)
+        query = _desk_query(scope, status)
         today = dt.date.today()
-        entries = []
-        for app in rows:
-            due, left = service.deadline(app, today)
-            entries.append(dict(app=app, due=due, left=left,
-                                urgency=service.urgency(app, today),
-                                item=item_title(app.item),
-                                status=STATUS_LABELS.get(app.status, app.status)))
-        rank = {"overdue": 0, "due_soon": 1, "": 2}
-        entries.sort(key=lambda e: (rank[e["urgency"]], e["left"] if e["left"] is not None
-                                    else 10 ** 6, e["app"].submitted_at))
+        if status in service.FINAL_STATUSES:
+            # Decided applications have no clock: the newest first, a page from the database.
+            total = query.count()
+            rows = (query.order_by(Application.submitted_at.desc(), Application.id.desc())
+                    .offset(page * DESK_PAGE_SIZE).limit(DESK_PAGE_SIZE).all())
+            entries = [self._entry(app, today) for app in rows]
+        else:
+            # Open work is ordered by its deadline, which depends on the working-day
+            # calendar: rank all of it (a desk's open work, not the archive), show a page.
+            entries = [self._entry(app, today) for app in query.all()]
+            rank = {"overdue": 0, "due_soon": 1, "": 2}
+            entries.sort(key=lambda e: (rank[e["urgency"]], e["left"] if e["left"] is not None
+                                        else 10 ** 6, e["app"].submitted_at))
+            total = len(entries)
+            entries = entries[page * DESK_PAGE_SIZE:(page + 1) * DESK_PAGE_SIZE]
+        pages = max((total + DESK_PAGE_SIZE - 1) // DESK_PAGE_SIZE, 1)
         return self.render_template("applications/desk.html", entries=entries, status=status,
-                                    statuses=STATUS_LABELS)
+                                    statuses=STATUS_LABELS, total=total, page=page,
+                                    pages=pages)
+
+    @staticmethod
+    def _entry(app, today):
+        due, left = service.deadline(app, today)
+        return dict(app=app, due=due, left=left, urgency=service.urgency(app, today),
+                    item=item_title(app.item), status=STATUS_LABELS.get(app.status, app.status))
 
     def _get(self, pk):
         return get_scoped(db.session, Application, pk)

@@ -7,11 +7,12 @@ filters as the list. Business rules (app.services.rules) run before every save a
 messages land at the form field; nothing is half-written (one commit, rollback on error).
 """
 import datetime as dt
+import functools
 import os
 import types
 
 from flask import (abort, after_this_request, flash, g, has_request_context, redirect, request,
-                   send_file)
+                   send_file, url_for)
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
 from flask_appbuilder.models.filters import BaseFilter
@@ -22,6 +23,7 @@ from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWid
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
                                       get_page_size_args)
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import asc as sa_asc
 from sqlalchemy import desc as sa_desc
@@ -47,7 +49,7 @@ from .lookup import LookupField
 
 # One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
 METHOD_PERMISSIONS = {
-    "list": "read", "show": "read", "download": "read",
+    "list": "read", "show": "read", "related_tab": "read", "download": "read",
     "add": "add", "edit": "edit", "delete": "delete", "muldelete": "delete",
     "export": "export",
     "get": "read", "get_list": "read", "info": "read", "distinct": "read",
@@ -68,6 +70,11 @@ READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
 
 
+@functools.cache
+def _named_unit():
+    return aliased(Unit, name="named_unit")
+
+
 def unit_name_clause(unit_id_column, text):
     """A list's unit filter without a dropdown of units: the unit's name contains `text`.
     Only narrows a query the scope already limits; the indexed unit_id column takes the
@@ -75,7 +82,7 @@ def unit_name_clause(unit_id_column, text):
     text = (text or "").strip()[:50]
     if not text:
         return None
-    unit = aliased(Unit, name="named_unit")  # never correlated with an outer unit
+    unit = _named_unit()  # an alias: never correlated with an outer unit
     return unit_id_column.in_(select(unit.id).where(unit.name.contains(text))
                               .correlate_except(unit))
 
@@ -137,6 +144,21 @@ def _optional_checkboxes(form_class):
         if isinstance(field, UnboundField) and issubclass(field.field_class, BooleanField):
             field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
                                           if not isinstance(v, (InputRequired, DataRequired))]
+
+
+class LazyTab:
+    """Stands where FAB puts a related list widget: a box that loads the list from `url`
+    when its tab is shown."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def __call__(self, **_kwargs):
+        return Markup(
+            f'<div class="lazy-tab" data-url="{escape(self.url)}" '
+            f'data-error="{escape(_("The tab could not be loaded. Reload the page."))}">'
+            f'<p class="lazy-tab-status text-muted"><i class="fa fa-spinner fa-spin"></i> '
+            f'{escape(_("Loading…"))}</p></div>')
 
 
 class ScopedListWidget(ListWidget):
@@ -426,6 +448,34 @@ class ScopedModelView(ScopedMixin, ModelView):
             related_views=self._related_views, can_edit=self._can("edit"),
             change_log=changelog_service.for_record(self.datamodel.session, self.datamodel.obj,
                                                     pk, current_scope()))
+
+    # ------------------------------------------------------------ tabs load when shown
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None,
+                                   widgets=None, **args):
+        """The related lists of a record page (its tabs) as placeholders that load when the
+        tab is first shown (static/js/lazy_tabs.js), not rendered with the page."""
+        widgets = widgets or {}
+        pk = self.datamodel.get_pk_value(item)
+        widgets["related_views"] = [
+            LazyTab(url_for(f"{self.endpoint}.related_tab", pk=pk, name=type(view).__name__))
+            for view in self._related_views]
+        return widgets
+
+    @expose("/show/<pk>/tab/<name>", methods=["GET"])
+    @has_access
+    def related_tab(self, pk, name):
+        """One tab of a record page: the record in scope (else 404), then the related list
+        under the related view's own scope, paged and ordered by the request's arguments."""
+        item = self.datamodel.get(pk, self._base_filters)
+        view = next((v for v in self._related_views if type(v).__name__ == name), None)
+        if item is None or view is None:
+            abort(404)
+        order_column, order_direction = get_order_args().get(name) or ("", "")
+        widget = self._get_related_view_widget(
+            item, view, order_column, order_direction, page=get_page_args().get(name),
+            page_size=get_page_size_args().get(name))
+        return widget(pk=self.datamodel.get_pk_value(item))
 
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)

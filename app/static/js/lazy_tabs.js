@@ -1,0 +1,40 @@
+// Tabs of a record page load when first shown: a page with a dozen related lists renders only
+// what the clerk opens. Paging and sorting inside a tab reload that tab in place and keep the
+// arguments in the address, so reloading the page or coming back shows the same state.
+$(function () {
+  function load(box, url) {
+    box.addClass('lazy-loading');
+    $.ajax({url: url, dataType: 'html'}).done(function (html) {
+      box.html(html).data('loaded', true).removeClass('lazy-loading');
+      box.trigger('lazy-tab-loaded');
+    }).fail(function () {
+      box.removeClass('lazy-loading').find('.lazy-tab-status')
+        .text(box.data('error')).addClass('text-danger');
+    });
+  }
+  function loadIn(pane) {
+    $(pane).find('.lazy-tab').addBack('.lazy-tab').each(function () {
+      var box = $(this);
+      if (!box.data('loaded') && !box.hasClass('lazy-loading')) {
+        load(box, box.data('url') + location.search);
+      }
+    });
+  }
+  $(document).on('shown.bs.tab', 'a[data-toggle="tab"]', function () {
+    loadIn($($(this).attr('href')));
+  });
+  // A tab already shown (kept from the last visit) loads at once.
+  $('.tab-pane.active .lazy-tab').each(function () { loadIn(this); });
+  $(document).on('click', '.lazy-tab a[href]', function (event) {
+    var box = $(this).closest('.lazy-tab'), href = $(this).attr('href');
+    var base = box.data('url');
+    if (href.indexOf(base) !== 0 || (href.length > base.length && href[base.length] !== '?')) {
+      return;  // a link to another page
+    }
+    event.preventDefault();
+    var query = href.slice(base.length);
+    if (history.replaceState) { history.replaceState(null, '', location.pathname + query + location.hash); }
+    box.data('loaded', false);
+    load(box, href);
+  });
+});
