@@ -44,19 +44,19 @@ def fresh_database(tmp_path, label):
 
 
 def page_with_tabs(client, url):
-    """A record page as the browser shows it after opening every tab: the page, then each
-    lazily loaded tab (static/js/lazy_tabs.js) fetched with the page's query string."""
+    """A record page as the browser shows it after opening every tab: each lazily loaded
+    tab (static/js/lazy_tabs.js) fetched with the page's query string and put in place."""
     import html as html_lib
     import re
     from urllib.parse import urlsplit
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    page = response.get_data(as_text=True)
     query = urlsplit(url).query
-    parts = [page]
-    for tab_url in re.findall(r'class="lazy-tab" data-url="([^"]+)"', page):
-        tab_url = html_lib.unescape(tab_url) + (f"?{query}" if query else "")
+
+    def fill(match):
+        tab_url = html_lib.unescape(match.group(1)) + (f"?{query}" if query else "")
         tab = client.get(tab_url)
         assert tab.status_code == 200, (tab_url, tab.status_code)
-        parts.append(tab.get_data(as_text=True))
-    return "\n".join(parts)
+        return f'<div class="lazy-tab">{tab.get_data(as_text=True)}</div>'
+    return re.sub(r'<div class="lazy-tab" data-url="([^"]+)"[^>]*>.*?</p></div>', fill,
+                  response.get_data(as_text=True), flags=re.S)

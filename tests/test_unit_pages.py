@@ -13,7 +13,7 @@ from app.services import rules, storage, unit_changes
 from app.services.errors import RuleViolation
 from seed.demo import demo_licence_png, demo_pdf
 from tests.conftest import csrf_token
-from tests.helpers import unique_name
+from tests.helpers import page_with_tabs, unique_name
 
 PNG = demo_licence_png(8, 8)
 PDF = demo_pdf()
@@ -65,7 +65,7 @@ def _tab_keys(html):
 ])
 def test_unit_page_has_the_manuals_tabs_in_order(client_for, db, username, expected):
     unit = _unit(db, username)
-    html = client_for(username).get(f"/unitview/show/{unit.id}").get_data(as_text=True)
+    html = page_with_tabs(client_for(username), f"/unitview/show/{unit.id}")
     assert _tab_keys(html) == expected
     first = {"company_hz": "公司概况", "selfhire_hz": "单位概况", "school_hz": "公司概况"}
     assert first[username] in html and "单位变更" in html
@@ -73,7 +73,7 @@ def test_unit_page_has_the_manuals_tabs_in_order(client_for, db, username, expec
 
 def test_tabs_list_only_the_units_own_records(client_for, db):
     hz, nb = _unit(db, "company_hz"), _unit(db, "company_nb")
-    html = client_for("company_hz").get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client_for("company_hz"), f"/unitview/show/{hz.id}")
     own = db(lambda s: _plain(s.query(Incident).filter_by(unit_id=hz.id).first()))
     assert own.title in html
     assert "分公司" in html and "杭州上城安保服务有限公司拱墅分公司" in html  # 分公司 tab
@@ -94,7 +94,7 @@ def test_certificate_holdings_count_active_staff_and_list_holders(client_for, db
                           Certificate.kind == "guard", Certificate.status == "valid").count())
     assert expected > 0
     client = client_for("company_hz")
-    html = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client, f"/unitview/show/{hz.id}")
     assert f'/unitview/holders/{hz.id}/guard">{expected}</a>' in html
     holders = client.get(f"/unitview/holders/{hz.id}/guard").get_data(as_text=True)
     assert f"共{expected}人" in holders
@@ -111,7 +111,7 @@ def test_cross_province_filings_tab_lists_only_the_companys_own(client_for, api,
     other = db(lambda s: _plain(s.query(CrossProvinceFiling).filter_by(unit_id=nb.id).first()))
     assert own and other
     client = client_for("company_hz")
-    html = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client, f"/unitview/show/{hz.id}")
     assert "跨省备案" in html and 'id="tab-filings"' in html
     assert f"/crossprovincefilingview/show/{own.id}" in html
     assert f"/crossprovincefilingview/show/{other.id}" not in html
@@ -171,7 +171,7 @@ def test_document_is_served_only_within_scope(client_for, db):
     document = db(lambda s: _plain(s.query(UnitDocument).order_by(UnitDocument.id.desc()).first()))
     assert document.unit_id == hz.id and document.content_type == "application/pdf"
     assert document.file_key and "申请" not in document.file_key  # random key, not the name
-    page = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    page = page_with_tabs(client, f"/unitview/show/{hz.id}")
     assert f'href="/unitdocumentview/download/{document.id}"' in page  # 办事材料 tab links it
     own = client.get(f"/unitdocumentview/download/{document.id}")
     assert own.status_code == 200 and own.data == PDF
@@ -190,7 +190,7 @@ def test_licence_image_is_served_only_within_scope(client_for, db):
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert client_for("company_hz").get(f"/unitview/licence/{nb.id}").status_code == 404
     assert client_for("police_nb").get(f"/unitview/licence/{hz.id}").status_code == 404
-    page = client_for("company_hz").get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    page = page_with_tabs(client_for("company_hz"), f"/unitview/show/{hz.id}")
     assert "查看许可证" in page
 
 
@@ -309,7 +309,7 @@ def test_police_change_writes_a_unit_change_record(client_for, api, db):
         "csrf_token": csrf_token(client, f"/unitview/edit/{hz.id}")})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert db(lambda s: s.query(UnitChange).filter_by(unit_id=hz.id).count()) == before + 2
-    html = client_for("company_hz").get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client_for("company_hz"), f"/unitview/show/{hz.id}")
     assert "新法人" in html
     # An unchanged save writes no change record; 单位变更 cannot be written by hand.
     api("police_hz").put(f"/api/v1/unit/{hz.id}", json={"contact_person": "王五"})
@@ -392,7 +392,7 @@ def test_clerk_adds_an_inspection_from_the_unit_tab(client_for, db):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     row = db(lambda s: _plain(s.query(Inspection).filter_by(inspector=inspector).one()))
     assert row.unit_id == hz.id and row.kind == "fire"
-    html = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client, f"/unitview/show/{hz.id}")
     assert inspector in html
 
 
@@ -401,7 +401,7 @@ def test_tab_export_holds_the_units_rows_only(client_for, db):
     """Each tab's 【导出Excel】 exports that tab's rows: this unit's, of this sub-kind."""
     import zipfile
     hz = _unit(db, "company_hz")
-    html = client_for("company_hz").get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    html = page_with_tabs(client_for("company_hz"), f"/unitview/show/{hz.id}")
     for pattern, model in ((r'href="(/incidentview/export/\?[^"]+)"', Incident),
                            (r'href="(/inspectionview/export/\?[^"]+kind=fire)"', Inspection)):
         link = re.search(pattern, html).group(1).replace("&amp;", "&")
@@ -483,7 +483,7 @@ def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
         return d.id, d.employment_id, d.employment.person_id
     dispatch_id, emp_id, person_id = db(pick)
     client = client_for("company_hz")
-    pane = _pane(client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-guard")
+    pane = _pane(page_with_tabs(client, f"/unitview/show/{hz.id}"), "staff-guard")
     assert f'href="/guardlistview/resign/{emp_id}"' in pane            # 【离职】
     assert f'href="/personview/show/{person_id}"' in pane              # 【详情】
     add = re.search(r'href="(/guardlistview/add[^"]*)"', pane)          # 【新增】
@@ -491,7 +491,7 @@ def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
     # 【新增】 is preset to the page's unit (the admin's own default would be none).
     nb = _unit(db, "company_nb")
     admin = client_for("admin")
-    nb_pane = _pane(admin.get(f"/unitview/show/{nb.id}").get_data(as_text=True), "staff-guard")
+    nb_pane = _pane(page_with_tabs(admin, f"/unitview/show/{nb.id}"), "staff-guard")
     nb_add = re.search(r'href="(/guardlistview/add[^"]*)"', nb_pane).group(1)
     form = admin.get(nb_add.replace("&amp;", "&")).get_data(as_text=True)
     assert f'<option value="{nb.id}" selected>' in form
@@ -499,14 +499,14 @@ def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
         "/guardlistview/add").get_data(as_text=True)
     # Other staff sub-tab uses its own list (its 【新增】 is the other-staff form).
     assert "/otherstafflistview/add" in _pane(
-        client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-other_staff")
+        page_with_tabs(client, f"/unitview/show/{hz.id}"), "staff-other_staff")
     url = f"/guardlistview/resign/{emp_id}"
     response = client.post(url, data={"csrf_token": csrf_token(client, url),
                                       "end_date": "2026-01-01", "end_reason": "合同到期"})
     assert response.status_code == 302
     assert db(lambda s: s.get(Employment, emp_id).end_date is not None)
     assert db(lambda s: s.get(Dispatch, dispatch_id).end_date is not None)
-    pane = _pane(client.get(f"/unitview/show/{hz.id}").get_data(as_text=True), "staff-guard")
+    pane = _pane(page_with_tabs(client, f"/unitview/show/{hz.id}"), "staff-guard")
     assert f"/guardlistview/resign/{emp_id}" not in pane               # no longer listed
 
 
@@ -514,7 +514,7 @@ def test_staff_tab_offers_no_resign_on_a_branch_and_foreign_resign_is_404(client
     branch = db(lambda s: _plain(s.query(Unit).filter_by(
         name="杭州上城安保服务有限公司拱墅分公司").one()))
     client = client_for("company_hz")
-    html = client.get(f"/unitview/show/{branch.id}").get_data(as_text=True)
+    html = page_with_tabs(client, f"/unitview/show/{branch.id}")
     emp_ids = db(lambda s: [e.id for e in s.query(Employment).filter_by(
         unit_id=branch.id, end_date=None)])
     assert emp_ids, "the demo branch needs staff for this test"
@@ -525,3 +525,18 @@ def test_staff_tab_offers_no_resign_on_a_branch_and_foreign_resign_is_404(client
     nb_emp = db(lambda s: s.query(Employment).filter_by(
         unit_id=_unit(db, "company_nb").id, role="guard", end_date=None).first().id)
     assert client.get(f"/guardlistview/resign/{nb_emp}").status_code == 404
+
+
+def test_unit_page_panes_load_on_their_own_url_within_scope(client_for, db):
+    """The unit page renders its list tabs as placeholders; each pane's URL answers for a
+    unit in scope only, and only for a pane the page has."""
+    hz, nb = _unit(db, "company_hz"), _unit(db, "company_nb")
+    client = client_for("company_hz")
+    page = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
+    assert f'data-url="/unitview/show/{hz.id}/pane/staff-guard"' in page
+    name = db(lambda s: s.query(Employment).filter_by(
+        unit_id=hz.id, role="guard", end_date=None).first().person.name)
+    pane = client.get(f"/unitview/show/{hz.id}/pane/staff-guard")
+    assert pane.status_code == 200 and name in pane.get_data(as_text=True)
+    assert client.get(f"/unitview/show/{nb.id}/pane/staff-guard").status_code == 404
+    assert client.get(f"/unitview/show/{hz.id}/pane/no-such-pane").status_code == 404

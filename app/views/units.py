@@ -4,7 +4,7 @@ unit, paginated, with that view's own permissions; the page itself is reached th
 read scope (404 otherwise)."""
 from dataclasses import dataclass, field
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
@@ -22,7 +22,7 @@ from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
 from app.services.rules import UNIT_LOCKED_FOR_UNIT_USERS
 
-from .base import METHOD_PERMISSIONS, ScopedModelView
+from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .staff import STAFF_VIEWS
@@ -134,7 +134,8 @@ def unit_tabs(unit):
 class UnitView(ScopedModelView):
     datamodel = SQLAInterface(Unit)
     class_permission_name = "Unit"
-    method_permission_name = {**METHOD_PERMISSIONS, "licence": "read", "holders": "read"}
+    method_permission_name = {**METHOD_PERMISSIONS, "licence": "read", "holders": "read",
+                              "pane": "read"}
     list_title = show_title = _l("Units")
     add_title = _l("Add unit")
     edit_title = _l("Edit unit")
@@ -212,7 +213,10 @@ class UnitView(ScopedModelView):
             return self
         return next((v for v in self.appbuilder.baseviews if type(v) is view_class), None)
 
-    def _tab_widget(self, unit, view, tab, value=None):
+    def _tab_widget(self, unit, view, tab, value, key, build):
+        """A list pane of the unit's page: its filters (this unit, the sub-kind) always, its
+        list only when `build` (the pane's own URL); the page itself gets a placeholder that
+        loads the list when the pane is shown."""
         fk = view.datamodel.get_related_fk(Unit)
         filters = view.datamodel.get_filters(view.search_columns)
         filters.add_filter_related_view(fk, view.datamodel.FilterRelationOneToManyEqual,
@@ -223,6 +227,9 @@ class UnitView(ScopedModelView):
         for column, wanted in where.items():
             # As a related-view filter, so that the tab's 【新增】 link carries the sub-kind.
             filters.add_filter_related_view(column, view.datamodel.FilterEqual, wanted)
+        if not build:
+            return dict(widget=LazyTab(url_for("UnitView.pane", pk=unit.id, key=key)),
+                        filters=filters, view=view)
         name = type(view).__name__
         order = get_order_args().get(name) or ("", "")
         return dict(
@@ -232,7 +239,8 @@ class UnitView(ScopedModelView):
                                          page_size=get_page_size_args().get(name)),
             filters=filters, view=view)
 
-    def _tabs(self, unit):
+    def _tabs(self, unit, build=None):
+        """The page's tabs; `build` names the one pane whose list is rendered (its URL)."""
         sm = self.appbuilder.sm
         tabs = []
         for tab in unit_tabs(unit):
@@ -247,10 +255,13 @@ class UnitView(ScopedModelView):
                     if pane_view is None or not sm.has_access(
                             "can_read", pane_view.class_permission_name):
                         continue
-                    pane = self._tab_widget(unit, pane_view, tab, value)
-                    pane.update(key=f"{tab.key}-{value}" if value else tab.key, title=title)
+                    key = f"{tab.key}-{value}" if value else tab.key
+                    if build is not None and key != build:
+                        continue
+                    pane = self._tab_widget(unit, pane_view, tab, value, key, key == build)
+                    pane.update(key=key, title=title)
                     entry["panes"].append(pane)
-            elif tab.key == "certificates":
+            elif tab.key == "certificates" and build is None:
                 if not sm.has_access("can_read", "Certificate"):
                     continue
                 entry["counts"] = [
@@ -259,6 +270,16 @@ class UnitView(ScopedModelView):
                                                   current_scope())]
             tabs.append(entry)
         return tabs
+
+    @expose("/show/<pk>/pane/<key>", methods=["GET"])
+    @has_access
+    def pane(self, pk, key):
+        """One list pane of the unit's page, for a unit in scope (else 404)."""
+        unit = get_scoped(self.datamodel.session, Unit, pk)
+        for entry in self._tabs(unit, build=key):
+            for pane in entry["panes"]:
+                return pane["widget"](pk=unit.id)
+        abort(404)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -12,19 +12,17 @@ $(function () {
         .text(box.data('error')).addClass('text-danger');
     });
   }
-  function loadIn(pane) {
-    $(pane).find('.lazy-tab').addBack('.lazy-tab').each(function () {
+  // Load every placeholder the clerk can see: the shown tab (and its shown sub-tab).
+  function loadVisible() {
+    $('.lazy-tab:visible').each(function () {
       var box = $(this);
       if (!box.data('loaded') && !box.hasClass('lazy-loading')) {
         load(box, box.data('url') + location.search);
       }
     });
   }
-  $(document).on('shown.bs.tab', 'a[data-toggle="tab"]', function () {
-    loadIn($($(this).attr('href')));
-  });
-  // A tab already shown (kept from the last visit) loads at once.
-  $('.tab-pane.active .lazy-tab').each(function () { loadIn(this); });
+  $(document).on('shown.bs.tab', 'a[data-toggle="tab"]', loadVisible);
+  loadVisible();  // a tab kept open from the last visit
   $(document).on('click', '.lazy-tab a[href]', function (event) {
     var box = $(this).closest('.lazy-tab'), href = $(this).attr('href');
     var base = box.data('url');
