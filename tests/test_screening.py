@@ -546,3 +546,81 @@ def test_queue_filters_by_part_of_the_unit_name(app, client_for):
 
 def cases_in_page(html):
     return html.count("/identitycheckview/show/") + html.count("/identityqueueview/show/")
+
+
+# ------------------------------------------------------------------ becoming a guard later
+
+def test_role_change_to_guard_screens_like_adding_one(app, db_session):
+    """An employment whose role changes to guard (or part-time guard) opens the case and is
+    screened after the commit, exactly as a new guard; a change between the two guard roles
+    opens nothing new."""
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    person = make_guard(db_session, unit, role="other_staff")
+    assert db_session.query(IdentityCheck).filter_by(person_id=person.id).count() == 0
+    emp = db_session.query(Employment).filter_by(person_id=person.id).one()
+    emp.role = "guard"
+    db_session.flush()
+    case = case_of(db_session, person)
+    assert case.state == "pending" and case.employment_id == emp.id
+    db_session.commit()   # the checks run after the commit (SCREENING_SYNC in tests)
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    events = len(actions(db.session, case))
+    emp = db.session.get(Employment, emp.id)
+    emp.role = "part_time_guard"
+    db.session.commit()
+    assert len(actions(db.session, case_of(db.session, person))) == events
+
+
+def test_reopened_guard_employment_screens_again(app, db_session):
+    """An ended guard employment reopened (end date cleared) screens like adding one: a case
+    is opened if there was none, and a passed case runs its background check again, so a
+    finding listed meanwhile raises its alert."""
+    import datetime as dt
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    # Ended before it was ever screened: no case.
+    person = Person(id_number=fresh_id_number(), name=unique_name("返"))
+    personnel.set_photo(person, demo_photo_png(4))
+    rules.validate(db_session, person, creating=True)
+    db_session.add_all([person, PopulationRecord(
+        id_number=person.id_number, name=person.name, gender=person.gender,
+        birth_date=person.birth_date)])
+    emp = Employment(person=person, unit=unit, role="guard", start_date=dt.date(2020, 1, 1),
+                     end_date=dt.date(2021, 1, 1), end_reason="合同到期")
+    db_session.add(emp)
+    db_session.commit()
+    assert db.session.query(IdentityCheck).filter_by(person_id=person.id).count() == 0
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date, emp.end_reason = None, None
+    db.session.commit()
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    assert actions(db.session, case) == ["created", "verified"]
+    # Leaves again; meanwhile a watch list lists the person; taken back: checked again.
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date, emp.end_reason = dt.date(2025, 1, 1), "辞职"
+    db.session.commit()
+    db.session.add(WatchListEntry(source="criminal_record", id_number=person.id_number,
+                                  reason_code="intentional_crime", detail="测试"))
+    db.session.commit()
+    assert db.session.query(BackgroundAlert).filter_by(person_id=person.id).count() == 0
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date = None
+    db.session.commit()
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    assert actions(db.session, case) == ["created", "verified", "created"]
+    alert = db.session.query(BackgroundAlert).filter_by(person_id=person.id).one()
+    assert alert.kind == "police" and alert.state == "open"
+    # Reopened again with nothing new: the check runs again, no second alert.
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date = dt.date(2025, 6, 1)
+    db.session.commit()
+    emp.end_date = None
+    db.session.commit()
+    assert db.session.query(BackgroundAlert).filter_by(person_id=person.id).count() == 1

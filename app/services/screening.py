@@ -352,11 +352,13 @@ def background_check(session, case):
     config = _config()
     person = case.person
     answered_all = True
+    errors = []
     for adapter in get_watch_lists(session, config):
         try:
             findings = _call(adapter, person.id_number, config.get("SCREENING_TIMEOUT", 10))
         except (WatchListUnavailable, TimeoutError, OSError) as exc:
             answered_all = False
+            errors.append(str(exc) or "unavailable")
             if case.background_state != "pending":
                 _record(session, "background_pending", case=case, note=str(exc)[:300],
                         actor=SYSTEM)
@@ -380,6 +382,7 @@ def background_check(session, case):
             _record(session, "alert", alert=alert, to_state="open", note=text[:300],
                     actor=SYSTEM)
     case.background_state = "done" if answered_all else "pending"
+    case.last_error = "; ".join(errors)[:300] or None   # shown in the pending list
     session.flush()
 
 
