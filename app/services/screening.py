@@ -1,8 +1,10 @@
 """比对预警: identity verification (身份核验) and background check (背景审查) of guards.
 
 One place for all of it:
-- Triggering. Session events notice, from any path (page, REST, service, seed), a new active
-  guard or part-time guard employment and a change to a screened person's identity fields.
+- Triggering. Session events notice, from any path (page, REST, service, seed), an
+  employment that makes someone an active guard or part-time guard (new, its role changed to
+  a guard role, or an ended one reopened) and a change to a screened person's identity fields
+  (photo included).
   Inside the clerk's transaction they only open (or reopen) the case as *pending*; after the
   commit the checks run — synchronously when SCREENING_SYNC is set (tests, CLI), otherwise in
   a background thread with retries — so a slow or absent adapter never blocks or fails a save.
