@@ -224,7 +224,6 @@ def test_background_pending_list_is_scoped_counted_and_filtered(app, client_for)
 
 
 def test_person_page_says_identity_verification_is_pending(app, client_for):
-    from tests.test_screening import DownRegistry  # noqa: F401 (the adapter by name)
     app.config.update(POPULATION_REGISTRY="tests.test_screening:DownRegistry")
     try:
         with data(app) as s:
