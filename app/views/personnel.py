@@ -144,8 +144,8 @@ class PersonView(ScopedModelView):
             personnel.set_photo(item, upload.read(), "photo_upload")
 
     def pre_update(self, item):
-        self._take_photo(item)
         super().pre_update(item)
+        self._take_photo(item)   # stored only once the rest is valid
 
     def show_context(self, pk):
         person = get_scoped(self.datamodel.session, Person, pk)
@@ -165,7 +165,10 @@ class PersonView(ScopedModelView):
         return stored_response(data, content_type)
 
     def pre_add(self, item):
-        self._take_photo(item)
+        self._pre_add(item)
+        self._take_photo(item)   # stored only once the rest is valid
+
+    def _pre_add(self, item):
         spec = getattr(g, "new_employment", None) or {}
         if spec.get("unit") is not None or current_scope().is_unit_user:
             # Unit clerks add people as their staff: person and employment in one save.
