@@ -89,14 +89,14 @@ class Config:
     POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")
     # Screening (比对预警): watch-list adapters per list ("local" or "package.module:Class";
     # empty: every list from the local demo table), adapter time-out in seconds, retries in the
-    # background after a save, and whether a missing photo fails identity verification (on
-    # once the personnel pages take photo uploads).
+    # background after a save, and whether a missing photo fails identity verification (the
+    # staff form, the person's edit page and PUT /api/v1/person/<id>/photo take the photo).
     SCREENING_WATCH_LISTS = {}
     SCREENING_TIMEOUT = float(os.environ.get("SCREENING_TIMEOUT", "10"))
     SCREENING_RETRIES = 3
     SCREENING_RETRY_DELAY = 30
     SCREENING_SYNC = False
-    SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "") == "1"
+    SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "1") == "1"
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     EXPORT_MAX_ROWS = 1_000_000

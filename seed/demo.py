@@ -14,6 +14,7 @@ date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from decimal import Decimal
 
@@ -720,6 +721,7 @@ class _Demo:
         from app.security.scope import Scope
         from app.services import screening
 
+        self.give_photos()
         failed = {}
         for key, mismatch in self.SCREENING_PLAN:
             active = [e for e in self.guards[key] if e.end_date is None]
@@ -747,6 +749,31 @@ class _Demo:
             screening.confirm(self.s, case, clerk, "本人身份证原件已核对，姓名无误，系人口库登记错误")
         self.s.flush()
         self.counts["screening"] = self.s.query(screening.IdentityCheck).count()
+
+    # The guard left without a photo: identity verification fails for it (照片缺失).
+    NO_PHOTO_UNIT = "company_bj"
+
+    def give_photos(self):
+        """照片: every guard and part-time guard gets a small generated portrait, stored
+        like an upload, except the last active guard of NO_PHOTO_UNIT who works nowhere else
+        (one failed case, at that unit only)."""
+        from app.services import storage
+
+        store = storage.storage()
+        unit = self.units[self.NO_PHOTO_UNIT]
+        active = [e for e in self.guards[self.NO_PHOTO_UNIT] if e.end_date is None]
+        planted = {e.person_id for e in active[-3:]}   # create_screening's mismatch, findings
+        only_here = [e for e in active if e.person_id not in planted
+                     and all(o.unit_id == unit.id for o in e.person.employments)]
+        without = only_here[-1].person_id
+        people = (self.s.query(Person).join(Employment, Employment.person_id == Person.id)
+                  .filter(Employment.role.in_(("guard", "part_time_guard")))
+                  .distinct().order_by(Person.id).all())
+        for person in people:
+            if person.id != without and not person.photo:
+                person.photo = store.put(demo_photo_png(person.id), "png")
+                self.counts["photos"] = self.counts.get("photos", 0) + 1
+        self.s.flush()
 
     # ------------------------------------------------------------ 奖惩投诉
     def create_conduct_records(self):
@@ -876,6 +903,40 @@ def demo_licence_png(width=480, height=320) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
+def demo_photo_png(seed: int) -> bytes:
+    """A small ID-photo-like portrait (plain background, head and shoulders), its colours
+    varied by `seed` (nine variants), made without Pillow."""
+    return _photo_png(seed % 9)
+
+
+@functools.lru_cache(maxsize=None)
+def _photo_png(seed: int, width=90, height=120) -> bytes:
+    import struct
+    import zlib
+
+    backgrounds = ((67, 142, 219), (235, 235, 235), (200, 40, 40))
+    bg = backgrounds[seed % len(backgrounds)]
+    shirt = ((40, 40, 60), (30, 60, 110), (70, 70, 70))[seed // 3 % 3]
+    skin, hair = (238, 200, 170), (30, 25, 25)
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            head = ((x - 45) / 20) ** 2 + ((y - 48) / 26) ** 2 <= 1
+            top = ((x - 45) / 22) ** 2 + ((y - 40) / 24) ** 2 <= 1 and y < 36
+            body = y > 84 and ((x - 45) / 42) ** 2 + ((y - 125) / 40) ** 2 <= 1
+            rgb = hair if top else skin if head else shirt if body else bg
+            row += bytes(rgb)
+        rows.append(bytes(row))
+
+    def chunk(tag, data):
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
 
 
 def demo_pdf() -> bytes:

@@ -410,3 +410,44 @@ def test_school_lists_are_404_outside_scope(app, matrix, client_for, api, user, 
         assert response.status_code == 404 or _denied(response), response.status_code
     ids = _listed(caller, rest)[1] if "read" in _verbs(user, resource) else set()
     assert pk not in ids
+
+
+# 背景审查待完成 (app.views.screening.BackgroundPendingView, issue 6): a queue page over
+# IdentityCheck without a REST resource of its own. The own and the foreign case of the
+# matrix are put into "identity passed, background check pending" for the test.
+@pytest.mark.parametrize("user", [u for u in USERS if u != "school_hz"])
+def test_background_pending_list_is_scoped(app, matrix, client_for, user):
+    from app.extensions import db
+    own, foreign = (matrix[user]["own"].get("IdentityCheck"),
+                    matrix[user]["foreign"].get("IdentityCheck"))
+    assert own is not None
+    pks = [pk for pk in (own, foreign) if pk is not None]
+    with app.app_context():
+        saved = {pk: (c.state, c.background_state) for pk in pks
+                 for c in [db.session.get(IdentityCheck, pk)]}
+        for pk in pks:
+            case = db.session.get(IdentityCheck, pk)
+            case.state, case.background_state = "passed", "pending"
+        db.session.commit()
+    try:
+        client = client_for(user)
+        listing = client.get("/backgroundpendingview/list/",
+                             query_string={"psize_BackgroundPendingView": 100})
+        assert listing.status_code == 200
+        html = listing.get_data(as_text=True)
+        assert f"/backgroundpendingview/show/{own}\"" in html
+        assert client.get(f"/backgroundpendingview/show/{own}").status_code == 200
+        if foreign is not None:
+            assert f"/backgroundpendingview/show/{foreign}\"" not in html
+            assert client.get(f"/backgroundpendingview/show/{foreign}").status_code == 404
+            export = client.get("/backgroundpendingview/export/")
+            assert export.status_code == 200
+            with app.app_context():
+                foreign_name = db.session.get(IdentityCheck, foreign).person.name
+            assert foreign_name not in _xlsx_text(export.data)
+    finally:
+        with app.app_context():
+            for pk, (state, background) in saved.items():
+                case = db.session.get(IdentityCheck, pk)
+                case.state, case.background_state = state, background
+            db.session.commit()

@@ -1,17 +1,19 @@
 """比对预警: identity verification and background-check state machines, automatic triggering,
 idempotency, adapter time-outs, and the REST/page actions with their scope."""
+import io
 import time
 
 import pytest
 from flask import current_app
 
-from app.models import (AppUser, BackgroundAlert, Employment, IdentityCheck, Person,
+from app.models import (AppUser, BackgroundAlert, ChangeLog, Employment, IdentityCheck, Person,
                         PopulationRecord, ScreeningEvent, WatchListEntry)
 from app.security.scope import scope_for_user
-from app.services import rules, screening
+from app.services import personnel, rules, screening
 from app.services.actor import acting_as
 from app.services.errors import RuleViolation
 from app.services.registry import RegistryUnavailable
+from seed.demo import demo_photo_png
 from tests.conftest import csrf_token
 from tests.helpers import fresh_id_number, unique_name
 
@@ -39,9 +41,11 @@ def scope(session, username):
 
 
 def make_guard(session, unit, registered_name=None, registered=True, role="guard",
-               findings=()):
+               findings=(), photo=True):
     """A new person employed at `unit` (flushed: the case opens as pending)."""
     person = Person(id_number=fresh_id_number(), name=unique_name("卫"))
+    if photo:
+        personnel.set_photo(person, demo_photo_png(1))
     rules.validate(session, person, creating=True)
     session.add(person)
     if registered:
@@ -117,16 +121,30 @@ def test_mismatch_and_unregistered_fail_with_reasons(db_session):
     assert case.background_state == "not_run"  # the background check waits for identity
 
 
-def test_photo_required_when_configured(app, db_session):
+def test_photo_required_by_default_and_a_new_photo_reverifies(app, db_session):
+    assert app.config["SCREENING_REQUIRE_PHOTO"] is True
     unit = user(db_session, "company_hz").unit
-    person = make_guard(db_session, unit)
-    app.config["SCREENING_REQUIRE_PHOTO"] = True
+    person = make_guard(db_session, unit, photo=False)
+    screening.screen_person(db_session, person.id)
+    case = case_of(db_session, person)
+    assert case.state == "failed" and case.reasons == "未上传照片。"
+    personnel.set_photo(person, demo_photo_png(2))   # the unit uploads the photo
+    db_session.flush()
+    assert case.state == "pending"
+    assert actions(db_session, case)[-1] == "resubmitted"
+    screening.screen_person(db_session, person.id)
+    assert case.state == "passed" and case.reasons is None
+
+
+def test_photo_can_be_switched_off(app, db_session):
+    unit = user(db_session, "company_hz").unit
+    person = make_guard(db_session, unit, photo=False)
+    app.config["SCREENING_REQUIRE_PHOTO"] = False
     try:
         screening.screen_person(db_session, person.id)
     finally:
-        app.config["SCREENING_REQUIRE_PHOTO"] = False
-    assert case_of(db_session, person).state == "failed"
-    assert "照片" in case_of(db_session, person).reasons
+        app.config["SCREENING_REQUIRE_PHOTO"] = True
+    assert case_of(db_session, person).state == "passed"
 
 
 def test_full_round_trip_unit_police_unit_pass(db_session):
@@ -308,6 +326,27 @@ def test_rest_add_guard_screens_after_commit_and_refuses_bad_actions(app, api):
         case = db.session.query(IdentityCheck).filter_by(person_id=person_id).one()
         case_id, state, reasons = case.id, case.state, case.reasons
     assert state == "failed" and "人口" in reasons   # not in the registry: checked already
+    assert "照片" in reasons
+    # The photo over REST: only images, only in scope; it lands in the change log and the
+    # identity is verified again at once.
+    def put_photo(who, data, name="photo.png"):
+        return who.put(f"/api/v1/person/{person_id}/photo",
+                       data={"photo": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+    response = put_photo(caller, b"%PDF-1.4 not an image", "photo.png")
+    assert response.status_code == 400 and "PNG" in str(response.json)
+    assert put_photo(foreign, demo_photo_png(3)).status_code == 404
+    assert foreign.get(f"/api/v1/person/{person_id}/photo").status_code == 404
+    assert caller.get(f"/api/v1/person/{person_id}/photo").status_code == 404  # none yet
+    assert put_photo(caller, demo_photo_png(3)).status_code == 200
+    photo = caller.get(f"/api/v1/person/{person_id}/photo")
+    assert photo.status_code == 200 and photo.mimetype == "image/png"
+    assert photo.data == demo_photo_png(3)
+    with app.app_context():
+        case = db.session.get(IdentityCheck, case_id)
+        assert case.state == "failed" and "照片" not in case.reasons and "人口" in case.reasons
+        assert db.session.query(ChangeLog).filter_by(
+            entity="person", entity_id=person_id, action="update", field="photo").count() == 1
     listed = caller.get("/api/v1/identity_check/?q=(filters:!((col:state,opr:eq,value:failed)),"
                         "order_column:id,order_direction:desc)")
     assert case_id in listed.json["ids"]
@@ -507,3 +546,81 @@ def test_queue_filters_by_part_of_the_unit_name(app, client_for):
 
 def cases_in_page(html):
     return html.count("/identitycheckview/show/") + html.count("/identityqueueview/show/")
+
+
+# ------------------------------------------------------------------ becoming a guard later
+
+def test_role_change_to_guard_screens_like_adding_one(app, db_session):
+    """An employment whose role changes to guard (or part-time guard) opens the case and is
+    screened after the commit, exactly as a new guard; a change between the two guard roles
+    opens nothing new."""
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    person = make_guard(db_session, unit, role="other_staff")
+    assert db_session.query(IdentityCheck).filter_by(person_id=person.id).count() == 0
+    emp = db_session.query(Employment).filter_by(person_id=person.id).one()
+    emp.role = "guard"
+    db_session.flush()
+    case = case_of(db_session, person)
+    assert case.state == "pending" and case.employment_id == emp.id
+    db_session.commit()   # the checks run after the commit (SCREENING_SYNC in tests)
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    events = len(actions(db.session, case))
+    emp = db.session.get(Employment, emp.id)
+    emp.role = "part_time_guard"
+    db.session.commit()
+    assert len(actions(db.session, case_of(db.session, person))) == events
+
+
+def test_reopened_guard_employment_screens_again(app, db_session):
+    """An ended guard employment reopened (end date cleared) screens like adding one: a case
+    is opened if there was none, and a passed case runs its background check again, so a
+    finding listed meanwhile raises its alert."""
+    import datetime as dt
+    from app.extensions import db
+    unit = user(db_session, "company_hz").unit
+    # Ended before it was ever screened: no case.
+    person = Person(id_number=fresh_id_number(), name=unique_name("返"))
+    personnel.set_photo(person, demo_photo_png(4))
+    rules.validate(db_session, person, creating=True)
+    db_session.add_all([person, PopulationRecord(
+        id_number=person.id_number, name=person.name, gender=person.gender,
+        birth_date=person.birth_date)])
+    emp = Employment(person=person, unit=unit, role="guard", start_date=dt.date(2020, 1, 1),
+                     end_date=dt.date(2021, 1, 1), end_reason="合同到期")
+    db_session.add(emp)
+    db_session.commit()
+    assert db.session.query(IdentityCheck).filter_by(person_id=person.id).count() == 0
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date, emp.end_reason = None, None
+    db.session.commit()
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    assert actions(db.session, case) == ["created", "verified"]
+    # Leaves again; meanwhile a watch list lists the person; taken back: checked again.
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date, emp.end_reason = dt.date(2025, 1, 1), "辞职"
+    db.session.commit()
+    db.session.add(WatchListEntry(source="criminal_record", id_number=person.id_number,
+                                  reason_code="intentional_crime", detail="测试"))
+    db.session.commit()
+    assert db.session.query(BackgroundAlert).filter_by(person_id=person.id).count() == 0
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date = None
+    db.session.commit()
+    db.session.expire_all()
+    case = case_of(db.session, person)
+    assert case.state == "passed" and case.background_state == "done"
+    assert actions(db.session, case) == ["created", "verified", "created"]
+    alert = db.session.query(BackgroundAlert).filter_by(person_id=person.id).one()
+    assert alert.kind == "police" and alert.state == "open"
+    # Reopened again with nothing new: the check runs again, no second alert.
+    emp = db.session.get(Employment, emp.id)
+    emp.end_date = dt.date(2025, 6, 1)
+    db.session.commit()
+    emp.end_date = None
+    db.session.commit()
+    assert db.session.query(BackgroundAlert).filter_by(person_id=person.id).count() == 1

@@ -534,8 +534,9 @@ def test_unit_page_panes_load_on_their_own_url_within_scope(client_for, db):
     client = client_for("company_hz")
     page = client.get(f"/unitview/show/{hz.id}").get_data(as_text=True)
     assert f'data-url="/unitview/show/{hz.id}/pane/staff-guard"' in page
-    name = db(lambda s: s.query(Employment).filter_by(
-        unit_id=hz.id, role="guard", end_date=None).first().person.name)
+    name = db(lambda s: s.query(Employment).filter_by(  # the newest: on the first page
+        unit_id=hz.id, role="guard", end_date=None).order_by(
+        Employment.start_date.desc(), Employment.id.desc()).first().person.name)
     pane = client.get(f"/unitview/show/{hz.id}/pane/staff-guard")
     assert pane.status_code == 200 and name in pane.get_data(as_text=True)
     assert client.get(f"/unitview/show/{nb.id}/pane/staff-guard").status_code == 404

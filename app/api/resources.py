@@ -15,6 +15,7 @@ from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employm
                         Service, ServiceTarget, Unit)
 
 from app.views.base import METHOD_PERMISSIONS
+from app.views.unit_records import stored_response
 from app.services import personnel
 
 from .base import ScopedModelRestApi
@@ -54,6 +55,43 @@ class PersonApi(ScopedModelRestApi):
     edit_columns = add_columns
     search_columns = ["name", "id_number", "phone"]
     order_columns = ["id", "name", "birth_date"]
+    method_permission_name = {**METHOD_PERMISSIONS, "photo_get": "read", "photo_put": "edit"}
+
+    # 照片: PUT /<pk>/photo (multipart field `photo`, PNG or JPEG) replaces the photo — logged
+    # in the change log, and identity verification runs again; GET /<pk>/photo returns it.
+    # Both only within the user's scope (404 otherwise).
+    @expose("/<int:pk>/photo", methods=["GET"])
+    @protect()
+    @safe
+    def photo_get(self, pk):
+        person = self.datamodel.get(pk, self._base_filters)
+        if person is None:
+            return self.response_404()
+        try:
+            data, content_type = personnel.photo_of(person)
+        except FileNotFoundError:
+            return self.response_404()
+        return stored_response(data, content_type)
+
+    @expose("/<int:pk>/photo", methods=["PUT"])
+    @protect()
+    @safe
+    def photo_put(self, pk):
+        person = self.datamodel.get(pk, self._write_filters())
+        if person is None:
+            return self.response_404()
+        upload = request.files.get("photo")
+        if upload is None or not upload.filename:
+            return self.response_400(message={"photo": [_("Choose a file to upload.")]})
+        session = self.datamodel.session
+        try:
+            personnel.set_photo(person, upload.read())
+            self.pre_update(person)
+            session.commit()
+        except RuleViolation as violation:
+            session.rollback()
+            return self.response_400(message=violation.as_dict())
+        return self.response(200, message="OK")
 
 
 class EmploymentApi(ScopedModelRestApi):

@@ -22,6 +22,7 @@ IDENTITY_STATES = {
     "cleared": _l("Passed by the police"),
 }
 IDENTITY_OPEN = ("pending", "failed", "police_review", "returned")
+IDENTITY_CLOSED = ("passed", "cleared")
 ALERT_KINDS = {
     "unit_attention": _l("Unit attention"),
     "police": _l("Contact the police"),
@@ -36,6 +37,9 @@ BACKGROUND_STATES = {
     "pending": _l("Pending"),
     "done": _l("Done"),
 }
+# A background check not finished yet: not run (identity just passed) or an adapter has not
+# answered (retried in the background and by `flask screening-run-pending`).
+BACKGROUND_WAITING = ("not_run", "pending")
 WATCH_LISTS = {
     "criminal_record": _l("Criminal records"),
     "drug_control": _l("Drug control"),
@@ -147,6 +151,22 @@ class IdentityCheck(_QueueItem, TimestampMixin, Model):
     @property
     def is_open(self):
         return self.state in IDENTITY_OPEN
+
+    @property
+    def background_waiting(self):
+        return self.state in IDENTITY_CLOSED and self.background_state in BACKGROUND_WAITING
+
+    @property
+    def background_since(self):
+        """Since when the background check waits: the identity passed (closed_at), or the
+        person became an active guard again later (waiting_since)."""
+        if not self.background_waiting:
+            return None
+        return max(t for t in (self.closed_at, self.waiting_since) if t is not None)
+
+    @property
+    def background_waited(self):
+        return waited(self.background_since) if self.background_waiting else ""
 
 
     def __str__(self):

@@ -58,6 +58,7 @@ _STAFF = {
     # The open-items queues: menu entries over IdentityCheck / BackgroundAlert.
     "IdentityQueue": (R,),
     "AlertQueue": (R,),
+    "BackgroundPending": (R,),
     # person-owned records (tabs of a person's page)
     "SocialRelation": (R, A, E, D, X),
     "EquipmentIssue": (R, A, E, D, X),
@@ -103,7 +104,7 @@ GRANTS = {
         "Unit", "Person", "Employment", "Certificate", "ServiceTarget", "TargetCategory",
         "Service", "Dispatch", "ChangeLog", "Region", "ConductRecord", "ServiceDesk",
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
-        "IdentityQueue", "AlertQueue", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
+        "IdentityQueue", "AlertQueue", "BackgroundPending", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
         "Student", "Instructor", "Application", "CrossProvinceFiling")},
     # The platform only submits through its API key (intake endpoint); no pages, no lists.
@@ -123,7 +124,7 @@ MENU_CATEGORY = {
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
     "ExportLog": "System",
     "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
-    "IdentityQueue": "Screening", "AlertQueue": "Screening",
+    "IdentityQueue": "Screening", "AlertQueue": "Screening", "BackgroundPending": "Screening",
     "Guard": "Personnel", "PartTimeGuard": "Personnel", "OtherStaff": "Personnel",
     "Student": "Personnel", "Instructor": "Personnel",
     "SocialRelation": "Personnel", "EquipmentIssue": "Personnel",

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select
 from app.models import Certificate, Employment, ExamResult, Person
 from app.models.choices import EMPLOYMENT_ROLES
 
-from . import rules
+from . import rules, storage
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
 from .registry import RegistryUnavailable, compare
@@ -111,11 +111,29 @@ def find_person(session, id_number) -> Person | None:
     return session.execute(select(Person).where(Person.id_number == number)).scalar_one_or_none()
 
 
+def set_photo(person: Person, data: bytes, field: str = "photo") -> str:
+    """照片: store a checked PNG/JPEG upload as the person's photo (RuleViolation at `field`
+    otherwise). The old file goes once the transaction commits; the change is in the change
+    log, and — the photo being an identity field — identity verification runs again."""
+    key, _content_type = storage.store_upload(data, field, allowed=storage.IMAGE_TYPES)
+    person.photo = key
+    return key
+
+
+def photo_of(person: Person):
+    """(data, content type) of the person's photo; FileNotFoundError when there is none."""
+    if not person.photo:
+        raise FileNotFoundError("no photo")
+    data = storage.storage().get(person.photo)
+    return data, (storage.sniff(data) or ("application/octet-stream",))[0]
+
+
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
               key_manager=False, certificates=(), registry=None,
-              registry_confirmed=False) -> Employment:
+              registry_confirmed=False, photo: bytes | None = None) -> Employment:
     """Add a member of staff to `unit`: the person is found by ID number or created, then the
-    employment and any certificates. Raises RuleViolation(field, message)."""
+    employment and any certificates; `photo` (PNG/JPEG bytes) becomes the person's photo.
+    Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
     if scope is not None and not scope.can_write_unit(unit):
@@ -133,6 +151,8 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     check = registry_check(registry, info.number, name, info.gender, info.birth_date)
     if check.needs_confirmation and not registry_confirmed:
         raise RuleViolation("name", check.message())
+    if photo:
+        storage.check_upload(photo, "photo", allowed=storage.IMAGE_TYPES)
 
     existing = session.execute(
         select(Person).where(Person.id_number == info.number)).scalar_one_or_none()
@@ -152,6 +172,8 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
         if existing is not None:
             session.expire(existing)
         raise
+    if photo:
+        set_photo(employment.person, photo)
     session.flush()
     staff_added(session, employment, check)
     return employment

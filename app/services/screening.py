@@ -1,8 +1,10 @@
 """比对预警: identity verification (身份核验) and background check (背景审查) of guards.
 
 One place for all of it:
-- Triggering. Session events notice, from any path (page, REST, service, seed), a new active
-  guard or part-time guard employment and a change to a screened person's identity fields.
+- Triggering. Session events notice, from any path (page, REST, service, seed), an
+  employment that makes someone an active guard or part-time guard (new, its role changed to
+  a guard role, or an ended one reopened) and a change to a screened person's identity fields
+  (photo included).
   Inside the clerk's transaction they only open (or reopen) the case as *pending*; after the
   commit the checks run — synchronously when SCREENING_SYNC is set (tests, CLI), otherwise in
   a background thread with retries — so a slow or absent adapter never blocks or fails a save.
@@ -32,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from app.models import BackgroundAlert, Employment, IdentityCheck, Person, ScreeningEvent
 from app.models.base import utcnow
-from app.models.screening import ALERT_REASONS, IDENTITY_OPEN, waited  # noqa: F401
+from app.models.screening import (ALERT_REASONS, BACKGROUND_WAITING, IDENTITY_CLOSED,
+                                  IDENTITY_OPEN, waited)  # noqa: F401
 
 from .actor import current_actor
 from .errors import RuleViolation
@@ -112,8 +115,10 @@ def _call(adapter, id_number, timeout):
 
 # ---------------------------------------------------------------- opening cases
 
-def open_case(session, person, unit, employment=None, actor=None):
-    """The case of a person at a unit, opened (or reopened) as pending when needed."""
+def open_case(session, person, unit, employment=None, actor=None, activated=False):
+    """The case of a person at a unit, opened (or reopened) as pending when needed.
+    `activated`: the person has just become an active guard there (added, made a guard,
+    taken back): a case already passed runs its background check again."""
     case = None
     if person.id is not None and unit.id is not None:
         with session.no_autoflush:
@@ -131,18 +136,40 @@ def open_case(session, person, unit, employment=None, actor=None):
     if case.state in ("passed", "cleared") and case.fingerprint != _fingerprint(person):
         case.attempts = 0
         _move(session, case, "pending", "created", actor=actor or SYSTEM)
+    elif activated and case.state in ("passed", "cleared") and case.background_state == "done":
+        # The watch lists may have changed since: check again (alerts are never doubled).
+        case.background_state, case.waiting_since = "not_run", utcnow()
+        _record(session, "created", case=case, from_state=case.state, to_state=case.state,
+                note=_("Active as a guard again: background check runs again."),
+                actor=actor or SYSTEM)
     return case
 
 
+def _activated(obj) -> bool:
+    """An employment that has just made its person an active guard or part-time guard:
+    new, its role changed from a non-guard role, or reopened (end date cleared)."""
+    if not isinstance(obj, Employment) or obj.role not in GUARD_ROLES \
+            or obj.end_date is not None or obj.person is None or obj.unit is None:
+        return False
+    state = inspect(obj)
+    if state.transient or state.pending:
+        return True
+    role = state.attrs.role.history
+    if role.has_changes() and not any(r in GUARD_ROLES for r in role.deleted):
+        return True
+    ended = state.attrs.end_date.history
+    return ended.has_changes() and any(d is not None for d in ended.deleted)
+
+
 def _collect(session, flush_context, instances):
-    """before_flush: new guard employments and identity changes of screened people."""
+    """before_flush: employments that make someone an active guard (new, role changed to a
+    guard role, reopened) and identity changes of screened people."""
     if session.info.get(_OFF):
         return
     queue = session.info.setdefault(_QUEUE, [])
-    for obj in list(session.new):
-        if isinstance(obj, Employment) and obj.role in GUARD_ROLES and obj.end_date is None \
-                and obj.person is not None and obj.unit is not None:
-            open_case(session, obj.person, obj.unit, obj)
+    for obj in list(session.new) + list(session.dirty):
+        if _activated(obj):
+            open_case(session, obj.person, obj.unit, obj, activated=True)
             queue.append(obj.person)
     for obj in list(session.dirty):
         if not isinstance(obj, Person) or obj.id is None:
@@ -327,11 +354,13 @@ def background_check(session, case):
     config = _config()
     person = case.person
     answered_all = True
+    errors = []
     for adapter in get_watch_lists(session, config):
         try:
             findings = _call(adapter, person.id_number, config.get("SCREENING_TIMEOUT", 10))
         except (WatchListUnavailable, TimeoutError, OSError) as exc:
             answered_all = False
+            errors.append(str(exc) or "unavailable")
             if case.background_state != "pending":
                 _record(session, "background_pending", case=case, note=str(exc)[:300],
                         actor=SYSTEM)
@@ -355,6 +384,7 @@ def background_check(session, case):
             _record(session, "alert", alert=alert, to_state="open", note=text[:300],
                     actor=SYSTEM)
     case.background_state = "done" if answered_all else "pending"
+    case.last_error = "; ".join(errors)[:300] or None   # shown in the pending list
     session.flush()
 
 
@@ -508,7 +538,51 @@ def open_counts(session, scope) -> dict:
         case_states, alert_kinds = ("failed", "returned"), ("unit_attention",)
     return {
         "identity_open": count(IdentityCheck, IdentityCheck.state.in_(case_states)),
+        "background_pending": count(IdentityCheck, *background_waiting()),
         "alerts_open": count(BackgroundAlert, BackgroundAlert.state == "open",
                              BackgroundAlert.kind.in_(alert_kinds)),
     }
 
+
+
+def background_waiting():
+    """Conditions of the cases whose identity passed and whose background check has not
+    finished (not run yet, or an adapter has not answered and it is retried)."""
+    return (IdentityCheck.state.in_(IDENTITY_CLOSED),
+            IdentityCheck.background_state.in_(BACKGROUND_WAITING))
+
+
+def person_status(session, person_id, scope) -> list[dict]:
+    """The person's screening state per unit in the scope, for the person's page: whether
+    identity verification or the background check is still pending (it may finish after the
+    save), failed and waiting for someone, or done."""
+    from app.security.scope import scope_clause
+
+    cases = session.query(IdentityCheck).filter(
+        IdentityCheck.person_id == person_id, scope_clause(IdentityCheck, scope)
+    ).order_by(IdentityCheck.id).all()
+    rows = []
+    for case in cases:
+        alerts = [a for a in session.query(BackgroundAlert).filter_by(
+            person_id=person_id, unit_id=case.unit_id, state="open").order_by(BackgroundAlert.id)]
+        if case.state == "pending":
+            level, text = "info", _("Identity verification is pending: it runs after the save "
+                                    "and the result shows here.")
+            if case.last_error:
+                text = _("Identity verification is pending: the population registry has not "
+                         "answered; it is retried automatically.")
+        elif case.state in IDENTITY_OPEN:
+            level, text = "danger", case.state_label
+        elif case.background_state in BACKGROUND_WAITING:
+            level, text = "info", _("Identity verified; the background check is pending and "
+                                    "its result shows here.")
+        elif alerts:
+            level, text = "warning", _("Background check done: %(count)d open alert(s).",
+                                       count=len(alerts))
+        else:
+            level, text = "success", _("Identity verified; background check done, no findings.")
+        rows.append({"case": case, "level": level, "text": text, "alerts": alerts,
+                     "pending": case.state == "pending"
+                     or (case.state in IDENTITY_CLOSED
+                         and case.background_state in BACKGROUND_WAITING)})
+    return rows

@@ -89,7 +89,8 @@ def store_upload(data: bytes, field: str, allowed=None):
 # ---------------------------------------------------------------- stored files follow their rows
 # Columns holding storage keys. A key that is replaced, or whose row is deleted, is removed
 # from storage once the transaction commits (never before: a rollback keeps the old file).
-FILE_COLUMNS = {"UnitDocument": ("file_key",), "Unit": ("licence_image",)}
+FILE_COLUMNS = {"UnitDocument": ("file_key",), "Unit": ("licence_image",),
+                "Person": ("photo",)}
 
 
 def _collect_discarded(session, _flush_context, _instances):

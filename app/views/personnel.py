@@ -1,5 +1,7 @@
 """People, employments (staff of units) and certificates."""
-from flask import g
+from flask import abort, g, request
+from flask_appbuilder import expose, has_access
+from flask_wtf.file import FileField
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -9,11 +11,12 @@ from wtforms.validators import DataRequired, Optional
 from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
-from app.security.scope import current_scope
-from app.services import personnel
+from app.security.scope import current_scope, get_scoped
+from app.services import personnel, screening
 from app.services.errors import RuleViolation
 
 from .base import ScopedModelView
+from .unit_records import stored_response
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
@@ -21,6 +24,10 @@ from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanc
 from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
+
+
+def _photo_field():
+    return FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
 
 
 class EmploymentView(ScopedModelView):
@@ -95,10 +102,10 @@ class PersonView(ScopedModelView):
             "note"]}),
     ]
     add_columns = ["id_number", "name", "phone", "ethnicity", "education", "household_address",
-                   "residence_address", "note", "employment_unit", "employment_role",
+                   "residence_address", "note", "photo_upload", "employment_unit", "employment_role",
                    "employment_position", "employment_start"]
     edit_columns = ["id_number", "name", "phone", "ethnicity", "education",
-                    "household_address", "residence_address", "note"]
+                    "household_address", "residence_address", "note", "photo_upload"]
     search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
@@ -113,7 +120,11 @@ class PersonView(ScopedModelView):
         "id_number": _l("Gender, birth date and household region are read from the number."),
     }
     choice_columns = {"education": EDUCATION_LEVELS}
+    show_template = "personnel/person_show.html"
+    method_permission_name = {**ScopedModelView.method_permission_name, "photo": "read"}
+    edit_form_extra_fields = {"photo_upload": _photo_field()}
     add_form_extra_fields = {
+        "photo_upload": _photo_field(),
         "employment_unit": LookupField(_l("Employing unit"), entity="unit"),
         "employment_role": choice_field(_l("Staff type"), EMPLOYMENT_ROLES, required=False),
         "employment_position": StringField(_l("Position"), widget=BS3TextFieldWidget()),
@@ -127,7 +138,37 @@ class PersonView(ScopedModelView):
             g.new_employment = {key: form[f"employment_{key}"].data
                                 for key in ("unit", "role", "position", "start")}
 
+    def _take_photo(self, item):
+        upload = request.files.get("photo_upload")
+        if upload is not None and upload.filename:
+            personnel.set_photo(item, upload.read(), "photo_upload")
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._take_photo(item)   # stored only once the rest is valid
+
+    def show_context(self, pk):
+        person = get_scoped(self.datamodel.session, Person, pk)
+        return {"person": person,
+                "screening_status": screening.person_status(self.datamodel.session, person.id,
+                                                            current_scope())}
+
+    @expose("/photo/<pk>", methods=["GET"])
+    @has_access
+    def photo(self, pk):
+        """照片: only for users whose scope covers the person (404 otherwise)."""
+        person = get_scoped(self.datamodel.session, Person, pk)
+        try:
+            data, content_type = personnel.photo_of(person)
+        except FileNotFoundError:
+            abort(404)
+        return stored_response(data, content_type)
+
     def pre_add(self, item):
+        self._pre_add(item)
+        self._take_photo(item)   # stored only once the rest is valid
+
+    def _pre_add(self, item):
         spec = getattr(g, "new_employment", None) or {}
         if spec.get("unit") is not None or current_scope().is_unit_user:
             # Unit clerks add people as their staff: person and employment in one save.

@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.labels import LABELS
 from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
-from app.models.screening import ALERT_KINDS, ALERT_STATES, IDENTITY_OPEN, IDENTITY_STATES
+from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
+                                  BACKGROUND_WAITING, IDENTITY_CLOSED, IDENTITY_OPEN,
+                                  IDENTITY_STATES)
 from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
@@ -29,6 +31,8 @@ SCREENING_LABELS = {
     "last_error": _l("Last error"), "at": _l("Time"), "username": _l("User"),
     "action_label": _l("Action"), "from_state": _l("From"), "to_state": _l("To"),
     "before": _l("Before"), "after": _l("After"), "created_at": _l("Created at"),
+    "background_state": _l("Background check"), "background_waited": _l("Waiting for"),
+    "background_since": _l("Waiting since"),
 }
 
 
@@ -105,7 +109,7 @@ class _IdentityViewBase(ScreeningBaseView):
     class_permission_name = "IdentityCheck"
     list_title = show_title = _l("Identity verification")
     list_columns = ["person.name", "person.id_number", "unit.name", "state_label", "reasons",
-                    "waited", "waiting_since"]
+                    "background_state_label", "waited", "waiting_since"]
     show_columns = ["person", "person.id_number", "unit", "state_label", "reasons", "note",
                     "background_state_label", "last_error", "waiting_since", "closed_at"]
     search_columns = ["state", "waiting_since", "created_at"]
@@ -180,6 +184,24 @@ class IdentityQueueView(_IdentityViewBase):
         ["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
 
 
+class BackgroundPendingView(_IdentityViewBase):
+    """背景审查待完成: cases whose identity passed and whose background check has not finished
+    (not run yet, or a watch list has not answered and it is retried), with how long each
+    has waited; the date filter is the time the identity passed."""
+    list_title = _l("Background checks pending")
+    list_columns = ["person.name", "person.id_number", "unit.name", "background_state_label",
+                    "last_error", "background_waited", "background_since"]
+    label_columns = {**SCREENING_LABELS, "closed_at": _l("Identity passed at")}
+    search_columns = ["background_state", "closed_at"]
+    choice_columns = {"background_state": {k: v for k, v in BACKGROUND_STATES.items()
+                                           if k in BACKGROUND_WAITING}}
+    base_order = ("closed_at", "asc")
+    order_columns = ["closed_at"]
+    base_filters = READ_SCOPE + [
+        ["state", FilterInFunction, lambda: list(IDENTITY_CLOSED)],
+        ["background_state", FilterInFunction, lambda: list(BACKGROUND_WAITING)]]
+
+
 class AlertQueueView(_AlertViewBase):
     list_title = _l("Background-check alerts to do")
     base_filters = READ_SCOPE + [
@@ -211,6 +233,8 @@ MENU = [
      "Screening", _l("Screening")),
     (AlertQueueView, "AlertQueue", _l("Background-check alerts to do"), "fa-bell",
      "Screening", None),
+    (BackgroundPendingView, "BackgroundPending", _l("Background checks pending"),
+     "fa-hourglass-half", "Screening", None),
     (IdentityCheckView, "IdentityCheck", _l("Identity verification"), "fa-id-card",
      "Screening", None),
     (BackgroundAlertView, "BackgroundAlert", _l("Background-check alerts"), "fa-bell",

@@ -14,6 +14,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DateField, IntegerField, StringField
@@ -111,6 +112,7 @@ class StaffForm(DynamicForm):
     residence_address = StringField(_l("Residence address"),
                                     validators=[Optional(), Length(max=300)],
                                     widget=BS3TextFieldWidget())
+    photo = FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
     # 工作信息
     unit = LookupField(_l("Employing unit"), entity="unit", validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=50)],
@@ -158,7 +160,8 @@ class StaffForm(DynamicForm):
 
 CERT_KINDS = ("guard", "firearm_permit", "driving_licence", "vocational_level", "fire_control")
 BASIC = ("id_number", "name", "registry_confirmed", "phone", "ethnicity", "education",
-         "household_address", "residence_address")
+         "household_address", "residence_address", "photo")
+NOT_PERSON_COLUMNS = ("registry_confirmed", "photo")
 WORK = ("unit", "position", "start_date")
 CERTS = ("cert_guard_number", "cert_guard_issued_on", "cert_firearm_permit_number",
          "cert_driving_licence_number", "cert_driving_licence_level",
@@ -269,14 +272,16 @@ class StaffListView(ScopedModelView):
                     if f"cert_{kind}_issued_on" in form:
                         spec["issued_on"] = form[f"cert_{kind}_issued_on"].data
                     certificates.append(spec)
-        person = {key: form[key].data for key in BASIC if key != "registry_confirmed"}
+        person = {key: form[key].data for key in BASIC if key not in NOT_PERSON_COLUMNS}
+        upload = form.photo.data
+        photo = upload.read() if upload and getattr(upload, "filename", None) else None
         session = db.session
         employment = personnel.add_staff(
             session, current_scope(), unit=form.unit.data, role=self.role, person=person,
             start_date=form.start_date.data, position=form.position.data,
             key_manager=form.key_manager.data, certificates=certificates,
             registry=get_registry(session, current_app.config),
-            registry_confirmed=form.registry_confirmed.data)
+            registry_confirmed=form.registry_confirmed.data, photo=photo)
         if "training" in self.sections and form.training_class.data:
             record = TrainingRecord(person=employment.person,
                                     class_name=form.training_class.data.strip(),

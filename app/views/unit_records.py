@@ -89,6 +89,11 @@ def serve_stored(key, content_type, name=None):
         data = storage.storage().get(key)
     except FileNotFoundError:
         abort(404)
+    return stored_response(data, content_type, name)
+
+
+def stored_response(data, content_type, name=None):
+    """Stored bytes, inline, never cached by shared caches, never sniffed by the browser."""
     response = Response(data, mimetype=content_type or "application/octet-stream")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -5,7 +5,7 @@ and needs an explicit confirmation; saving opens the guard's page with its tabs.
 from playwright.sync_api import expect
 
 from app.models import Person
-from seed.demo import REGISTRY_ONLY
+from seed.demo import REGISTRY_ONLY, demo_photo_png
 
 
 def _registry_candidate(live_app):
@@ -54,10 +54,24 @@ def test_clerk_adds_a_guard_with_live_id_fill(live_app, login_as, base_url, arti
     page.fill("#phone", "13912345678")
     page.fill("#position", "门岗")
     page.fill("#cert_guard_number", "ZJ-BROWSER-0001")
+    # 照片: a file that is not an image is refused at the field, the entries stay.
+    not_image = artifacts / "not-a-photo.png"
+    not_image.write_bytes(b"%PDF-1.4 not an image")
+    page.set_input_files("#photo", str(not_image))
+    page.click("#staff-save")
+    expect(page.locator("#group-photo")).to_contain_text("只能上传PNG或JPEG格式的图片")
+    expect(page.locator("#name")).to_have_value(name)
+    photo = artifacts / "guard-photo.png"
+    photo.write_bytes(demo_photo_png(7))
+    page.set_input_files("#photo", str(photo))
     page.screenshot(path=str(artifacts / "staff-add-filled.png"), full_page=True)
     page.click("#staff-save")
     page.wait_for_url("**/personview/show/**")
     expect(page.locator("body")).to_contain_text(name)
+    # The photo shows on the guard's page, and identity verification has passed with it.
+    expect(page.locator("#person-photo")).to_be_visible()
+    assert page.eval_on_selector("#person-photo", "img => img.naturalWidth") == 90
+    expect(page.locator(".screening-status")).to_contain_text("身份核验已通过")
     for tab in ("考试信息", "持证情况", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
         expect(page.locator("body")).to_contain_text(tab)
     page.screenshot(path=str(artifacts / "guard-page.png"), full_page=True)
