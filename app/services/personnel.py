@@ -16,7 +16,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 
-from app.models import Certificate, Employment, ExamResult, Person
+from app.models import (Certificate, Employment, ExamResult, Person, TrainingRecord,
+                        WorkExperience)
 from app.models.choices import EMPLOYMENT_ROLES
 
 from . import rules
@@ -101,6 +102,41 @@ def check_id_number(id_number, name=None, registry=None) -> dict:
         result["registry"] = {"status": check.status, "fields": check.fields,
                               "message": check.message()}
     return result
+
+
+# Which kind of person a page is about when they hold several employments: the first of
+# these roles among the active employments wins (a guard who also teaches is a guard).
+KIND_PRIORITY = ("guard", "part_time_guard", "student", "instructor", "other_staff")
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """What the person's page needs to choose its tabs."""
+    kind: str | None                  # an employment role, None without any employment
+    has_training: bool = False        # 培训信息 rows exist
+    has_work_experience: bool = False  # earlier work experience rows exist
+
+
+def person_profile(session, person_id) -> PersonProfile:
+    """The person's kind from their employments: the active ones first (by KIND_PRIORITY),
+    else the latest ended one; with whether training / earlier work records exist. One
+    query: a person holds a handful of employments."""
+    training = select(TrainingRecord.id).where(TrainingRecord.person_id == person_id).exists()
+    earlier = select(WorkExperience.id).where(WorkExperience.person_id == person_id).exists()
+    rows = session.execute(
+        select(Employment.role, Employment.start_date, Employment.end_date,
+               training.label("training"), earlier.label("earlier"))
+        .select_from(Person).outerjoin(Employment, Employment.person_id == Person.id)
+        .where(Person.id == person_id)).all()
+    if not rows:
+        return PersonProfile(None)
+    has_training, has_earlier = bool(rows[0].training), bool(rows[0].earlier)
+    employments = [r for r in rows if r.role is not None]
+    active = {r.role for r in employments if r.end_date is None}
+    kind = next((role for role in KIND_PRIORITY if role in active), None)
+    if kind is None and employments:
+        kind = max(employments, key=lambda r: (r.end_date, r.start_date)).role
+    return PersonProfile(kind, has_training, has_earlier)
 
 
 def find_person(session, id_number) -> Person | None:

@@ -1,5 +1,11 @@
-"""People, employments (staff of units) and certificates."""
+"""People, employments (staff of units) and certificates, and the person's page: the
+manual's tabs for the kind of person (保安员 / 兼职保安员 / 学员 / 教员: all of them; 其他人员:
+basic information and work history only)."""
+from dataclasses import dataclass
+
 from flask import g
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -10,6 +16,7 @@ from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
 from app.security.scope import current_scope
+from app.services import changelog as changelog_service
 from app.services import personnel
 from app.services.errors import RuleViolation
 
@@ -75,6 +82,42 @@ class CertificateView(ScopedModelView):
     required_choices = ("kind", "status")
 
 
+@dataclass(frozen=True)
+class PersonTab:
+    key: str              # the tab's anchor (a view's class name where the tab is one list)
+    title: object
+    panes: tuple = ()     # (list view class, heading or None), each filtered to the person
+
+
+def _list_tab(view, title):
+    return PersonTab(view.__name__, title, ((view, None),))
+
+
+def person_tabs(profile: personnel.PersonProfile) -> list:
+    """The tabs of a person's page in the manual's order and with its titles, for the kind
+    of person (app.services.personnel.person_profile decides the kind)."""
+    work = PersonTab("EmploymentView", _l("Work history"), (
+        (EmploymentView, None), (DispatchView, _l("Dispatch records"))))
+    if profile.kind == "other_staff":
+        # 其他人员【详情】: basic information and work history.
+        return [PersonTab("Home", _l("Personal information")),
+                PersonTab(work.key, work.title, work.panes[:1])]
+    info = [(ExamResultView, _l("Exam information"))]         # synced from the exam system
+    if profile.kind == "student" or profile.has_training:
+        info.append((TrainingRecordView, _l("Training information")))
+    if profile.kind == "instructor" or profile.has_work_experience:
+        info.append((WorkExperienceView, _l("Earlier work experience")))
+    return [PersonTab("Home", _l("Personal information"), tuple(info)),
+            _list_tab(CertificateView, _l("Certificate information")),
+            work,
+            _list_tab(SocialRelationView, _l("Social relations")),
+            _list_tab(EquipmentIssueView, _l("Personal equipment")),
+            _list_tab(ConductRecordView, _l("Commendations, violations and complaints")),
+            _list_tab(PoliceAssistanceView, _l("Assistance to the police")),
+            *(_list_tab(view, view.list_title) for view in PERSON_TABS),  # 比对预警
+            PersonTab("ChangeLog", _l("Change log"))]
+
+
 class PersonView(ScopedModelView):
     datamodel = SQLAInterface(Person)
     class_permission_name = "Person"
@@ -102,12 +145,12 @@ class PersonView(ScopedModelView):
     search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    # The person's page as tabs: 考试信息, 证件信息, 工作经历 (latest first, then the
-    # dispatches with the target's coloured tier), 社会关系, 个人装备, 奖惩投诉, 协助公安工作情况,
-    # students' 培训信息 and instructors' earlier work, then 比对预警; the change log closes it.
+    # Every list a person's page may show; `person_tabs` picks and orders them per person.
     related_views = [ExamResultView, CertificateView, EmploymentView, DispatchView,
                      SocialRelationView, EquipmentIssueView, ConductRecordView,
                      PoliceAssistanceView, TrainingRecordView, WorkExperienceView] + PERSON_TABS
+    show_template = "person/show.html"
+    edit_template = "person/edit.html"   # the form alone: the tabs belong to the page
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
@@ -120,6 +163,53 @@ class PersonView(ScopedModelView):
         "employment_start": DateField(_l("Start date"), validators=[Optional()],
                                       widget=DatePickerWidget()),
     }
+
+    # ------------------------------------------------------------ the person's page
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        widgets = self._show(pk)   # through the read scope (404), then the person's tabs
+        tabs = widgets["person_tabs"]
+        change_log = None
+        if any(entry["tab"].key == "ChangeLog" for entry in tabs):
+            change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
+                                                      current_scope())
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets, tabs=tabs,
+            can_edit=self._can("edit"), change_log=change_log)
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None,
+                                   widgets=None, **args):
+        """FAB's hook for the related lists of show (and edit): only the tabs that fit the
+        person are built, so the others are neither queried nor rendered."""
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        if "edit" in widgets:
+            return widgets          # the edit form shows no tabs
+        orders = orders or get_order_args()
+        pages = pages or get_page_args()
+        page_sizes = page_sizes or get_page_size_args()
+        registered = {type(view): view for view in self._related_views}
+        sm = self.appbuilder.sm
+        tabs = []
+        for tab in person_tabs(personnel.person_profile(self.datamodel.session, item.id)):
+            panes = []
+            for view_class, heading in tab.panes:
+                view = registered.get(view_class)
+                if view is None or not sm.has_access("can_read", view.class_permission_name):
+                    continue
+                name = view_class.__name__
+                order_column, order_direction = orders.get(name) or ("", "")
+                panes.append({"title": heading, "view": view, "widget":
+                              self._get_related_view_widget(
+                                  item, view, order_column, order_direction,
+                                  page=pages.get(name), page_size=page_sizes.get(name))})
+            if tab.panes and not panes:
+                continue            # a list tab the user may not read
+            tabs.append({"tab": tab, "panes": panes})
+        widgets["person_tabs"] = tabs
+        return widgets
 
     def process_form(self, form, is_created):
         # The employment fields are not columns of Person: keep them for pre_add.
