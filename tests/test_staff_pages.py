@@ -8,7 +8,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 from app.models import (AppUser, Certificate, Dispatch, Employment, ExamResult, Person,
-                        PopulationRecord, TrainingRecord)
+                        PopulationRecord, TrainingRecord, WorkExperience)
 from app.services.idnumber import parse_id_number
 from tests.conftest import DEMO_PASSWORD, csrf_token
 from tests.helpers import fresh_id_number, unique_name
@@ -99,7 +99,7 @@ def test_clerk_adds_a_guard_with_certificates(app, client_for):
         kinds = {c.kind: c.level for c in s.query(Certificate).filter_by(person_id=person.id)}
         assert kinds == {"guard": None, "driving_licence": "C1"}
     page = client.get(f"/personview/show/{person_id}").get_data(as_text=True)
-    for tab in ("考试信息", "持证情况", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
+    for tab in ("考试信息", "证件信息", "工作经历", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
         assert tab in page, tab
 
 
@@ -262,3 +262,33 @@ def test_every_way_of_adding_staff_runs_the_hooks(app, client_for, api):
     finally:
         personnel.STAFF_ADDED_HOOKS.pop()
     assert seen == [("guard", "match"), ("other_staff", None), ("part_time_guard", None)]
+
+
+def test_instructor_add_form_saves_earlier_work_in_the_same_transaction(app, client_for):
+    school = client_for("school_hz")
+    form = school.get("/instructorlistview/add").get_data(as_text=True)
+    assert 'name="work_employer"' in form and 'name="training_class"' not in form
+    student_form = school.get("/studentlistview/add").get_data(as_text=True)
+    assert 'name="training_class"' in student_form and 'name="work_employer"' not in student_form
+    unit_id = _unit_id(app, "school_hz")
+    number, name = _registered(app, year=1975)
+    before = _people(app)
+    html = _post_add(school, "instructorlistview", unit_id, number, name,
+                     work_employer="杭州市公安局西湖分局", work_end="2015-12-31") \
+        .get_data(as_text=True)
+    assert 'has-error" id="group-work_start"' in html
+    assert _people(app) == before          # refused at the field, nothing saved
+    response = _post_add(school, "instructorlistview", unit_id, number, name,
+                         work_employer="杭州市公安局西湖分局", work_position="民警",
+                         work_start="1996-09-01", work_end="2015-12-31")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with data(app) as s:
+        person = s.query(Person).filter_by(id_number=number).one()
+        rows = [(w.employer, w.position, w.start_date, w.end_date)
+                for w in s.query(WorkExperience).filter_by(person_id=person.id)]
+        assert rows == [("杭州市公安局西湖分局", "民警", dt.date(1996, 9, 1),
+                         dt.date(2015, 12, 31))]
+        assert s.query(TrainingRecord).filter_by(person_id=person.id).count() == 0
+        person_id = person.id
+    page = school.get(f"/personview/show/{person_id}").get_data(as_text=True)
+    assert "杭州市公安局西湖分局" in page

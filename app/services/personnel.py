@@ -149,9 +149,12 @@ def find_person(session, id_number) -> Person | None:
 
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
               key_manager=False, certificates=(), registry=None,
-              registry_confirmed=False) -> Employment:
+              registry_confirmed=False, training=None, earlier_work=None) -> Employment:
     """Add a member of staff to `unit`: the person is found by ID number or created, then the
-    employment and any certificates. Raises RuleViolation(field, message)."""
+    employment, any certificates, a student's training record (`training`: class_name,
+    start_date, end_date, hours, result) and an instructor's earlier work (`earlier_work`:
+    employer, position, start_date, end_date), all in one transaction.
+    Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
     if scope is not None and not scope.can_write_unit(unit):
@@ -177,6 +180,9 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
         with session.no_autoflush:
             employment = _build_staff(session, scope, existing, info, name, person, unit, role,
                                       start_date, position, key_manager, certificates, created)
+            for record in _person_records(employment, training, earlier_work):
+                created.append(record)
+                session.add(record)
     except Exception:
         # Nothing reached the database yet: drop the new objects so no later flush saves them.
         # Expiring the collections discards the backref appends of the new objects.
@@ -231,6 +237,37 @@ def _build_staff(session, scope, existing, info, name, person, unit, role, start
                                 _("This certificate number is already in use."))
     session.add(employment)
     return employment
+
+
+def _person_records(employment, training, earlier_work):
+    """The training record and earlier work entered with new staff (empty entries skipped).
+    Fields of the errors: training_* and work_* (the add form's sections)."""
+    records = []
+    training = training or {}
+    if (training.get("class_name") or "").strip():
+        start = training.get("start_date") or employment.start_date
+        if training.get("end_date") and training["end_date"] < start:
+            raise RuleViolation("training_end", _("The end date cannot be before the start "
+                                                  "date."))
+        records.append(TrainingRecord(
+            person=employment.person, class_name=training["class_name"].strip(),
+            start_date=start, end_date=training.get("end_date"), hours=training.get("hours"),
+            result=(training.get("result") or "").strip() or None))
+    work = earlier_work or {}
+    employer = (work.get("employer") or "").strip()
+    if employer or any(work.get(k) for k in ("position", "start_date", "end_date")):
+        if not employer:
+            raise RuleViolation("work_employer", _("Enter the employer."))
+        if work.get("start_date") is None:
+            raise RuleViolation("work_start", _("Enter the start date."))
+        end = work.get("end_date")
+        if end is not None and end < work["start_date"]:
+            raise RuleViolation("work_end", _("The end date cannot be before the start date."))
+        records.append(WorkExperience(
+            person=employment.person, employer=employer,
+            position=(work.get("position") or "").strip() or None,
+            start_date=work["start_date"], end_date=end))
+    return records
 
 
 def resign(session, scope, employment: Employment, end_date, reason) -> Employment:

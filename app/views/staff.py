@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.extensions import db
 from app.labels import LABELS, choice_field
-from app.models import Certificate, Employment, Person, TrainingRecord, Unit
+from app.models import Certificate, Employment, Person, Unit
 from app.models.choices import EDUCATION_LEVELS
 from app.security.scope import current_scope, get_scoped, scoped_query
 from app.services import personnel, rules
@@ -139,6 +139,13 @@ class StaffForm(DynamicForm):
                                   widget=BS3TextFieldWidget())
     training_result = StringField(_l("Training result"), validators=[Optional(), Length(max=50)],
                                   widget=BS3TextFieldWidget())
+    # 工作经历 (instructors: where they worked before)
+    work_employer = StringField(_l("Former employer"), validators=[Optional(), Length(max=200)],
+                                widget=BS3TextFieldWidget())
+    work_position = StringField(_l("Position held"), validators=[Optional(), Length(max=100)],
+                                widget=BS3TextFieldWidget())
+    work_start = DateField(_l("Worked from"), validators=[Optional()], widget=DatePickerWidget())
+    work_end = DateField(_l("Worked until"), validators=[Optional()], widget=DatePickerWidget())
 
 
 CERT_KINDS = ("guard", "firearm_permit", "driving_licence", "vocational_level", "fire_control")
@@ -151,6 +158,7 @@ CERTS = ("cert_guard_number", "cert_guard_issued_on", "cert_firearm_permit_numbe
          "cert_fire_control_number")
 TRAINING = ("training_class", "training_start", "training_end", "training_hours",
             "training_result")
+EXPERIENCE = ("work_employer", "work_position", "work_start", "work_end")
 
 
 class ResignForm(DynamicForm):
@@ -240,6 +248,8 @@ class StaffListView(ScopedModelView):
             groups.append((_("Certificates"), CERTS))
         if "training" in self.sections:
             groups.append((_("Training information"), TRAINING))
+        if "experience" in self.sections:
+            groups.append((_("Work experience"), EXPERIENCE))
         return groups
 
     def _add_staff(self, form):
@@ -255,24 +265,24 @@ class StaffListView(ScopedModelView):
                         spec["issued_on"] = form[f"cert_{kind}_issued_on"].data
                     certificates.append(spec)
         person = {key: form[key].data for key in BASIC if key != "registry_confirmed"}
+        training = earlier_work = None
+        if "training" in self.sections:
+            training = {"class_name": form.training_class.data,
+                        "start_date": form.training_start.data,
+                        "end_date": form.training_end.data, "hours": form.training_hours.data,
+                        "result": form.training_result.data}
+        if "experience" in self.sections:
+            earlier_work = {"employer": form.work_employer.data,
+                            "position": form.work_position.data,
+                            "start_date": form.work_start.data, "end_date": form.work_end.data}
         session = db.session
         employment = personnel.add_staff(
             session, current_scope(), unit=form.unit.data, role=self.role, person=person,
             start_date=form.start_date.data, position=form.position.data,
             key_manager=form.key_manager.data, certificates=certificates,
             registry=get_registry(session, current_app.config),
-            registry_confirmed=form.registry_confirmed.data)
-        if "training" in self.sections and form.training_class.data:
-            record = TrainingRecord(person=employment.person,
-                                    class_name=form.training_class.data.strip(),
-                                    start_date=form.training_start.data or form.start_date.data,
-                                    end_date=form.training_end.data,
-                                    hours=form.training_hours.data,
-                                    result=form.training_result.data or None)
-            if record.end_date and record.end_date < record.start_date:
-                raise RuleViolation("training_end",
-                                    _("The end date cannot be before the start date."))
-            session.add(record)
+            registry_confirmed=form.registry_confirmed.data, training=training,
+            earlier_work=earlier_work)
         session.flush()
         return employment
 
@@ -334,7 +344,7 @@ StudentListView = _staff_view("StudentListView", "student", "Student", _l("Stude
                               _l("Add student"), sections=("basic", "work", "training"))
 InstructorListView = _staff_view("InstructorListView", "instructor", "Instructor",
                                  _l("Instructors"), _l("Add instructor"),
-                                 sections=("basic", "work", "certificates"))
+                                 sections=("basic", "work", "certificates", "experience"))
 
 STAFF_VIEWS = {view.role: view for view in (GuardListView, PartTimeGuardListView,
                                             OtherStaffListView, StudentListView,
