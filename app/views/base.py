@@ -63,14 +63,18 @@ READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
 
 
+def units_named(text):
+    """SELECT of the ids of the units whose name contains `text`; None for an empty box."""
+    text = (text or "").strip()[:50]
+    return select(Unit.id).where(Unit.name.contains(text)) if text else None
+
+
 def unit_name_clause(unit_id_column, text):
     """A list's unit filter without a dropdown of units: the unit's name contains `text`.
     Only narrows a query the scope already limits; the indexed unit_id column takes the
     small set of matching unit ids. None when the box is empty."""
-    text = (text or "").strip()[:50]
-    if not text:
-        return None
-    return unit_id_column.in_(select(Unit.id).where(Unit.name.contains(text)))
+    units = units_named(text)
+    return None if units is None else unit_id_column.in_(units)
 
 
 class UnitNameFilter(BaseFilter):

@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,
                                            DatePickerWidget)
 from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.filters import BaseFilter, FilterRelation
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.services.registry import get_registry
 
-from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, unit_name_clause
+from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, units_named
 from .lookup import LookupField, starts_with
 
 
@@ -53,10 +53,20 @@ def staff_search_clause(q: str, unit_text: str):
         conditions.append(Employment.person_id.in_(select(Person.id).where(or_(
             starts_with(Person.name, q), Person.id_number == upper))
             .union(select(Certificate.person_id).where(Certificate.number == q))))
-    unit_clause = unit_name_clause(Employment.unit_id, unit_text)
-    if unit_clause is not None:
-        conditions.append(unit_clause)
+    units = units_named(unit_text)
+    if units is not None:
+        # A self-hiring unit's staff include the guards of its client units.
+        conditions.append(Employment.unit_id.in_(rules.staff_unit_ids_select(units)))
     return conditions
+
+
+class StaffOfUnitFilter(FilterRelation):
+    """The staff tab of a unit's page: employments at the unit or, for a self-hiring unit,
+    at its client units. A related-view filter, so the tab's 【新增】 presets the unit."""
+    name = "staff of unit"
+
+    def apply(self, query, value):
+        return query.filter(Employment.unit_id.in_(rules.staff_unit_ids_select(int(value))))
 
 
 class StaffSearchFilter(BaseFilter):
