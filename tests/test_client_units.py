@@ -68,7 +68,8 @@ def test_guard_added_by_the_client_unit_is_dispatched_by_the_self_hiring_unit(
     response = clerk.post("/personview/add", data={
         "csrf_token": csrf_token(clerk, "/personview/add"), "id_number": number,
         "name": unique_name("客保"), "employment_unit": str(client_unit_id),
-        "employment_role": "guard", "employment_start": "2024-04-01"})
+        "employment_role": "guard", "employment_start": "2024-04-01",
+        "registry_confirmed": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     person_id, person_name = read(lambda s: s.query(Person.id, Person.name).filter_by(
         id_number=number).one())

@@ -83,6 +83,29 @@ def registry_check(registry, id_number, name, gender=None, birth_date=None) -> R
     return RegistryResult("match")
 
 
+def confirm_identity(registry, id_number, name, gender=None, birth_date=None, *,
+                     confirmed=False, field="name") -> RegistryResult:
+    """The population-registry rule of every way of entering a person or adding staff (the
+    staff form, the generic people and staff pages, REST): a name that does not match the
+    registry, or a number it does not know, is refused at `field` unless the clerk
+    confirmed the entry after checking the identity document; then it is saved as entered
+    and identity verification takes it up."""
+    check = registry_check(registry, id_number, name, gender, birth_date)
+    if check.needs_confirmation and not confirmed:
+        raise RuleViolation(field, check.message())
+    return check
+
+
+def employment_added(session, employment, registry, *, confirmed=False, field="person"):
+    """The generic add paths (people and staff pages, REST): the registry rule for the
+    employed person, then the staff-added hooks with its real result."""
+    person = employment.person
+    check = confirm_identity(registry, person.id_number, person.name, person.gender,
+                             person.birth_date, confirmed=confirmed, field=field)
+    staff_added(session, employment, check)
+    return check
+
+
 def check_id_number(id_number, name=None, registry=None) -> dict:
     """What the add form shows as the clerk types: decoded fields, or the reason the number
     is invalid; with a name, whether it matches the population registry."""
@@ -169,9 +192,8 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     if not name:
         raise RuleViolation("name", _("Enter the name."))
 
-    check = registry_check(registry, info.number, name, info.gender, info.birth_date)
-    if check.needs_confirmation and not registry_confirmed:
-        raise RuleViolation("name", check.message())
+    check = confirm_identity(registry, info.number, name, info.gender, info.birth_date,
+                             confirmed=registry_confirmed)
 
     existing = session.execute(
         select(Person).where(Person.id_number == info.number)).scalar_one_or_none()

@@ -3,13 +3,13 @@ manual's tabs for the kind of person (保安员 / 兼职保安员 / 学员 / 教
 basic information and work history only)."""
 from dataclasses import dataclass
 
-from flask import g
+from flask import current_app, g
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from wtforms import DateField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from app.models import Certificate, Employment, Person
@@ -19,6 +19,7 @@ from app.security.scope import current_scope
 from app.services import changelog as changelog_service
 from app.services import personnel
 from app.services.errors import RuleViolation
+from app.services.registry import get_registry
 
 from .base import ScopedModelView
 from .conduct import ConductRecordView
@@ -30,7 +31,28 @@ from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
 
-class EmploymentView(ScopedModelView):
+def registry_confirmation(session):
+    """(population registry, whether the clerk confirmed the entered identity) for the
+    generic add paths; personnel.confirm_identity applies the rule."""
+    return get_registry(session, current_app.config), bool(g.get("registry_confirmed"))
+
+
+def registry_confirmed_field():
+    return BooleanField(_l("I have checked the identity: save as entered"), description=_l(
+        "Tick only after checking the identity document; the entry is then verified by the "
+        "police."))
+
+
+class RegistryConfirmedForm:
+    """Generic add forms with the registry confirmation box: its value is kept for pre_add."""
+
+    def process_form(self, form, is_created):
+        super().process_form(form, is_created)
+        if is_created:
+            g.registry_confirmed = bool(form.registry_confirmed.data)
+
+
+class EmploymentView(RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Employment)
     class_permission_name = "Employment"
     list_title = show_title = _l("Staff")
@@ -41,7 +63,8 @@ class EmploymentView(ScopedModelView):
                     "key_manager", "start_date", "end_date"]
     show_columns = ["person", "person.id_number", "unit", "role_label", "position",
                     "key_manager", "start_date", "end_date", "end_reason"]
-    add_columns = ["person", "unit", "role", "position", "key_manager", "start_date"]
+    add_columns = ["person", "registry_confirmed", "unit", "role", "position", "key_manager",
+                   "start_date"]
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "position", "key_manager", "start_date", "end_date"]
     order_columns = ["start_date", "end_date", "role"]
@@ -54,9 +77,11 @@ class EmploymentView(ScopedModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        personnel.staff_added(self.datamodel.session, item)
+        registry, confirmed = registry_confirmation(self.datamodel.session)
+        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
+        "registry_confirmed": registry_confirmed_field(),
     }
 
 
@@ -118,7 +143,7 @@ def person_tabs(profile: personnel.PersonProfile) -> list:
             PersonTab("ChangeLog", _l("Change log"))]
 
 
-class PersonView(ScopedModelView):
+class PersonView(RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Person)
     class_permission_name = "Person"
     list_title = show_title = _l("People")
@@ -137,9 +162,9 @@ class PersonView(ScopedModelView):
             "phone", "household_region_code", "household_address", "residence_address",
             "note"]}),
     ]
-    add_columns = ["id_number", "name", "phone", "ethnicity", "education", "household_address",
-                   "residence_address", "note", "employment_unit", "employment_role",
-                   "employment_position", "employment_start"]
+    add_columns = ["id_number", "name", "registry_confirmed", "phone", "ethnicity", "education",
+                   "household_address", "residence_address", "note", "employment_unit",
+                   "employment_role", "employment_position", "employment_start"]
     edit_columns = ["id_number", "name", "phone", "ethnicity", "education",
                     "household_address", "residence_address", "note"]
     search_columns = ["name", "id_number", "phone", "birth_date"]
@@ -162,6 +187,7 @@ class PersonView(ScopedModelView):
         "employment_position": StringField(_l("Position"), widget=BS3TextFieldWidget()),
         "employment_start": DateField(_l("Start date"), validators=[Optional()],
                                       widget=DatePickerWidget()),
+        "registry_confirmed": registry_confirmed_field(),
     }
 
     # ------------------------------------------------------------ the person's page
@@ -212,6 +238,7 @@ class PersonView(ScopedModelView):
         return widgets
 
     def process_form(self, form, is_created):
+        super().process_form(form, is_created)
         # The employment fields are not columns of Person: keep them for pre_add.
         if is_created:
             g.new_employment = {key: form[f"employment_{key}"].data
@@ -219,6 +246,7 @@ class PersonView(ScopedModelView):
 
     def pre_add(self, item):
         spec = getattr(g, "new_employment", None) or {}
+        registry, confirmed = registry_confirmation(self.datamodel.session)
         if spec.get("unit") is not None or current_scope().is_unit_user:
             # Unit clerks add people as their staff: person and employment in one save.
             if spec.get("unit") is None:
@@ -237,9 +265,12 @@ class PersonView(ScopedModelView):
                 field = {"unit": "employment_unit", "role": "employment_role",
                          "start_date": "employment_start"}.get(violation.field, "id_number")
                 raise RuleViolation(field, violation.message)
-            personnel.staff_added(self.datamodel.session, employment)
+            personnel.employment_added(self.datamodel.session, employment, registry,
+                                       confirmed=confirmed, field="name")
         else:
             super().pre_add(item)
+            personnel.confirm_identity(registry, item.id_number, item.name, item.gender,
+                                       item.birth_date, confirmed=confirmed)
 
 
 # (view, menu name = permission name, label, icon, category, category label)
