@@ -112,6 +112,7 @@ class PersonTab:
     key: str              # the tab's anchor (a view's class name where the tab is one list)
     title: object
     panes: tuple = ()     # (list view class, heading or None), each filtered to the person
+    body: str | None = None   # what the tab shows besides its lists: "show" | "change_log"
 
 
 def _list_tab(view, title):
@@ -125,14 +126,14 @@ def person_tabs(profile: personnel.PersonProfile) -> list:
         (EmploymentView, None), (DispatchView, _l("Dispatch records"))))
     if profile.kind == "other_staff":
         # 其他人员【详情】: basic information and work history.
-        return [PersonTab("Home", _l("Personal information")),
+        return [PersonTab("Home", _l("Personal information"), body="show"),
                 PersonTab(work.key, work.title, work.panes[:1])]
     info = [(ExamResultView, _l("Exam information"))]         # synced from the exam system
     if profile.kind == "student" or profile.has_training:
         info.append((TrainingRecordView, _l("Training information")))
     if profile.kind == "instructor" or profile.has_work_experience:
         info.append((WorkExperienceView, _l("Earlier work experience")))
-    return [PersonTab("Home", _l("Personal information"), tuple(info)),
+    return [PersonTab("Home", _l("Personal information"), tuple(info), body="show"),
             _list_tab(CertificateView, _l("Certificate information")),
             work,
             _list_tab(SocialRelationView, _l("Social relations")),
@@ -140,7 +141,7 @@ def person_tabs(profile: personnel.PersonProfile) -> list:
             _list_tab(ConductRecordView, _l("Commendations, violations and complaints")),
             _list_tab(PoliceAssistanceView, _l("Assistance to the police")),
             *(_list_tab(view, view.list_title) for view in PERSON_TABS),  # 比对预警
-            PersonTab("ChangeLog", _l("Change log"))]
+            PersonTab("ChangeLog", _l("Change log"), body="change_log")]
 
 
 class PersonView(RegistryConfirmedForm, ScopedModelView):
@@ -198,7 +199,7 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
         widgets = self._show(pk)   # through the read scope (404), then the person's tabs
         tabs = widgets["person_tabs"]
         change_log = None
-        if any(entry["tab"].key == "ChangeLog" for entry in tabs):
+        if any(entry["tab"].body == "change_log" for entry in tabs):
             change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
                                                       current_scope())
         return self.render_template(
@@ -231,7 +232,7 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
                               self._get_related_view_widget(
                                   item, view, order_column, order_direction,
                                   page=pages.get(name), page_size=page_sizes.get(name))})
-            if tab.panes and not panes:
+            if not panes and tab.body is None:
                 continue            # a list tab the user may not read
             tabs.append({"tab": tab, "panes": panes})
         widgets["person_tabs"] = tabs
