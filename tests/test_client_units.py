@@ -7,7 +7,7 @@ import pytest
 
 from app.models import AppUser, Dispatch, Employment, Person, Service, TargetCategory, Unit
 from tests.conftest import csrf_token
-from tests.helpers import fresh_id_number, unique_name
+from tests.helpers import fresh_id_number, page_with_tabs, unique_name
 
 
 def _unit(session, username):
@@ -68,7 +68,8 @@ def test_guard_added_by_the_client_unit_is_dispatched_by_the_self_hiring_unit(
     response = clerk.post("/personview/add", data={
         "csrf_token": csrf_token(clerk, "/personview/add"), "id_number": number,
         "name": unique_name("客保"), "employment_unit": str(client_unit_id),
-        "employment_role": "guard", "employment_start": "2024-04-01"})
+        "employment_role": "guard", "employment_start": "2024-04-01",
+        "registry_confirmed": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     person_id, person_name = read(lambda s: s.query(Person.id, Person.name).filter_by(
         id_number=number).one())
@@ -102,3 +103,70 @@ def test_self_hiring_add_form_offers_its_client_units(client_for, db_session):
     html = client_for("selfhire_hz").get("/servicedesk/add/").get_data(as_text=True)
     assert _unit(db_session, "client_hz").name in html
     assert _unit(db_session, "selfhire_hz").name in html
+
+
+def _pane(html, key):
+    start = html.index(f'id="pane-{key}"')
+    end = html.find('<div id="pane-', start + 1)
+    return html[start:end if end > 0 else len(html)]
+
+
+def _active_guards(session, unit):
+    return {e.person_id: e.person.name for e in session.query(Employment).filter_by(
+        unit_id=unit.id, role="guard", end_date=None)}
+
+
+@pytest.mark.parametrize("username", ["selfhire_hz", "police_hz"])
+def test_self_hiring_units_staff_include_its_client_units_guards(app, client_for, username):
+    """新增的保安员会自动同步到自招单位中: the self-hiring unit's guard tab and its guard list
+    show the client unit's guards (with the client unit's name), from the one employment."""
+    from app.extensions import db
+    with app.app_context():
+        selfhire, client_unit = (_unit(db.session, "selfhire_hz"),
+                                 _unit(db.session, "client_hz"))
+        ids = (selfhire.id, client_unit.id, selfhire.name, client_unit.name)
+        own, clients = _active_guards(db.session, selfhire), _active_guards(db.session,
+                                                                            client_unit)
+        employments = db.session.query(Employment).filter(
+            Employment.person_id.in_(clients), Employment.role == "guard",
+            Employment.end_date.is_(None)).count()
+    selfhire_id, client_id, selfhire_name, client_name = ids
+    assert clients and own
+    assert employments == len(clients)           # no second employment at the self-hiring unit
+    user = client_for(username)
+    html = page_with_tabs(user, f"/unitview/show/{selfhire_id}?psize_GuardListView=100")
+    pane = _pane(html, "staff-guard")
+    for person_id in list(own) + list(clients):
+        assert f'href="/personview/show/{person_id}"' in pane, person_id
+    assert client_name in pane
+    # The client unit's own page lists its own guards only.
+    client_pane = _pane(page_with_tabs(user, f"/unitview/show/{client_id}"), "staff-guard")
+    assert selfhire_name not in client_pane
+    assert all(f'href="/personview/show/{person_id}"' not in client_pane for person_id in own)
+    assert all(f'href="/personview/show/{person_id}"' in client_pane for person_id in clients)
+    # The guard list filtered by the self-hiring unit's name includes the client's guards.
+    listing = user.get("/guardlistview/list/", query_string={
+        "unit": selfhire_name, "psize_GuardListView": 100}).get_data(as_text=True)
+    for name in list(own.values()) + list(clients.values()):
+        assert name in listing, name
+    assert client_name in listing
+
+
+def test_certificate_holdings_of_a_self_hiring_unit_count_its_client_units_guards(db_session):
+    from app.models import Certificate
+    from app.security.scope import Scope
+    from app.services import unit_pages
+    selfhire, client_unit = _unit(db_session, "selfhire_hz"), _unit(db_session, "client_hz")
+    everyone = Scope(read_all=True, write_all=True)
+
+    def holders(unit_ids):
+        return {kind: db_session.query(Certificate.person_id).join(
+            Employment, Employment.person_id == Certificate.person_id).filter(
+            Employment.unit_id.in_(unit_ids), Employment.end_date.is_(None),
+            Certificate.status == "valid", Certificate.kind == kind).distinct().count()
+            for kind, _n in unit_pages.certificate_counts(db_session, selfhire.id, everyone)}
+    expected = holders([selfhire.id, client_unit.id])
+    assert expected["guard"] > holders([selfhire.id])["guard"]   # the client unit adds some
+    assert dict(unit_pages.certificate_counts(db_session, selfhire.id, everyone)) == expected
+    assert dict(unit_pages.certificate_counts(db_session, client_unit.id, everyone)) == \
+        {k: v for k, v in holders([client_unit.id]).items()}

@@ -12,7 +12,8 @@ def _unit_id(db_session, username):
 
 def _add_person(client, token, **fields):
     data = {"csrf_token": token, "name": unique_name("张"), "phone": "13800000000",
-            "employment_role": "guard", "employment_start": "2024-05-01"}
+            "employment_role": "guard", "employment_start": "2024-05-01",
+            "registry_confirmed": "y"}
     data.update(fields)
     return client.post("/personview/add", data=data)
 
@@ -103,7 +104,8 @@ def test_edit_writes_old_and_new_values_to_the_change_log(client_for, db_session
 def test_api_person_fills_from_id_number_and_refuses_bad_ones(api, db_session):
     caller = api("admin")
     number = fresh_id_number("male", region="330205", year=1980)
-    created = caller.post("/api/v1/person/", json={"id_number": number, "name": "赵强"})
+    created = caller.post("/api/v1/person/", json={"id_number": number, "name": "赵强",
+                                                   "registry_confirmed": True})
     assert created.status_code == 201, created.get_data(as_text=True)
     body = caller.get(f"/api/v1/person/{created.json['id']}").json["result"]
     assert (body["gender"], body["birth_date"][:4], body["household_region_code"]) == \

@@ -314,13 +314,15 @@ def test_rest_add_guard_screens_after_commit_and_refuses_bad_actions(app, api):
     from app.extensions import db
     caller, police, foreign = api("company_hz"), api("police_sc"), api("police_nb")
     number = fresh_id_number()
-    response = caller.post("/api/v1/person/", json={"id_number": number, "name": "自动核验"})
+    response = caller.post("/api/v1/person/", json={"id_number": number, "name": "自动核验",
+                                                   "registry_confirmed": True})
     assert response.status_code == 201, response.get_data(as_text=True)
     person_id = response.json["id"]
     with app.app_context():
         unit_id = user(db.session, "company_hz").unit_id
     response = caller.post("/api/v1/employment/", json={
-        "person": person_id, "unit": unit_id, "role": "guard", "start_date": "2024-05-01"})
+        "person": person_id, "unit": unit_id, "role": "guard", "start_date": "2024-05-01",
+        "registry_confirmed": True})
     assert response.status_code == 201, response.get_data(as_text=True)
     with app.app_context():
         case = db.session.query(IdentityCheck).filter_by(person_id=person_id).one()

@@ -244,7 +244,7 @@ def test_people_add_page_takes_the_photo(app, client_for):
     response = client.post("/personview/add", data={
         "csrf_token": csrf_token(client, "/personview/add"), "id_number": number,
         "name": unique_name("照"), "employment_unit": str(hz), "employment_role": "guard",
-        "employment_start": "2025-01-02",
+        "employment_start": "2025-01-02", "registry_confirmed": "y",
         "photo_upload": (io.BytesIO(demo_photo_png(8)), "p.jpg")},
         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]

@@ -8,7 +8,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 from app.models import (AppUser, Certificate, Dispatch, Employment, ExamResult, Person,
-                        PopulationRecord, TrainingRecord)
+                        PopulationRecord, TrainingRecord, WorkExperience)
 from app.services.idnumber import parse_id_number
 from tests.conftest import DEMO_PASSWORD, csrf_token
 from tests.helpers import fresh_id_number, unique_name
@@ -99,7 +99,7 @@ def test_clerk_adds_a_guard_with_certificates(app, client_for):
         kinds = {c.kind: c.level for c in s.query(Certificate).filter_by(person_id=person.id)}
         assert kinds == {"guard": None, "driving_licence": "C1"}
     page = client.get(f"/personview/show/{person_id}").get_data(as_text=True)
-    for tab in ("考试信息", "持证情况", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
+    for tab in ("考试信息", "证件信息", "工作经历", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
         assert tab in page, tab
 
 
@@ -223,8 +223,8 @@ def test_exam_sync_api(app, api):
 
 def test_person_rest_fills_from_id_number(api):
     number = fresh_id_number("female", year=1991)
-    response = api("company_hz").post("/api/v1/person/", json={"id_number": number,
-                                                               "name": unique_name("王")})
+    response = api("company_hz").post("/api/v1/person/", json={
+        "id_number": number, "name": unique_name("王"), "registry_confirmed": True})
     assert response.status_code == 201, response.get_data(as_text=True)
     shown = api("admin").get(f"/api/v1/person/{response.json['id']}").json["result"]
     assert shown["gender"] == "female" and shown["birth_date"].startswith("1991")
@@ -251,7 +251,7 @@ def test_every_way_of_adding_staff_runs_the_hooks(app, client_for, api):
             "csrf_token": csrf_token(client, "/personview/add"),
             "id_number": fresh_id_number(), "name": unique_name("张"),
             "employment_unit": str(hz), "employment_role": "other_staff",
-            "employment_start": "2025-01-02"})
+            "employment_start": "2025-01-02", "registry_confirmed": "y"})
         assert response.status_code == 302
         with data(app) as s:
             person_id = s.query(Person.id).filter_by(id_number=number).scalar()
@@ -261,4 +261,78 @@ def test_every_way_of_adding_staff_runs_the_hooks(app, client_for, api):
         assert response.status_code == 201, response.get_data(as_text=True)
     finally:
         personnel.STAFF_ADDED_HOOKS.pop()
-    assert seen == [("guard", "match"), ("other_staff", None), ("part_time_guard", None)]
+    # Each path ran the population-registry check: the hooks get its real result.
+    assert seen == [("guard", "match"), ("other_staff", "not_found"),
+                    ("part_time_guard", "match")]
+
+
+def test_instructor_add_form_saves_earlier_work_in_the_same_transaction(app, client_for):
+    school = client_for("school_hz")
+    form = school.get("/instructorlistview/add").get_data(as_text=True)
+    assert 'name="work_employer"' in form and 'name="training_class"' not in form
+    student_form = school.get("/studentlistview/add").get_data(as_text=True)
+    assert 'name="training_class"' in student_form and 'name="work_employer"' not in student_form
+    unit_id = _unit_id(app, "school_hz")
+    number, name = _registered(app, year=1975)
+    before = _people(app)
+    html = _post_add(school, "instructorlistview", unit_id, number, name,
+                     work_employer="杭州市公安局西湖分局", work_end="2015-12-31") \
+        .get_data(as_text=True)
+    assert 'has-error" id="group-work_start"' in html
+    assert _people(app) == before          # refused at the field, nothing saved
+    response = _post_add(school, "instructorlistview", unit_id, number, name,
+                         work_employer="杭州市公安局西湖分局", work_position="民警",
+                         work_start="1996-09-01", work_end="2015-12-31")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with data(app) as s:
+        person = s.query(Person).filter_by(id_number=number).one()
+        rows = [(w.employer, w.position, w.start_date, w.end_date)
+                for w in s.query(WorkExperience).filter_by(person_id=person.id)]
+        assert rows == [("杭州市公安局西湖分局", "民警", dt.date(1996, 9, 1),
+                         dt.date(2015, 12, 31))]
+        assert s.query(TrainingRecord).filter_by(person_id=person.id).count() == 0
+        person_id = person.id
+    page = school.get(f"/personview/show/{person_id}").get_data(as_text=True)
+    assert "杭州市公安局西湖分局" in page
+
+
+def test_generic_add_paths_refuse_a_registry_mismatch_unless_confirmed(app, client_for, api):
+    """The people page, the staff page and REST apply the staff form's registry rule
+    (personnel.confirm_identity): a mismatch is refused at the field unless confirmed."""
+    hz = _unit_id(app, "company_hz")
+    client = client_for("company_hz")
+    number, name = _registered(app)
+    before = _people(app)
+
+    def add_person(**extra):
+        return client.post("/personview/add", data={
+            "csrf_token": csrf_token(client, "/personview/add"), "id_number": number,
+            "name": name + "某", "employment_unit": str(hz), "employment_role": "other_staff",
+            "employment_start": "2025-01-02", **extra})
+    html = add_person().get_data(as_text=True)
+    assert "人口信息库" in html and 'name="registry_confirmed"' in html
+    assert _people(app) == before
+    assert add_person(registry_confirmed="y").status_code == 302
+    with data(app) as s:
+        person = s.query(Person).filter_by(id_number=number).one()
+        assert person.name == name + "某"
+        person_id = person.id
+    # The staff page and REST employment: the person's identity still differs.
+    staff = client_for("selfhire_hz")
+    form = {"csrf_token": csrf_token(staff, "/employmentview/add"), "person": number,
+            "unit": str(_unit_id(app, "selfhire_hz")), "role": "other_staff",
+            "start_date": "2025-02-01"}
+    html = staff.post("/employmentview/add", data=form).get_data(as_text=True)
+    assert "人口信息库" in html
+    body = {"person": person_id, "unit": _unit_id(app, "company_nb"), "role": "other_staff",
+            "start_date": "2025-02-01"}
+    refused = api("admin").post("/api/v1/employment/", json=body)
+    assert refused.status_code == 400 and "人口信息库" in refused.json["message"]["person"][0]
+    assert api("admin").post("/api/v1/employment/",
+                             json={**body, "registry_confirmed": True}).status_code == 201
+    # REST person: a name the registry does not hold for the number.
+    number2, name2 = _registered(app)
+    refused = api("admin").post("/api/v1/person/", json={"id_number": number2, "name": "某某"})
+    assert refused.status_code == 400 and "name" in refused.json["message"]
+    assert api("admin").post("/api/v1/person/",
+                             json={"id_number": number2, "name": name2}).status_code == 201

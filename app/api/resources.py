@@ -1,7 +1,7 @@
 """REST resources under /api/v1/: same permissions, scope and rules as the pages."""
 import datetime as dt
 
-from flask import request
+from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -17,6 +17,8 @@ from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employm
 from app.views.base import METHOD_PERMISSIONS
 from app.views.unit_records import stored_response
 from app.services import personnel
+
+from app.views.personnel import registry_confirmation
 
 from .base import ScopedModelRestApi
 
@@ -41,7 +43,19 @@ class UnitApi(ScopedModelRestApi):
     order_columns = ["id", "name", "kind"]
 
 
-class PersonApi(ScopedModelRestApi):
+class RegistryConfirmedBody:
+    """`"registry_confirmed": true` in a POST body: the caller checked the identity document
+    (personnel.confirm_identity). Not a column: it leaves the body before the schema loads."""
+
+    def post_headless(self):
+        body = request.get_json(silent=True) if request.is_json else None
+        if isinstance(body, dict):
+            # A parsed body is cached once for every later read: FAB loads it without the flag.
+            g.registry_confirmed = body.pop("registry_confirmed", False) is True
+        return super().post_headless()
+
+
+class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
     resource_name = "person"
     class_permission_name = "Person"
     datamodel = SQLAInterface(Person)
@@ -93,8 +107,14 @@ class PersonApi(ScopedModelRestApi):
             return self.response_400(message=violation.as_dict())
         return self.response(200, message="OK")
 
+    def pre_add(self, item):
+        super().pre_add(item)
+        registry, confirmed = registry_confirmation(self.datamodel.session)
+        personnel.confirm_identity(registry, item.id_number, item.name, item.gender,
+                                   item.birth_date, confirmed=confirmed)
 
-class EmploymentApi(ScopedModelRestApi):
+
+class EmploymentApi(RegistryConfirmedBody, ScopedModelRestApi):
     resource_name = "employment"
     class_permission_name = "Employment"
     datamodel = SQLAInterface(Employment)
@@ -108,7 +128,8 @@ class EmploymentApi(ScopedModelRestApi):
 
     def pre_add(self, item):
         super().pre_add(item)
-        personnel.staff_added(self.datamodel.session, item)
+        registry, confirmed = registry_confirmation(self.datamodel.session)
+        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
 
 
 class CertificateApi(ScopedModelRestApi):

@@ -16,7 +16,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 
-from app.models import Certificate, Employment, ExamResult, Person
+from app.models import (Certificate, Employment, ExamResult, Person, TrainingRecord,
+                        WorkExperience)
 from app.models.choices import EMPLOYMENT_ROLES
 
 from . import rules, storage
@@ -82,6 +83,29 @@ def registry_check(registry, id_number, name, gender=None, birth_date=None) -> R
     return RegistryResult("match")
 
 
+def confirm_identity(registry, id_number, name, gender=None, birth_date=None, *,
+                     confirmed=False, field="name") -> RegistryResult:
+    """The population-registry rule of every way of entering a person or adding staff (the
+    staff form, the generic people and staff pages, REST): a name that does not match the
+    registry, or a number it does not know, is refused at `field` unless the clerk
+    confirmed the entry after checking the identity document; then it is saved as entered
+    and identity verification takes it up."""
+    check = registry_check(registry, id_number, name, gender, birth_date)
+    if check.needs_confirmation and not confirmed:
+        raise RuleViolation(field, check.message())
+    return check
+
+
+def employment_added(session, employment, registry, *, confirmed=False, field="person"):
+    """The generic add paths (people and staff pages, REST): the registry rule for the
+    employed person, then the staff-added hooks with its real result."""
+    person = employment.person
+    check = confirm_identity(registry, person.id_number, person.name, person.gender,
+                             person.birth_date, confirmed=confirmed, field=field)
+    staff_added(session, employment, check)
+    return check
+
+
 def check_id_number(id_number, name=None, registry=None) -> dict:
     """What the add form shows as the clerk types: decoded fields, or the reason the number
     is invalid; with a name, whether it matches the population registry."""
@@ -101,6 +125,41 @@ def check_id_number(id_number, name=None, registry=None) -> dict:
         result["registry"] = {"status": check.status, "fields": check.fields,
                               "message": check.message()}
     return result
+
+
+# Which kind of person a page is about when they hold several employments: the first of
+# these roles among the active employments wins (a guard who also teaches is a guard).
+KIND_PRIORITY = ("guard", "part_time_guard", "student", "instructor", "other_staff")
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """What the person's page needs to choose its tabs."""
+    kind: str | None                  # an employment role, None without any employment
+    has_training: bool = False        # 培训信息 rows exist
+    has_work_experience: bool = False  # earlier work experience rows exist
+
+
+def person_profile(session, person_id) -> PersonProfile:
+    """The person's kind from their employments: the active ones first (by KIND_PRIORITY),
+    else the latest ended one; with whether training / earlier work records exist. One
+    query: a person holds a handful of employments."""
+    training = select(TrainingRecord.id).where(TrainingRecord.person_id == person_id).exists()
+    earlier = select(WorkExperience.id).where(WorkExperience.person_id == person_id).exists()
+    rows = session.execute(
+        select(Employment.role, Employment.start_date, Employment.end_date,
+               training.label("training"), earlier.label("earlier"))
+        .select_from(Person).outerjoin(Employment, Employment.person_id == Person.id)
+        .where(Person.id == person_id)).all()
+    if not rows:
+        return PersonProfile(None)
+    has_training, has_earlier = bool(rows[0].training), bool(rows[0].earlier)
+    employments = [r for r in rows if r.role is not None]
+    active = {r.role for r in employments if r.end_date is None}
+    kind = next((role for role in KIND_PRIORITY if role in active), None)
+    if kind is None and employments:
+        kind = max(employments, key=lambda r: (r.end_date, r.start_date)).role
+    return PersonProfile(kind, has_training, has_earlier)
 
 
 def find_person(session, id_number) -> Person | None:
@@ -130,9 +189,13 @@ def photo_of(person: Person):
 
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
               key_manager=False, certificates=(), registry=None,
-              registry_confirmed=False, photo: bytes | None = None) -> Employment:
+              registry_confirmed=False, training=None, earlier_work=None,
+              photo: bytes | None = None) -> Employment:
     """Add a member of staff to `unit`: the person is found by ID number or created, then the
-    employment and any certificates; `photo` (PNG/JPEG bytes) becomes the person's photo.
+    employment, any certificates, a student's training record (`training`: class_name,
+    start_date, end_date, hours, result) and an instructor's earlier work (`earlier_work`:
+    employer, position, start_date, end_date), all in one transaction; `photo` (PNG/JPEG
+    bytes) becomes the person's photo.
     Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
@@ -148,9 +211,8 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     if not name:
         raise RuleViolation("name", _("Enter the name."))
 
-    check = registry_check(registry, info.number, name, info.gender, info.birth_date)
-    if check.needs_confirmation and not registry_confirmed:
-        raise RuleViolation("name", check.message())
+    check = confirm_identity(registry, info.number, name, info.gender, info.birth_date,
+                             confirmed=registry_confirmed)
     if photo:
         storage.check_upload(photo, "photo", allowed=storage.IMAGE_TYPES)
 
@@ -161,6 +223,9 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
         with session.no_autoflush:
             employment = _build_staff(session, scope, existing, info, name, person, unit, role,
                                       start_date, position, key_manager, certificates, created)
+            for record in _person_records(employment, training, earlier_work):
+                created.append(record)
+                session.add(record)
     except Exception:
         # Nothing reached the database yet: drop the new objects so no later flush saves them.
         # Expiring the collections discards the backref appends of the new objects.
@@ -217,6 +282,37 @@ def _build_staff(session, scope, existing, info, name, person, unit, role, start
                                 _("This certificate number is already in use."))
     session.add(employment)
     return employment
+
+
+def _person_records(employment, training, earlier_work):
+    """The training record and earlier work entered with new staff (empty entries skipped).
+    Fields of the errors: training_* and work_* (the add form's sections)."""
+    records = []
+    training = training or {}
+    if (training.get("class_name") or "").strip():
+        start = training.get("start_date") or employment.start_date
+        if training.get("end_date") and training["end_date"] < start:
+            raise RuleViolation("training_end", _("The end date cannot be before the start "
+                                                  "date."))
+        records.append(TrainingRecord(
+            person=employment.person, class_name=training["class_name"].strip(),
+            start_date=start, end_date=training.get("end_date"), hours=training.get("hours"),
+            result=(training.get("result") or "").strip() or None))
+    work = earlier_work or {}
+    employer = (work.get("employer") or "").strip()
+    if employer or any(work.get(k) for k in ("position", "start_date", "end_date")):
+        if not employer:
+            raise RuleViolation("work_employer", _("Enter the employer."))
+        if work.get("start_date") is None:
+            raise RuleViolation("work_start", _("Enter the start date."))
+        end = work.get("end_date")
+        if end is not None and end < work["start_date"]:
+            raise RuleViolation("work_end", _("The end date cannot be before the start date."))
+        records.append(WorkExperience(
+            person=employment.person, employer=employer,
+            position=(work.get("position") or "").strip() or None,
+            start_date=work["start_date"], end_date=end))
+    return records
 
 
 def resign(session, scope, employment: Employment, end_date, reason) -> Employment:

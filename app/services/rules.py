@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.models import (AnnualReport, Certificate, Dispatch, Employment, Person, Region,
@@ -212,6 +212,19 @@ def check_service_target(session, target: ServiceTarget, creating: bool, scope):
 SERVING_UNIT_KINDS = ("company", "branch", "self_hire", "client")
 
 
+def staff_unit_ids_select(units, active_clients_only=False):
+    """SELECT of the units whose staff are staff of `units` (a unit id, or a SELECT of unit
+    ids): the units themselves and the client units of those that are self-hiring units.
+    The one place of the family rule: guards a client unit adds are staff of its
+    self-hiring unit too (manual: 新增的保安员会自动同步到自招单位中), without a second
+    employment; the staff lists, the unit page and the dispatch pool all use it."""
+    heads = units if isinstance(units, Select) else [units]
+    client = and_(Unit.parent_id.in_(heads), Unit.kind == "client")
+    if active_clients_only:
+        client = and_(client, Unit.status == "active")
+    return select(Unit.id).where(or_(Unit.id.in_(heads), client))
+
+
 def dispatch_pool_unit_ids(session, unit) -> set:
     """Units whose active full-time guards may be dispatched to services of `unit`.
 
@@ -224,11 +237,8 @@ def dispatch_pool_unit_ids(session, unit) -> set:
     family_head = unit.parent if unit.kind == "client" else unit
     if family_head is None or family_head.kind != "self_hire":
         return {unit.id}
-    ids = {family_head.id}
-    ids.update(session.execute(select(Unit.id).where(
-        Unit.parent_id == family_head.id, Unit.kind == "client",
-        Unit.status == "active")).scalars())
-    return ids
+    return set(session.execute(staff_unit_ids_select(
+        family_head.id, active_clients_only=True)).scalars())
 
 
 def check_service(session, service: Service, creating: bool, scope):

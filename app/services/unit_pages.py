@@ -1,17 +1,20 @@
-"""What the unit page computes: 持证情况 (certificate counts over the unit's active staff) and
-the holders behind a count. Queries go through the scope mechanism."""
+"""What the unit page computes: 持证情况 (certificate counts over the unit's active staff, a
+self-hiring unit's including its client units' guards) and the holders behind a count. Queries go through the scope mechanism."""
 from sqlalchemy import func
 
 from app.models import Certificate, Employment, Person
 from app.models.choices import CERTIFICATE_KINDS
 from app.security.scope import scope_clause
 
+from .rules import staff_unit_ids_select
+
 
 def _holders_query(session, unit_id, scope):
     return (session.query(Person, Certificate, Employment)
             .join(Certificate, Certificate.person_id == Person.id)
             .join(Employment, Employment.person_id == Person.id)
-            .filter(Employment.unit_id == unit_id, Employment.end_date.is_(None),
+            .filter(Employment.unit_id.in_(staff_unit_ids_select(unit_id)),
+                    Employment.end_date.is_(None),
                     Certificate.status == "valid",
                     scope_clause(Person, scope), scope_clause(Certificate, scope)))
 

@@ -75,16 +75,22 @@ def _named_unit():
     return aliased(Unit, name="named_unit")
 
 
+def units_named(text):
+    """SELECT of the ids of the units whose name contains `text`; None for an empty box.
+    An alias of unit: never correlated with a unit the outer query selects."""
+    text = (text or "").strip()[:50]
+    if not text:
+        return None
+    unit = _named_unit()
+    return select(unit.id).where(unit.name.contains(text)).correlate_except(unit)
+
+
 def unit_name_clause(unit_id_column, text):
     """A list's unit filter without a dropdown of units: the unit's name contains `text`.
     Only narrows a query the scope already limits; the indexed unit_id column takes the
     small set of matching unit ids. None when the box is empty."""
-    text = (text or "").strip()[:50]
-    if not text:
-        return None
-    unit = _named_unit()  # an alias: never correlated with an outer unit
-    return unit_id_column.in_(select(unit.id).where(unit.name.contains(text))
-                              .correlate_except(unit))
+    units = units_named(text)
+    return None if units is None else unit_id_column.in_(units)
 
 
 class UnitNameFilter(BaseFilter):
@@ -474,13 +480,18 @@ class ScopedModelView(ScopedMixin, ModelView):
         under the related view's own scope, paged and ordered by the request's arguments."""
         item = self.datamodel.get(pk, self._base_filters)
         view = next((v for v in self._related_views if type(v).__name__ == name), None)
-        if item is None or view is None:
+        if item is None or view is None or not self.tab_allowed(item, name) or \
+                not self.appbuilder.sm.has_access("can_read", view.class_permission_name):
             abort(404)
         order_column, order_direction = get_order_args().get(name) or ("", "")
         widget = self._get_related_view_widget(
             item, view, order_column, order_direction, page=get_page_args().get(name),
             page_size=get_page_size_args().get(name))
         return widget(pk=self.datamodel.get_pk_value(item))
+
+    def tab_allowed(self, item, name) -> bool:
+        """Whether the record's page shows the related list `name` (a subclass narrows)."""
+        return True
 
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)

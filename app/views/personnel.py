@@ -1,21 +1,27 @@
-"""People, employments (staff of units) and certificates."""
-from flask import abort, g, request
+"""People, employments (staff of units) and certificates, and the person's page: the
+manual's tabs for the kind of person (保安员 / 兼职保安员 / 学员 / 教员: all of them; 其他人员:
+basic information and work history only), each tab loading when it is shown."""
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_wtf.file import FileField
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from wtforms import DateField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
 from app.security.scope import current_scope, get_scoped
+from app.services import changelog as changelog_service
 from app.services import personnel, screening
 from app.services.errors import RuleViolation
+from app.services.registry import get_registry
 
-from .base import ScopedModelView
+from .base import LazyTab, ScopedModelView
 from .unit_records import stored_response
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
@@ -30,7 +36,28 @@ def _photo_field():
     return FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
 
 
-class EmploymentView(ScopedModelView):
+def registry_confirmation(session):
+    """(population registry, whether the clerk confirmed the entered identity) for the
+    generic add paths; personnel.confirm_identity applies the rule."""
+    return get_registry(session, current_app.config), bool(g.get("registry_confirmed"))
+
+
+def registry_confirmed_field():
+    return BooleanField(_l("I have checked the identity: save as entered"), description=_l(
+        "Tick only after checking the identity document; the entry is then verified by the "
+        "police."))
+
+
+class RegistryConfirmedForm:
+    """Generic add forms with the registry confirmation box: its value is kept for pre_add."""
+
+    def process_form(self, form, is_created):
+        super().process_form(form, is_created)
+        if is_created:
+            g.registry_confirmed = bool(form.registry_confirmed.data)
+
+
+class EmploymentView(RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Employment)
     class_permission_name = "Employment"
     list_title = show_title = _l("Staff")
@@ -41,7 +68,8 @@ class EmploymentView(ScopedModelView):
                     "key_manager", "start_date", "end_date"]
     show_columns = ["person", "person.id_number", "unit", "role_label", "position",
                     "key_manager", "start_date", "end_date", "end_reason"]
-    add_columns = ["person", "unit", "role", "position", "key_manager", "start_date"]
+    add_columns = ["person", "registry_confirmed", "unit", "role", "position", "key_manager",
+                   "start_date"]
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "position", "key_manager", "start_date", "end_date"]
     order_columns = ["start_date", "end_date", "role"]
@@ -54,9 +82,11 @@ class EmploymentView(ScopedModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        personnel.staff_added(self.datamodel.session, item)
+        registry, confirmed = registry_confirmation(self.datamodel.session)
+        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
+        "registry_confirmed": registry_confirmed_field(),
     }
 
 
@@ -82,7 +112,44 @@ class CertificateView(ScopedModelView):
     required_choices = ("kind", "status")
 
 
-class PersonView(ScopedModelView):
+@dataclass(frozen=True)
+class PersonTab:
+    key: str              # the tab's anchor (a view's class name where the tab is one list)
+    title: object
+    panes: tuple = ()     # (list view class, heading or None), each filtered to the person
+    body: str | None = None   # what the tab shows besides its lists: "show" | "change_log"
+
+
+def _list_tab(view, title):
+    return PersonTab(view.__name__, title, ((view, None),))
+
+
+def person_tabs(profile: personnel.PersonProfile) -> list:
+    """The tabs of a person's page in the manual's order and with its titles, for the kind
+    of person (app.services.personnel.person_profile decides the kind)."""
+    work = PersonTab("EmploymentView", _l("Work history"), (
+        (EmploymentView, None), (DispatchView, _l("Dispatch records"))))
+    if profile.kind == "other_staff":
+        # 其他人员【详情】: basic information and work history.
+        return [PersonTab("Home", _l("Personal information"), body="show"),
+                PersonTab(work.key, work.title, work.panes[:1])]
+    info = [(ExamResultView, _l("Exam information"))]         # synced from the exam system
+    if profile.kind == "student" or profile.has_training:
+        info.append((TrainingRecordView, _l("Training information")))
+    if profile.kind == "instructor" or profile.has_work_experience:
+        info.append((WorkExperienceView, _l("Earlier work experience")))
+    return [PersonTab("Home", _l("Personal information"), tuple(info), body="show"),
+            _list_tab(CertificateView, _l("Certificate information")),
+            work,
+            _list_tab(SocialRelationView, _l("Social relations")),
+            _list_tab(EquipmentIssueView, _l("Personal equipment")),
+            _list_tab(ConductRecordView, _l("Commendations, violations and complaints")),
+            _list_tab(PoliceAssistanceView, _l("Assistance to the police")),
+            *(_list_tab(view, view.list_title) for view in PERSON_TABS),  # 比对预警
+            PersonTab("ChangeLog", _l("Change log"), body="change_log")]
+
+
+class PersonView(RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Person)
     class_permission_name = "Person"
     list_title = show_title = _l("People")
@@ -101,26 +168,26 @@ class PersonView(ScopedModelView):
             "phone", "household_region_code", "household_address", "residence_address",
             "note"]}),
     ]
-    add_columns = ["id_number", "name", "phone", "ethnicity", "education", "household_address",
-                   "residence_address", "note", "photo_upload", "employment_unit", "employment_role",
-                   "employment_position", "employment_start"]
+    add_columns = ["id_number", "name", "registry_confirmed", "phone", "ethnicity", "education",
+                   "household_address", "residence_address", "note", "photo_upload",
+                   "employment_unit", "employment_role", "employment_position",
+                   "employment_start"]
     edit_columns = ["id_number", "name", "phone", "ethnicity", "education",
                     "household_address", "residence_address", "note", "photo_upload"]
     search_columns = ["name", "id_number", "phone", "birth_date"]
     order_columns = ["name", "birth_date"]
     base_order = ("id", "desc")
-    # The person's page as tabs: 考试信息, 证件信息, 工作经历 (latest first, then the
-    # dispatches with the target's coloured tier), 社会关系, 个人装备, 奖惩投诉, 协助公安工作情况,
-    # students' 培训信息 and instructors' earlier work, then 比对预警; the change log closes it.
+    # Every list a person's page may show; `person_tabs` picks and orders them per person.
     related_views = [ExamResultView, CertificateView, EmploymentView, DispatchView,
                      SocialRelationView, EquipmentIssueView, ConductRecordView,
                      PoliceAssistanceView, TrainingRecordView, WorkExperienceView] + PERSON_TABS
+    show_template = "person/show.html"
+    edit_template = "person/edit.html"   # the form alone: the tabs belong to the page
     own_unit_fields = ("employment_unit",)
     description_columns = {
         "id_number": _l("Gender, birth date and household region are read from the number."),
     }
     choice_columns = {"education": EDUCATION_LEVELS}
-    show_template = "personnel/person_show.html"
     method_permission_name = {**ScopedModelView.method_permission_name, "photo": "read"}
     edit_form_extra_fields = {"photo_upload": _photo_field()}
     add_form_extra_fields = {
@@ -130,9 +197,58 @@ class PersonView(ScopedModelView):
         "employment_position": StringField(_l("Position"), widget=BS3TextFieldWidget()),
         "employment_start": DateField(_l("Start date"), validators=[Optional()],
                                       widget=DatePickerWidget()),
+        "registry_confirmed": registry_confirmed_field(),
     }
 
+    # ------------------------------------------------------------ the person's page
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        widgets = self._show(pk)   # through the read scope (404), then the person's tabs
+        tabs = widgets["person_tabs"]
+        change_log = None
+        if any(entry["tab"].body == "change_log" for entry in tabs):
+            change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
+                                                      current_scope())
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets, tabs=tabs,
+            can_edit=self._can("edit"), change_log=change_log, **self.show_context(pk))
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None,
+                                   widgets=None, **args):
+        """FAB's hook for the related lists of show (and edit): only the tabs that fit the
+        person are built, so the others are neither queried nor rendered."""
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        if "edit" in widgets:
+            return widgets          # the edit form shows no tabs
+        registered = {type(view): view for view in self._related_views}
+        sm = self.appbuilder.sm
+        tabs = []
+        for tab in person_tabs(personnel.person_profile(self.datamodel.session, item.id)):
+            panes = []
+            for view_class, heading in tab.panes:
+                view = registered.get(view_class)
+                if view is None or not sm.has_access("can_read", view.class_permission_name):
+                    continue
+                panes.append({"title": heading, "view": view, "widget": LazyTab(url_for(
+                    f"{self.endpoint}.related_tab", pk=item.id, name=view_class.__name__))})
+            if not panes and tab.body is None:
+                continue            # a list tab the user may not read
+            tabs.append({"tab": tab, "panes": panes})
+        widgets["person_tabs"] = tabs
+        return widgets
+
+    def tab_allowed(self, item, name):
+        """A tab's own URL answers only for a list the person's page shows."""
+        return any(view_class.__name__ == name
+                   for tab in person_tabs(personnel.person_profile(self.datamodel.session,
+                                                                   item.id))
+                   for view_class, _heading in tab.panes)
+
     def process_form(self, form, is_created):
+        super().process_form(form, is_created)
         # The employment fields are not columns of Person: keep them for pre_add.
         if is_created:
             g.new_employment = {key: form[f"employment_{key}"].data
@@ -170,6 +286,7 @@ class PersonView(ScopedModelView):
 
     def _pre_add(self, item):
         spec = getattr(g, "new_employment", None) or {}
+        registry, confirmed = registry_confirmation(self.datamodel.session)
         if spec.get("unit") is not None or current_scope().is_unit_user:
             # Unit clerks add people as their staff: person and employment in one save.
             if spec.get("unit") is None:
@@ -188,9 +305,12 @@ class PersonView(ScopedModelView):
                 field = {"unit": "employment_unit", "role": "employment_role",
                          "start_date": "employment_start"}.get(violation.field, "id_number")
                 raise RuleViolation(field, violation.message)
-            personnel.staff_added(self.datamodel.session, employment)
+            personnel.employment_added(self.datamodel.session, employment, registry,
+                                       confirmed=confirmed, field="name")
         else:
             super().pre_add(item)
+            personnel.confirm_identity(registry, item.id_number, item.name, item.gender,
+                                       item.birth_date, confirmed=confirmed)
 
 
 # (view, menu name = permission name, label, icon, category, category label)

@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,
                                            DatePickerWidget)
 from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.filters import BaseFilter, FilterRelation
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,14 +22,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.extensions import db
 from app.labels import LABELS, choice_field
-from app.models import Certificate, Employment, Person, TrainingRecord, Unit
+from app.models import Certificate, Employment, Person, Unit
 from app.models.choices import EDUCATION_LEVELS
 from app.security.scope import current_scope, get_scoped, scoped_query
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.services.registry import get_registry
 
-from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, unit_name_clause
+from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, units_named
 from .lookup import LookupField, starts_with
 
 
@@ -69,10 +69,20 @@ def staff_search_clause(q: str, unit_text: str):
             conditions.append(Employment.id.in_(jobs) if jobs else false())
         else:  # a broad prefix: walking newest first finds a page soon enough
             conditions.append(Employment.person_id.in_(people))
-    unit_clause = unit_name_clause(Employment.unit_id, unit_text)
-    if unit_clause is not None:
-        conditions.append(unit_clause)
+    units = units_named(unit_text)
+    if units is not None:
+        # A self-hiring unit's staff include the guards of its client units.
+        conditions.append(Employment.unit_id.in_(rules.staff_unit_ids_select(units)))
     return conditions
+
+
+class StaffOfUnitFilter(FilterRelation):
+    """The staff tab of a unit's page: employments at the unit or, for a self-hiring unit,
+    at its client units. A related-view filter, so the tab's 【新增】 presets the unit."""
+    name = "staff of unit"
+
+    def apply(self, query, value):
+        return query.filter(Employment.unit_id.in_(rules.staff_unit_ids_select(int(value))))
 
 
 class StaffSearchFilter(BaseFilter):
@@ -156,6 +166,13 @@ class StaffForm(DynamicForm):
                                   widget=BS3TextFieldWidget())
     training_result = StringField(_l("Training result"), validators=[Optional(), Length(max=50)],
                                   widget=BS3TextFieldWidget())
+    # 工作经历 (instructors: where they worked before)
+    work_employer = StringField(_l("Former employer"), validators=[Optional(), Length(max=200)],
+                                widget=BS3TextFieldWidget())
+    work_position = StringField(_l("Position held"), validators=[Optional(), Length(max=100)],
+                                widget=BS3TextFieldWidget())
+    work_start = DateField(_l("Worked from"), validators=[Optional()], widget=DatePickerWidget())
+    work_end = DateField(_l("Worked until"), validators=[Optional()], widget=DatePickerWidget())
 
 
 CERT_KINDS = ("guard", "firearm_permit", "driving_licence", "vocational_level", "fire_control")
@@ -169,6 +186,7 @@ CERTS = ("cert_guard_number", "cert_guard_issued_on", "cert_firearm_permit_numbe
          "cert_fire_control_number")
 TRAINING = ("training_class", "training_start", "training_end", "training_hours",
             "training_result")
+EXPERIENCE = ("work_employer", "work_position", "work_start", "work_end")
 
 
 class ResignForm(DynamicForm):
@@ -258,6 +276,8 @@ class StaffListView(ScopedModelView):
             groups.append((_("Certificates"), CERTS))
         if "training" in self.sections:
             groups.append((_("Training information"), TRAINING))
+        if "experience" in self.sections:
+            groups.append((_("Work experience"), EXPERIENCE))
         return groups
 
     def _add_staff(self, form):
@@ -275,24 +295,24 @@ class StaffListView(ScopedModelView):
         person = {key: form[key].data for key in BASIC if key not in NOT_PERSON_COLUMNS}
         upload = form.photo.data
         photo = upload.read() if upload and getattr(upload, "filename", None) else None
+        training = earlier_work = None
+        if "training" in self.sections:
+            training = {"class_name": form.training_class.data,
+                        "start_date": form.training_start.data,
+                        "end_date": form.training_end.data, "hours": form.training_hours.data,
+                        "result": form.training_result.data}
+        if "experience" in self.sections:
+            earlier_work = {"employer": form.work_employer.data,
+                            "position": form.work_position.data,
+                            "start_date": form.work_start.data, "end_date": form.work_end.data}
         session = db.session
         employment = personnel.add_staff(
             session, current_scope(), unit=form.unit.data, role=self.role, person=person,
             start_date=form.start_date.data, position=form.position.data,
             key_manager=form.key_manager.data, certificates=certificates,
             registry=get_registry(session, current_app.config),
-            registry_confirmed=form.registry_confirmed.data, photo=photo)
-        if "training" in self.sections and form.training_class.data:
-            record = TrainingRecord(person=employment.person,
-                                    class_name=form.training_class.data.strip(),
-                                    start_date=form.training_start.data or form.start_date.data,
-                                    end_date=form.training_end.data,
-                                    hours=form.training_hours.data,
-                                    result=form.training_result.data or None)
-            if record.end_date and record.end_date < record.start_date:
-                raise RuleViolation("training_end",
-                                    _("The end date cannot be before the start date."))
-            session.add(record)
+            registry_confirmed=form.registry_confirmed.data, training=training,
+            earlier_work=earlier_work, photo=photo)
         session.flush()
         return employment
 
@@ -354,7 +374,7 @@ StudentListView = _staff_view("StudentListView", "student", "Student", _l("Stude
                               _l("Add student"), sections=("basic", "work", "training"))
 InstructorListView = _staff_view("InstructorListView", "instructor", "Instructor",
                                  _l("Instructors"), _l("Add instructor"),
-                                 sections=("basic", "work", "certificates"))
+                                 sections=("basic", "work", "certificates", "experience"))
 
 STAFF_VIEWS = {view.role: view for view in (GuardListView, PartTimeGuardListView,
                                             OtherStaffListView, StudentListView,

@@ -25,7 +25,7 @@ from app.services.rules import UNIT_LOCKED_FOR_UNIT_USERS
 from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
-from .staff import STAFF_VIEWS
+from .staff import STAFF_VIEWS, StaffOfUnitFilter
 from .services import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
@@ -71,6 +71,7 @@ class Tab:
     subtabs: tuple = ()                            # (value, title)
     where: dict = field(default_factory=dict)      # fixed extra filters
     views: dict = field(default_factory=dict)      # sub-tab value -> its own list view
+    unit_filter: type | None = None                # how rows belong to the unit (default: fk)
 
 
 def _subtabs(choices, keys=None):
@@ -81,8 +82,9 @@ def _staff(kind):
     roles = (("student", "instructor", "other_staff") if kind == "training"
              else ("guard", "part_time_guard", "other_staff"))
     # Each sub-tab is the staff list of its role (【详情】【新增】【离职】 come with it).
+    # A self-hiring unit's staff include its client units' (rules.staff_unit_ids_select).
     return Tab("staff", _l("Staff"), EmploymentView, "role", _subtabs(EMPLOYMENT_ROLES, roles),
-               views={role: STAFF_VIEWS[role] for role in roles})
+               views={role: STAFF_VIEWS[role] for role in roles}, unit_filter=StaffOfUnitFilter)
 
 
 def _conduct():
@@ -219,8 +221,8 @@ class UnitView(ScopedModelView):
         loads the list when the pane is shown."""
         fk = view.datamodel.get_related_fk(Unit)
         filters = view.datamodel.get_filters(view.search_columns)
-        filters.add_filter_related_view(fk, view.datamodel.FilterRelationOneToManyEqual,
-                                        unit.id)
+        filters.add_filter_related_view(
+            fk, tab.unit_filter or view.datamodel.FilterRelationOneToManyEqual, unit.id)
         where = dict(tab.where)
         if tab.column:
             where[tab.column] = value

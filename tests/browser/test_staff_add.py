@@ -72,7 +72,8 @@ def test_clerk_adds_a_guard_with_live_id_fill(live_app, login_as, base_url, arti
     expect(page.locator("#person-photo")).to_be_visible()
     assert page.eval_on_selector("#person-photo", "img => img.naturalWidth") == 90
     expect(page.locator(".screening-status")).to_contain_text("身份核验已通过")
-    for tab in ("考试信息", "持证情况", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
+    for tab in ("人员信息", "考试信息", "证件信息", "工作经历", "社会关系", "个人装备",
+                "奖惩投诉", "协助公安工作情况", "变更记录"):
         expect(page.locator("body")).to_contain_text(tab)
     page.screenshot(path=str(artifacts / "guard-page.png"), full_page=True)
 
