@@ -3,6 +3,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+
+from app.models.base import on_this_dialect
 from flask import current_app
 from flask_appbuilder import Model
 
@@ -36,6 +38,7 @@ def run_migrations_online():
         # SQLite cannot ALTER most things: batch mode rebuilds tables where needed.
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=True, compare_type=True,
+                          include_object=on_this_dialect(connection.dialect.name),
                           process_revision_directives=skip_empty)
         with context.begin_transaction():
             context.run_migrations()

@@ -10,7 +10,10 @@ from app import MIGRATIONS_DIR
 def _diff(app):
     from app.extensions import db
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        from app.models.base import on_this_dialect
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            "include_object": on_this_dialect(connection.dialect.name)})
         return compare_metadata(context, Model.metadata)
 
 

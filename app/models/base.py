@@ -27,3 +27,12 @@ def choice_check(column: str, choices) -> str:
 
 
 __all__ = ["Model", "TimestampMixin", "choice_check", "utcnow"]
+
+
+def on_this_dialect(dialect_name):
+    """Alembic `include_object` hook: leave out schema objects declared for another database
+    only (`Index(...).ddl_if(dialect=...)`), which autogenerate does not filter itself."""
+    def include(obj, _name, _type, _reflected, _compare_to):
+        wanted = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return wanted is None or wanted == dialect_name
+    return include

@@ -33,6 +33,10 @@ class Person(TimestampMixin, Model):
         CheckConstraint("education IS NULL OR " + choice_check("education", EDUCATION_LEVELS),
                         name="ck_person_education"),
         Index("ix_person_name", "name"),
+        # PostgreSQL serves LIKE 'prefix%' from a b-tree only in the C collation or with
+        # pattern ops (the name search, app.services.search); SQLite uses ix_person_name.
+        Index("ix_person_name_prefix", "name",
+              postgresql_ops={"name": "varchar_pattern_ops"}).ddl_if(dialect="postgresql"),
     )
 
     @property
