@@ -183,7 +183,10 @@ def person_ids_clause(column, scope: Scope, write: bool = False):
     if scope.denied or (write and not (scope.region_prefix or scope.write_units)):
         return false()
     job = _alias(Employment, "scope_employment")
-    condition = and_(job.person_id == column, unit_ids_clause(job.unit_id, scope, write))
+    # `unit_id + 0`: the person's few employments are found by ix_employment_person and
+    # their units tested; left indexable, SQLite probed (unit, person) for every unit of a
+    # city, per row.
+    condition = and_(job.person_id == column, unit_ids_clause(job.unit_id + 0, scope, write))
     if write:
         condition = and_(condition, job.end_date.is_(None))
     # Correlated EXISTS, not `IN (SELECT person_id …)`: the person's few employments are

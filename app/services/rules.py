@@ -225,6 +225,18 @@ def staff_unit_ids_select(units, active_clients_only=False):
     return select(Unit.id).where(or_(Unit.id.in_(heads), client))
 
 
+def staff_unit_ids(session, units, limit=None) -> list:
+    """The ids of staff_unit_ids_select(units), fetched: as literal values the planners
+    use the employment indexes on unit_id (as a subquery SQLite drove the unit page's
+    certificate counts from the certificate table, half a second). None when more than
+    `limit` units match (a broad unit-name fragment): keep the subquery then."""
+    query = staff_unit_ids_select(units)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    ids = session.execute(query).scalars().all()
+    return None if limit is not None and len(ids) > limit else ids
+
+
 def dispatch_pool_unit_ids(session, unit) -> set:
     """Units whose active full-time guards may be dispatched to services of `unit`.
 

@@ -6,14 +6,14 @@ from app.models import Certificate, Employment, Person
 from app.models.choices import CERTIFICATE_KINDS
 from app.security.scope import scope_clause
 
-from .rules import staff_unit_ids_select
+from .rules import staff_unit_ids
 
 
 def _holders_query(session, unit_id, scope):
     return (session.query(Person, Certificate, Employment)
             .join(Certificate, Certificate.person_id == Person.id)
             .join(Employment, Employment.person_id == Person.id)
-            .filter(Employment.unit_id.in_(staff_unit_ids_select(unit_id)),
+            .filter(Employment.unit_id.in_(staff_unit_ids(session, unit_id)),
                     Employment.end_date.is_(None),
                     Certificate.status == "valid",
                     scope_clause(Person, scope), scope_clause(Certificate, scope)))

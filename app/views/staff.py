@@ -45,6 +45,7 @@ class ActiveRoleFilter(BaseFilter):
 
 
 SEARCH_IDS_MAX = 2000
+SEARCH_UNITS_MAX = 500
 
 
 def staff_search_clause(q: str, unit_text: str):
@@ -72,7 +73,9 @@ def staff_search_clause(q: str, unit_text: str):
     units = units_named(unit_text)
     if units is not None:
         # A self-hiring unit's staff include the guards of its client units.
-        conditions.append(Employment.unit_id.in_(rules.staff_unit_ids_select(units)))
+        ids = rules.staff_unit_ids(db.session, units, limit=SEARCH_UNITS_MAX)
+        conditions.append(Employment.unit_id.in_(
+            rules.staff_unit_ids_select(units) if ids is None else ids))
     return conditions
 
 
@@ -82,7 +85,8 @@ class StaffOfUnitFilter(FilterRelation):
     name = "staff of unit"
 
     def apply(self, query, value):
-        return query.filter(Employment.unit_id.in_(rules.staff_unit_ids_select(int(value))))
+        return query.filter(Employment.unit_id.in_(
+            rules.staff_unit_ids(db.session, int(value))))
 
 
 class StaffSearchFilter(BaseFilter):
