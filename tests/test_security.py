@@ -192,12 +192,23 @@ def test_read_only_views_offer_no_delete_even_to_the_province_admin(app, client_
 
 @pytest.mark.parametrize("username", ["admin", "police_hz", "police_sc", "company_hz",
                                       "selfhire_hz", "school_hz", "association"])
-def test_home_people_count_is_the_scoped_person_count(app, db_session, username):
-    """The home page counts people through employments (fast at province scale); it must
-    agree with the person rule of the scope that every list applies."""
+def test_home_counts_are_the_scoped_list_counts(app, db_session, username):
+    """The home page counts with the jurisdiction's unit ids fetched first (index-only at
+    province scale); the figures must equal what the scoped lists hold."""
+    from app.models import Dispatch, Employment
     from app.security.scope import scope_for_user, scoped_query
-    from app.views.home import people_count
+    from app.views.home import scope_counts
     user = db_session.query(AppUser).filter_by(username=username).one()
     scope = scope_for_user(user)
-    assert people_count(db_session, scope) == scoped_query(db_session, Person,
-                                                          scope=scope).count() > 0
+    with app.test_request_context():
+        counts = scope_counts(scope)
+    active = scoped_query(db_session, Employment, scope=scope).filter(
+        Employment.end_date.is_(None))
+    assert counts["guards"] == active.filter(Employment.role == "guard").count()
+    assert counts["part_time_guards"] == active.filter(
+        Employment.role == "part_time_guard").count()
+    assert counts["other_staff"] == active.filter(
+        Employment.role.notin_(("guard", "part_time_guard"))).count()
+    assert counts["active_dispatches"] == scoped_query(db_session, Dispatch, scope=scope) \
+        .filter(Dispatch.end_date.is_(None)).count()
+    assert counts["guards"] + counts["other_staff"] > 0

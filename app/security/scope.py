@@ -174,6 +174,20 @@ def unit_ids_clause(column, scope: Scope, write: bool = False):
     return column.in_(sorted(ids)) if ids else false()
 
 
+def counted_unit_ids_clause(session, column, scope: Scope):
+    """unit_ids_clause for reading, with a jurisdiction's unit ids fetched first (one small
+    query): for counts over a whole jurisdiction, where PostgreSQL hash-joined the unit
+    subquery against a sequential scan (60 ms a count over a city) but walks the unit_id
+    index for literal values (index only). Not for writes, and not kept beyond the query."""
+    from app.models import Unit
+
+    if scope.read_all or not scope.region_prefix:
+        return unit_ids_clause(column, scope)
+    ids = session.execute(select(Unit.id).where(
+        _prefix_range(Unit.region_code, scope.region_prefix))).scalars().all()
+    return column.in_(ids) if ids else false()
+
+
 def person_ids_clause(column, scope: Scope, write: bool = False):
     """People are visible where they work or worked; writable where they work now."""
     from app.models import Employment
