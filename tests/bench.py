@@ -354,15 +354,16 @@ _PG_ROUND_TRIPS = (
 MISS_NOTES = {
     "home page (police, city)": (
         "it counts a whole jurisdiction on every visit (Hangzhou: 51,000 active guards, "
-        "42,000 active dispatches, 235,000 screening cases; about 15 statements): index-only "
-        "counts with the jurisdiction's unit ids as values, but tens of thousands of index "
-        "entries each. Next: a per-unit summary table kept current by the same ORM events "
+        "42,000 active dispatches, 235,000 screening cases; 12 statements): index-only counts "
+        "with the jurisdiction's unit ids as values, but tens of thousands of index entries "
+        "each. Next: a per-unit summary table kept current by the same ORM events "
         "that write the change log, so the page sums some 700 small rows."),
     "application review desk (province)": (
         "the desk ranks every open application by its statutory deadline (a working-day "
-        "calendar, in Python) before it shows 50; the province sees all 300 open ones of this "
-        "data set. Next: store the due date on the application when its clock starts, pauses "
-        "or resumes (the only events that move it), then order and page in SQL."),
+        "calendar, in Python, over the clock columns only) before it loads and shows 50; the "
+        "province sees all 300 open ones of this data set. Next: store the due date on the "
+        "application when its clock starts, pauses or resumes (the only events that move it), "
+        "then order and page in SQL."),
     "application review desk (police, city)": (
         "as for the province's desk: all open applications of the city are ranked by their "
         "deadline in Python before a page is shown. Next: the stored due date, ordered in SQL."),

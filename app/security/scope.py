@@ -183,8 +183,11 @@ def counted_unit_ids_clause(session, column, scope: Scope):
 
     if scope.read_all or not scope.region_prefix:
         return unit_ids_clause(column, scope)
-    ids = session.execute(select(Unit.id).where(
-        _prefix_range(Unit.region_code, scope.region_prefix))).scalars().all()
+    cache = g.setdefault("jurisdiction_unit_ids", {}) if has_request_context() else {}
+    if scope.region_prefix not in cache:  # once per request, for the counts of one page
+        cache[scope.region_prefix] = session.execute(select(Unit.id).where(
+            _prefix_range(Unit.region_code, scope.region_prefix))).scalars().all()
+    ids = cache[scope.region_prefix]
     return column.in_(ids) if ids else false()
 
 

@@ -83,13 +83,24 @@ class ApplicationDeskView(BaseView):
             entries = [self._entry(app, today) for app in rows]
         else:
             # Open work is ordered by its deadline, which depends on the working-day
-            # calendar: rank all of it (a desk's open work, not the archive), show a page.
-            entries = [self._entry(app, today) for app in query.all()]
+            # calendar: rank all of it (a desk's open work, not the archive) from the clock
+            # columns alone, then load the page's applications.
+            clocks = query.with_entities(
+                Application.id, Application.status, Application.time_limit_days,
+                Application.days_used, Application.clock_started_on,
+                Application.submitted_at).all()
             rank = {"overdue": 0, "due_soon": 1, "": 2}
-            entries.sort(key=lambda e: (rank[e["urgency"]], e["left"] if e["left"] is not None
-                                        else 10 ** 6, e["app"].submitted_at))
-            total = len(entries)
-            entries = entries[page * DESK_PAGE_SIZE:(page + 1) * DESK_PAGE_SIZE]
+
+            def order(row):
+                left = service.deadline(row, today)[1]
+                return (rank[service.urgency(row, today)],
+                        left if left is not None else 10 ** 6, row.submitted_at)
+            total = len(clocks)
+            page_ids = [row.id for row in sorted(clocks, key=order)[
+                page * DESK_PAGE_SIZE:(page + 1) * DESK_PAGE_SIZE]]
+            apps = {app.id: app for app in
+                    query.filter(Application.id.in_(page_ids)).all()} if page_ids else {}
+            entries = [self._entry(apps[pk], today) for pk in page_ids]
         pages = max((total + DESK_PAGE_SIZE - 1) // DESK_PAGE_SIZE, 1)
         return self.render_template("applications/desk.html", entries=entries, status=status,
                                     statuses=STATUS_LABELS, total=total, page=page,
