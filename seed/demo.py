@@ -881,62 +881,51 @@ class _Demo:
         self.s.flush()
 
 
-def demo_licence_png(width=480, height=320) -> bytes:
-    """A plain licence-like picture (cream sheet, red border and seal), made without Pillow."""
+def _png(width, height, colour, level) -> bytes:
+    """An RGB PNG of `colour(x, y)` → (r, g, b), encoded without Pillow."""
     import struct
     import zlib
 
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            border = x < 12 or y < 12 or x >= width - 12 or y >= height - 12
-            seal = (x - 380) ** 2 + (y - 230) ** 2 < 45 ** 2
-            line = 60 <= y < 260 and (y - 60) % 40 < 3 and 40 <= x < 330
-            rgb = (190, 30, 30) if border or seal else (90, 90, 90) if line else (250, 244, 225)
-            row += bytes(rgb)
-        rows.append(bytes(row))
+    rows = b"".join(b"\x00" + b"".join(bytes(colour(x, y)) for x in range(width))
+                    for y in range(height))
 
     def chunk(tag, data):
         return (struct.pack(">I", len(data)) + tag + data
                 + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b""))
+
+
+def demo_licence_png(width=480, height=320) -> bytes:
+    """A plain licence-like picture (cream sheet, red border and seal)."""
+    def colour(x, y):
+        border = x < 12 or y < 12 or x >= width - 12 or y >= height - 12
+        seal = (x - 380) ** 2 + (y - 230) ** 2 < 45 ** 2
+        line = 60 <= y < 260 and (y - 60) % 40 < 3 and 40 <= x < 330
+        return (190, 30, 30) if border or seal else (90, 90, 90) if line else (250, 244, 225)
+    return _png(width, height, colour, 6)
 
 
 def demo_photo_png(seed: int) -> bytes:
     """A small ID-photo-like portrait (plain background, head and shoulders), its colours
-    varied by `seed` (nine variants), made without Pillow."""
+    varied by `seed` (nine variants)."""
     return _photo_png(seed % 9)
 
 
 @functools.lru_cache(maxsize=None)
 def _photo_png(seed: int, width=90, height=120) -> bytes:
-    import struct
-    import zlib
-
     backgrounds = ((67, 142, 219), (235, 235, 235), (200, 40, 40))
     bg = backgrounds[seed % len(backgrounds)]
     shirt = ((40, 40, 60), (30, 60, 110), (70, 70, 70))[seed // 3 % 3]
     skin, hair = (238, 200, 170), (30, 25, 25)
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            head = ((x - 45) / 20) ** 2 + ((y - 48) / 26) ** 2 <= 1
-            top = ((x - 45) / 22) ** 2 + ((y - 40) / 24) ** 2 <= 1 and y < 36
-            body = y > 84 and ((x - 45) / 42) ** 2 + ((y - 125) / 40) ** 2 <= 1
-            rgb = hair if top else skin if head else shirt if body else bg
-            row += bytes(rgb)
-        rows.append(bytes(row))
 
-    def chunk(tag, data):
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+    def colour(x, y):
+        head = ((x - 45) / 20) ** 2 + ((y - 48) / 26) ** 2 <= 1
+        top = ((x - 45) / 22) ** 2 + ((y - 40) / 24) ** 2 <= 1 and y < 36
+        body = y > 84 and ((x - 45) / 42) ** 2 + ((y - 125) / 40) ** 2 <= 1
+        return hair if top else skin if head else shirt if body else bg
+    return _png(width, height, colour, 9)
 
 
 def demo_pdf() -> bytes:

@@ -128,3 +128,25 @@ def api(app):
                 return getattr(self.client, method)(url, headers=headers, **kwargs)
             return call
     return Caller
+
+
+@pytest.fixture(scope="module")
+def count_queries(app):
+    """count_queries(client, url, **query) → (response, SQL statements the request ran)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+    event.listen(engine, "before_cursor_execute", listener)
+
+    def run(client, url, **query):
+        seen.clear()
+        response = client.get(url, query_string=query)
+        return response, len(seen)
+    yield run
+    event.remove(engine, "before_cursor_execute", listener)

@@ -3,6 +3,7 @@ import datetime as dt
 import itertools
 import os
 import uuid
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -60,3 +61,16 @@ def page_with_tabs(client, url):
         return f'<div class="lazy-tab">{tab.get_data(as_text=True)}</div>'
     return re.sub(r'<div class="lazy-tab" data-url="([^"]+)"[^>]*>.*?</p></div>', fill,
                   response.get_data(as_text=True), flags=re.S)
+
+
+@contextmanager
+def data(app):
+    """The app's session in its own app context, rolled back and removed afterwards (tests
+    read and arrange rows with it between requests, never inside one)."""
+    from app.extensions import db
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.rollback()
+            db.session.remove()

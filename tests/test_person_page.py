@@ -3,29 +3,16 @@ titles (保安员 / 兼职保安员 / 学员 / 教员: 人员信息 … 变更�
 and 工作经历 only). Tabs that do not fit the person are neither rendered nor queried."""
 import datetime as dt
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from app.models import AppUser, Employment, Person, TrainingRecord, WorkExperience
 from app.services import personnel, rules
-from tests.helpers import fresh_id_number, unique_name
+from tests.helpers import data, fresh_id_number, unique_name
 
 GUARD_TABS = ["人员信息", "证件信息", "工作经历", "社会关系", "个人装备", "奖惩投诉",
               "协助公安工作情况", "身份核验", "背景审查预警", "比对记录", "变更记录"]
 TAB_RE = re.compile(r'<ul class="nav nav-tabs person-tabs".*?</ul>', re.S)
-
-
-@contextmanager
-def data(app):
-    from app.extensions import db
-    with app.app_context():
-        try:
-            yield db.session
-        finally:
-            db.session.rollback()
-            db.session.remove()
 
 
 def _tabs(html):
@@ -116,32 +103,26 @@ def test_student_and_instructor_pages(app, client_for):
     assert "某市公安局" in html   # the instructor's earlier work, seeded
 
 
-@pytest.fixture
-def count_queries(app):
-    from app.extensions import db
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def listener(*_args):
-        seen.append(1)
-    event.listen(engine, "before_cursor_execute", listener)
-
-    def run(client, url):
-        seen.clear()
-        response = client.get(url)
-        assert response.status_code == 200
-        return len(seen)
-    yield run
-    event.remove(engine, "before_cursor_execute", listener)
-
-
 def test_tabs_not_shown_are_not_queried(app, client_for, count_queries):
     client = client_for("company_hz")
-    guard = count_queries(client, f"/personview/show/"
-                                  f"{_only_role_person(app, 'company_hz', 'guard')}")
-    other = count_queries(client, f"/personview/show/"
-                                  f"{_only_role_person(app, 'company_hz', 'other_staff')}")
-    # Each list shown costs a fixed three statements (count, page, writable rows), never one
-    # per row; 其他人员 pay only for their one list.
+    pages = {}
+    for role in ("guard", "other_staff"):
+        response, pages[role] = count_queries(
+            client, f"/personview/show/{_only_role_person(app, 'company_hz', role)}")
+        assert response.status_code == 200
+    guard, other = pages["guard"], pages["other_staff"]
+    # The page renders its tabs as placeholders (each list loads from its own URL), so it
+    # runs a fixed few statements, never one per row or per tab it does not show.
     assert other <= 12 and guard <= 50, (other, guard)
+
+
+def test_a_tab_the_page_does_not_show_has_no_url(app, client_for):
+    """其他人员's page shows basic information and 工作经历 only: the URLs of the other tabs
+    answer 404 for that person (and load for a guard)."""
+    client = client_for("company_hz")
+    other = _only_role_person(app, "company_hz", "other_staff")
+    guard = _only_role_person(app, "company_hz", "guard")
+    assert client.get(f"/personview/show/{other}/tab/EmploymentView").status_code == 200
+    for name in ("CertificateView", "SocialRelationView", "ExamResultView"):
+        assert client.get(f"/personview/show/{other}/tab/{name}").status_code == 404, name
+        assert client.get(f"/personview/show/{guard}/tab/{name}").status_code == 200, name

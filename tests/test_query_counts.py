@@ -2,7 +2,6 @@
 statements, the same at 10 and at 100 rows per page. New list views are found by themselves
 (every ScopedModelView registered on the app)."""
 import pytest
-from sqlalchemy import event
 
 from app.views.base import ScopedModelView
 
@@ -13,25 +12,6 @@ USERS = ("admin", "police_hz", "company_hz", "association")
 def _list_views(app):
     return sorted(view.__class__.__name__ for view in app.appbuilder.baseviews
                   if isinstance(view, ScopedModelView))
-
-
-@pytest.fixture(scope="module")
-def count_queries(app):
-    from app.extensions import db
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def listener(*_args):
-        seen.append(1)
-    event.listen(engine, "before_cursor_execute", listener)
-
-    def run(client, url, **query):
-        seen.clear()
-        response = client.get(url, query_string=query)
-        return response, len(seen)
-    yield run
-    event.remove(engine, "before_cursor_execute", listener)
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -14,7 +14,8 @@ from app.services.watchlists import WatchListUnavailable
 from seed.demo import demo_photo_png
 from tests.conftest import csrf_token
 from tests.test_screening import make_guard
-from tests.test_staff_pages import _post_add, _registered, _unit_id, data
+from tests.helpers import data
+from tests.test_staff_pages import _post_add, _registered, _unit_id
 
 NOT_AN_IMAGE = "只能上传PNG或JPEG格式的图片。"
 

@@ -5,24 +5,12 @@ Database reads happen in short app contexts of their own, never around requests:
 made inside a test's app context would share that context's `g` (user and scope) with the
 previous request."""
 import datetime as dt
-from contextlib import contextmanager
 
 from app.models import (AppUser, Certificate, Dispatch, Employment, ExamResult, Person,
                         PopulationRecord, TrainingRecord, WorkExperience)
 from app.services.idnumber import parse_id_number
 from tests.conftest import DEMO_PASSWORD, csrf_token
-from tests.helpers import fresh_id_number, unique_name
-
-
-@contextmanager
-def data(app):
-    from app.extensions import db
-    with app.app_context():
-        try:
-            yield db.session
-        finally:
-            db.session.rollback()
-            db.session.remove()
+from tests.helpers import data, fresh_id_number, unique_name
 
 
 def _unit_id(app, username):
