@@ -48,6 +48,15 @@ SEARCH_IDS_MAX = 2000
 SEARCH_UNITS_MAX = 500
 
 
+def _once(key, compute):
+    """compute() once per request: a list's count, page and export apply the same filters,
+    and the ids they fetch first stay the same within the request."""
+    cache = g.setdefault("staff_list_ids", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def staff_search_clause(q: str, unit_text: str):
     """The list search: name (prefix), ID number (exact), certificate number (exact), and
     the unit by a part of its name. Plain text boxes, no dropdown of units."""
@@ -61,11 +70,8 @@ def staff_search_clause(q: str, unit_text: str):
         # Most searches find a few people: fetch their employments' ids first, so that the
         # list looks those rows up by id. Left to the planner, SQLite walks a whole city's
         # staff newest first and tests each row against the search (hundreds of ms).
-        cache = g.setdefault("staff_search_ids", {})  # count, page and export ask alike
-        if q not in cache:
-            cache[q] = db.session.execute(select(Employment.id).where(
-                Employment.person_id.in_(people)).limit(SEARCH_IDS_MAX + 1)).scalars().all()
-        jobs = cache[q]
+        jobs = _once(("search", q), lambda: db.session.execute(select(Employment.id).where(
+            Employment.person_id.in_(people)).limit(SEARCH_IDS_MAX + 1)).scalars().all())
         if len(jobs) <= SEARCH_IDS_MAX:
             conditions.append(Employment.id.in_(jobs) if jobs else false())
         else:  # a broad prefix: walking newest first finds a page soon enough
@@ -73,7 +79,8 @@ def staff_search_clause(q: str, unit_text: str):
     units = units_named(unit_text)
     if units is not None:
         # A self-hiring unit's staff include the guards of its client units.
-        ids = rules.staff_unit_ids(db.session, units, limit=SEARCH_UNITS_MAX)
+        ids = _once(("named", unit_text.strip()[:50]), lambda: rules.staff_unit_ids(
+            db.session, units, limit=SEARCH_UNITS_MAX))
         conditions.append(Employment.unit_id.in_(
             rules.staff_unit_ids_select(units) if ids is None else ids))
     return conditions
@@ -85,8 +92,9 @@ class StaffOfUnitFilter(FilterRelation):
     name = "staff of unit"
 
     def apply(self, query, value):
-        return query.filter(Employment.unit_id.in_(
-            rules.staff_unit_ids(db.session, int(value))))
+        unit_id = int(value)
+        return query.filter(Employment.unit_id.in_(_once(
+            ("unit", unit_id), lambda: rules.staff_unit_ids(db.session, unit_id))))
 
 
 class StaffSearchFilter(BaseFilter):
