@@ -4,7 +4,6 @@ and 工作经历 only). Tabs that do not fit the person are neither rendered nor
 import datetime as dt
 import re
 
-
 from app.models import AppUser, Employment, Person, TrainingRecord
 from app.services import personnel, rules
 from tests.helpers import data, fresh_id_number, unique_name

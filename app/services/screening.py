@@ -524,14 +524,10 @@ def alert_actions_for(alert, scope) -> list[str]:
 
 def open_counts(session, scope) -> dict:
     """Open items in the scope for the home page: what waits for this role."""
-    from sqlalchemy import func
-
-    from app.security.scope import counted_unit_ids_clause
+    from app.security.scope import scoped_count
 
     def count(model, *conditions):
-        # The jurisdiction's unit ids as values, count(*): index-only (see the home page).
-        return session.query(func.count()).select_from(model).filter(
-            counted_unit_ids_clause(session, model.unit_id, scope), *conditions).scalar()
+        return scoped_count(session, model, scope, *conditions)
 
     if scope.is_police:
         case_states, alert_kinds = ("police_review",), ("police",)

@@ -211,7 +211,7 @@ class ScopedModelView(ScopedMixin, ModelView):
 
     def __init__(self, **kwargs):
         self._install_lookup_fields()
-        self._unit_search_as_text()
+        self._keep_big_relations_out_of_search()
         use_indexed_filters(self.datamodel)
         declared = None if self.base_permissions is None else list(self.base_permissions)
         super().__init__(**kwargs)
@@ -228,7 +228,7 @@ class ScopedModelView(ScopedMixin, ModelView):
             formatters.setdefault(column, display)
         self.formatters_columns = formatters
 
-    def _unit_search_as_text(self):
+    def _keep_big_relations_out_of_search(self):
         """FAB's search form offers a relation as a dropdown of every row. A relation to a
         big (owned, not shared) table stays a URL filter (the unit page's tabs link with it)
         but leaves the search form; a unit relation gets the unit-name text box instead."""

@@ -1,12 +1,11 @@
 """Home page: who you are, what your scope covers, and the counts in it."""
 from flask import g
 from flask_appbuilder import IndexView, expose
-from sqlalchemy import func
 
 from app.extensions import db
 from app.models import Dispatch, Employment, Unit
 from app.security.roles import ROLE_LABELS
-from app.security.scope import counted_unit_ids_clause, current_scope, scope_clause
+from app.security.scope import current_scope, scoped_count
 from app.services import screening
 
 
@@ -15,12 +14,7 @@ def scope_counts(scope):
     session = db.session
 
     def count(model, *conditions):
-        # Rows owned by a unit: the jurisdiction's unit ids as values (index-only counts).
-        owned = (counted_unit_ids_clause(session, model.unit_id, scope)
-                 if model.__scope__ == ("unit", "unit_id") else scope_clause(model, scope))
-        # count(*), not count(id): the counted index alone answers (index-only scans).
-        return session.query(func.count()).select_from(model).filter(
-            owned, *conditions).scalar()
+        return scoped_count(session, model, scope, *conditions)
 
     return {
         "units": count(Unit),
