@@ -593,7 +593,7 @@ class _Synthetic:
         waiting from an hour to two months."""
         rng = self.rng
         next_id = itertools.count(self.max_id(IdentityCheck) + 1)
-        now = self.now.replace(tzinfo=None) if self.now.tzinfo else self.now
+        now = self.now  # naive UTC (models.base.utcnow)
         self.verified_cases = []
         states = ("passed", "failed", "police_review", "returned", "pending", "cleared")
         weights = (95.5, 1.6, 0.7, 0.4, 0.8, 1.0)

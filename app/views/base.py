@@ -453,12 +453,7 @@ class ScopedModelView(ScopedMixin, ModelView):
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, can_edit=self._can("edit"),
             change_log=changelog_service.for_record(self.datamodel.session, self.datamodel.obj,
-                                                    pk, current_scope()),
-            **self.show_context(pk))
-
-    def show_context(self, pk) -> dict:
-        """More for the show template of a subclass (called after the scope check)."""
-        return {}
+                                                    pk, current_scope()))
 
     # ------------------------------------------------------------ tabs load when shown
 

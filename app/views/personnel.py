@@ -213,7 +213,7 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
                                                       current_scope())
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, tabs=tabs,
-            can_edit=self._can("edit"), change_log=change_log, **self.show_context(pk))
+            can_edit=self._can("edit"), change_log=change_log, **self._summary(pk))
 
     def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None,
                                    widgets=None, **args):
@@ -263,7 +263,8 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
         super().pre_update(item)
         self._take_photo(item)   # stored only once the rest is valid
 
-    def show_context(self, pk):
+    def _summary(self, pk):
+        """The photo and screening state at the top of 人员信息."""
         person = get_scoped(self.datamodel.session, Person, pk)
         return {"person": person,
                 "screening_status": screening.person_status(self.datamodel.session, person.id,
