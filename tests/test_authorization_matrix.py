@@ -202,6 +202,12 @@ def _exists(app, model, pk):
         return db.session.get(model, pk) is not None
 
 
+def _related_tabs(app, page):
+    """The names of the lists a record page shows as tabs (each with its own URL)."""
+    view = next(v for v in app.appbuilder.baseviews if v.endpoint.lower() == page)
+    return [type(related).__name__ for related in getattr(view, "_related_views", [])]
+
+
 CASES = [(user, resource) for user in USERS for resource in RESOURCES]
 # The province admin and the association see every unit: nobody's record is foreign to them
 # (the association's refused writes are covered in test_security).
@@ -235,6 +241,15 @@ def test_foreign_record_is_404_everywhere(app, matrix, client_for, api, user, re
             assert _denied(response) or response.status_code == 404, (verb, response.status_code)
 
     expect(client.get(f"/{page}/show/{pk}"), "read")
+    # The record page's tabs load from their own URLs (lazy tabs), the unit page's panes too,
+    # and a person's photo has its page route and REST route.
+    for name in _related_tabs(app, page):
+        expect(client.get(f"/{page}/show/{pk}/tab/{name}"), "read")
+    if resource == "Unit":
+        expect(client.get(f"/unitview/show/{pk}/pane/documents"), "read")
+    if resource == "Person":
+        expect(client.get(f"/personview/photo/{pk}"), "read")
+        expect(caller.get(f"/api/v1/person/{pk}/photo"), "read")
     expect(client.get(f"/{page}/edit/{pk}"), "edit")
     token = csrf_token(client, "/")
     expect(client.post(f"/{page}/edit/{pk}", data={"csrf_token": token}), "edit")
@@ -258,6 +273,8 @@ def test_own_record_is_reachable(app, matrix, client_for, api, user, resource):
     client, caller = client_for(user), api(user)
     assert client.get(f"/{page}/show/{pk}").status_code == 200
     assert caller.get(f"/api/v1/{rest}/{pk}").status_code == 200
+    if resource == "Unit":  # the pane the foreign check asks for exists on an own unit
+        assert client.get(f"/unitview/show/{pk}/pane/documents").status_code == 200
     edit = client.get(f"/{page}/edit/{pk}")
     if "edit" in verbs:
         assert edit.status_code == 200
