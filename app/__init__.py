@@ -36,7 +36,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)
+    from .security import authority
     from .services import audit, screening, storage
+    authority.install()  # authors stamped before the change log reads the new rows
     screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
     storage.install()

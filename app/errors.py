@@ -32,3 +32,6 @@ def register_error_handlers(app):
         app.register_error_handler(code, lambda _e, c=code, m=message: _render(c, m))
     # Flask-WTF raises its reasons in English; they are msgids of our catalog.
     app.register_error_handler(CSRFError, lambda e: _render(400, _(e.description)))
+    # A user who reaches a record but is not its author (app/security/authority.py).
+    from app.services.errors import AuthorityViolation
+    app.register_error_handler(AuthorityViolation, lambda e: _render(403, e.message))

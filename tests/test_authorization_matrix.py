@@ -18,7 +18,7 @@ from app.models import (AnnualReport, Application, BackgroundAlert, Certificate,
                         IdentityCheck, Incident, Inspection, Investor, Person, PoliceAssistance,
                         Service, SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
                         UnitChange, UnitDocument, WorkExperience)
-from app.security.roles import verbs_of
+from app.security.roles import UNIT_ROLES, verbs_of
 from tests.conftest import csrf_token
 
 USERS = ["admin", "police_hz", "police_nb", "police_sc", "company_hz", "company_nb",
@@ -275,6 +275,9 @@ def test_own_record_is_reachable(app, matrix, client_for, api, user, resource):
     assert caller.get(f"/api/v1/{rest}/{pk}").status_code == 200
     if resource == "Unit":  # the pane the foreign check asks for exists on an own unit
         assert client.get(f"/unitview/show/{pk}/pane/documents").status_code == 200
+    if ROLE_OF[user] in UNIT_ROLES and _police_kind(app, resource, pk):
+        # Reachable, but the police's record: read-only to the unit (tests/test_authority_matrix.py).
+        verbs = tuple(v for v in verbs if v != "edit")
     edit = client.get(f"/{page}/edit/{pk}")
     if "edit" in verbs:
         assert edit.status_code == 200
@@ -285,6 +288,21 @@ def test_own_record_is_reachable(app, matrix, client_for, api, user, resource):
         assert put.status_code == 200, put.get_data(as_text=True)
     else:
         assert _denied(put)
+
+
+# Kinds of record the police author (issue 12), written here independently of the models'
+# declarations.
+POLICE_KINDS = {"ConductRecord": ("violation", "commendation"), "Inspection": ("supervisory",),
+                "Certificate": ("guard", "firearm_permit")}
+
+
+def _police_kind(app, resource, pk):
+    from app.extensions import db
+    if resource not in POLICE_KINDS:
+        return False
+    model = RESOURCES[resource][2]
+    with app.app_context():
+        return db.session.get(model, pk).kind in POLICE_KINDS[resource]
 
 
 def _listed(caller, rest, walk=True):

@@ -8,7 +8,7 @@ from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, E
                         Person, PopulationRecord)
 from app.security.scope import scope_for_user
 from app.services import personnel
-from app.services.errors import RuleViolation
+from app.services.errors import AuthorityViolation, RuleViolation
 from app.services.idnumber import make_id_number
 from app.services.registry import get_registry
 from tests.helpers import fresh_id_number, unique_name
@@ -48,7 +48,8 @@ def rule(callable_, *args, **kwargs):
 
 def test_add_guard_creates_person_employment_and_certificates(db_session):
     number, name = registered(db_session, "female", 1992)
-    emp = add(db_session, "company_hz", number=number, name=name, position="门岗",
+    emp = add(db_session, "police_sc", unit=unit_of(db_session, "company_hz"), number=number,
+              name=name, position="门岗",
               certificates=[{"kind": "guard", "number": unique_name("ZJ")},
                             {"kind": "driving_licence", "number": ""}])
     person = emp.person
@@ -57,6 +58,18 @@ def test_add_guard_creates_person_employment_and_certificates(db_session):
     assert emp.role == "guard" and emp.active and emp.unit.name
     assert [c.kind for c in person.certificates] == ["guard"]  # empty rows are skipped
     assert db_session.query(ChangeLog).filter_by(entity="employment", entity_id=emp.id).count()
+
+
+def test_a_unit_adding_staff_records_other_certificates_not_a_guard_certificate(db_session):
+    emp = add(db_session, "company_hz", certificates=[
+        {"kind": "driving_licence", "number": unique_name("D"), "level": "C1"}])
+    assert [c.kind for c in emp.person.certificates] == ["driving_licence"]
+    assert emp.person.certificates[0].author_kind is None  # stamped at the flush
+    db_session.flush()
+    assert emp.person.certificates[0].author_kind == "unit"
+    with pytest.raises(AuthorityViolation):
+        add(db_session, "company_hz", certificates=[
+            {"kind": "guard", "number": unique_name("ZJ")}])
 
 
 def test_add_staff_finds_existing_person_by_id_number(db_session):

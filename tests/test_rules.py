@@ -6,9 +6,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models import (AppUser, Dispatch, Employment, Person, Region, Service, ServiceTarget,
                         TargetCategory, Unit)
+from app.security import authority
 from app.security.scope import scope_for_user
 from app.services import rules
-from app.services.errors import RuleViolation
+from app.services.errors import AuthorityViolation, RuleViolation
 from tests.helpers import fresh_id_number, unique_name
 
 
@@ -189,11 +190,13 @@ def test_unit_users_cannot_change_approval_fields(db_session):
     unit = company_user.unit
     scope = scope_for_user(company_user)
     unit.registered_capital = (unit.registered_capital or 0) + 1
-    err = violation(rules.validate, db_session, unit, False, scope)
-    assert err.field == "registered_capital"
+    with pytest.raises(AuthorityViolation) as refused:
+        authority.check(db_session, unit, authority.CHANGE, scope)
+    assert refused.value.field == "registered_capital"
     db_session.rollback()
     unit.contact_phone = "13912345678"
-    rules.validate(db_session, unit, False, scope)  # ordinary fields stay editable
+    authority.check(db_session, unit, authority.CHANGE, scope)  # ordinary fields stay editable
+    rules.validate(db_session, unit, False, scope)
     db_session.rollback()
 
 

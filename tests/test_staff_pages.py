@@ -73,7 +73,7 @@ def test_clerk_adds_a_guard_with_certificates(app, client_for):
     hz = _unit_id(app, "company_hz")
     number, name = _registered(app, "female", 1993)
     response = _post_add(client, "guardlistview", hz, number, name, position="门岗",
-                         phone="13900000000", cert_guard_number=unique_name("ZJ"),
+                         phone="13900000000",
                          cert_driving_licence_number=unique_name("D"),
                          cert_driving_licence_level="C1")
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
@@ -85,7 +85,7 @@ def test_clerk_adds_a_guard_with_certificates(app, client_for):
         emp = s.query(Employment).filter_by(person_id=person.id).one()
         assert (emp.unit_id, emp.role, emp.position) == (hz, "guard", "门岗")
         kinds = {c.kind: c.level for c in s.query(Certificate).filter_by(person_id=person.id)}
-        assert kinds == {"guard": None, "driving_licence": "C1"}
+        assert kinds == {"driving_licence": "C1"}
     page = client.get(f"/personview/show/{person_id}").get_data(as_text=True)
     for tab in ("考试信息", "证件信息", "工作经历", "社会关系", "个人装备", "协助公安工作情况", "变更记录"):
         assert tab in page, tab

@@ -283,10 +283,11 @@ def test_approval_only_fields_are_read_only_for_unit_users(client_for, api, db):
     unit = _unit(db, "company_hz")
     assert unit.registered_capital == capital and unit.legal_representative != "冒名"
     assert unit.contact_phone == phone
-    # REST: refused with the reason at the field.
+    # REST: refused (403) with the reason, nothing changed.
     response = api("company_hz").put(f"/api/v1/unit/{hz.id}", json={"registered_capital": 1})
-    assert response.status_code == 400
-    assert "registered_capital" in response.json["message"]
+    assert response.status_code == 403
+    assert "注册资本" in response.json["message"]
+    assert _unit(db, "company_hz").registered_capital == capital
 
 
 def test_police_change_writes_a_unit_change_record(client_for, api, db):
@@ -362,8 +363,12 @@ def test_one_annual_report_per_unit_and_year(api, db):
         "unit": hz.id, "year": 2024, "staff_count": 3})
     assert response.status_code == 400
     assert response.json["message"]["year"] == ["该年度的数据已经填报过了。"]
+    # The 年审 result is the police's: a unit reporting its figures may not set it.
     response = api("company_hz").post("/api/v1/annual_report/", json={
         "unit": hz.id, "year": 2023, "staff_count": 3, "review_result": "合格"})
+    assert response.status_code == 403, response.get_data(as_text=True)
+    response = api("company_hz").post("/api/v1/annual_report/", json={
+        "unit": hz.id, "year": 2023, "staff_count": 3})
     assert response.status_code == 201, response.get_data(as_text=True)
     assert db(lambda s: s.query(AnnualReport).filter_by(unit_id=hz.id).count()) == 2
 

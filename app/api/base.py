@@ -21,7 +21,9 @@ from werkzeug.exceptions import NotFound
 
 from app.security.scope import current_scope
 from app.services import rules
-from app.services.errors import RuleViolation
+from app.models.base import AuthoredMixin
+from app.security import authority
+from app.services.errors import AuthorityViolation, RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.services.idnumber import mask_id_number
 from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin, use_indexed_filters
@@ -45,9 +47,16 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     export_columns = None
 
     def __init__(self):
-        self._scope_related_fields()
         use_indexed_filters(self.datamodel)
+        if issubclass(self.datamodel.obj, AuthoredMixin) and self.show_columns:
+            # Who wrote the record, as on its page (police / unit / system, and the account).
+            self.show_columns = [*self.show_columns,
+                                 *(c for c in ("author_kind", "author_name")
+                                   if c not in self.show_columns)]
         super().__init__()
+        # After FAB's defaults: a resource without add/edit columns still lists every
+        # relation in `_info`, which must offer only rows in scope too.
+        self._scope_related_fields()
 
     def _scope_related_fields(self):
         for attr in ("add_query_rel_fields", "edit_query_rel_fields"):
@@ -93,6 +102,9 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         except NotFound:
             session.rollback()
             return self.response_404()
+        except AuthorityViolation as refusal:
+            session.rollback()
+            return self.response(403, message=refusal.message)
         (self.post_add if creating else self.post_update)(item)
         schema = self.add_model_schema if creating else self.edit_model_schema
         payload = {API_RESULT_RES_KEY: schema.dump(item, many=False)}
@@ -113,6 +125,10 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         item = self.datamodel.get(pk, self._write_filters())
         if not item:
             return self.response_404()
+        try:  # a record the user may not author: 403 before the body is read
+            authority.check(self.datamodel.session, item, authority.CHANGE)
+        except AuthorityViolation as refusal:
+            return self.response(403, message=refusal.message)
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
         try:
@@ -130,6 +146,9 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         session = self.datamodel.session
         try:
             self.pre_delete(item)
+        except AuthorityViolation as refusal:
+            return self.response(403, message=refusal.message)
+        try:
             session.delete(item)
             session.commit()
         except IntegrityError:

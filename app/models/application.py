@@ -6,6 +6,7 @@ from sqlalchemy.orm import relationship
 
 from flask_babel import lazy_gettext as _l
 
+from .authority import SYSTEM_RECORD
 from .base import Model, TimestampMixin, choice_check, utcnow
 from .choices import label
 
@@ -17,6 +18,7 @@ class Application(TimestampMixin, Model):
     __tablename__ = "application"
     # Police by the jurisdiction the application names, a unit by the unit it concerns.
     __scope__ = ("unit_or_region", "unit_id", "region_code")
+    __authority__ = SYSTEM_RECORD  # the review desk's workflow, never a generic form
 
     id = Column(Integer, primary_key=True)
     number = Column(String(20), nullable=False, unique=True)     # BA2026112700001
@@ -68,6 +70,7 @@ class Application(TimestampMixin, Model):
 
 class ApplicationDocument(TimestampMixin, Model):
     __tablename__ = "application_document"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)   # reached only through its (scoped) application
 
     id = Column(Integer, primary_key=True)
@@ -86,6 +89,7 @@ class ApplicationDocument(TimestampMixin, Model):
 
 class ApplicationEvent(Model):
     __tablename__ = "application_event"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)   # reached only through its (scoped) application
 
     id = Column(Integer, primary_key=True)
@@ -111,6 +115,7 @@ SMS_STATUSES = {"queued": _l("In the outbox"), "sent": _l("Sent"), "failed": _l(
 class SmsMessage(Model):
     """The SMS outbox: every text the system sends (the default gateway only records it)."""
     __tablename__ = "sms_message"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)
 
     id = Column(Integer, primary_key=True)
@@ -135,6 +140,7 @@ class SmsMessage(Model):
 class CrossProvinceFiling(TimestampMixin, Model):
     """跨省提供保安服务备案, written on the company by an approved filing."""
     __tablename__ = "cross_province_filing"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("unit", "unit_id")
     __audited__ = True
 

@@ -1,6 +1,7 @@
 """Change log (written by ORM events, never by hand) and export log."""
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
+from .authority import SYSTEM_RECORD
 from .base import Model, utcnow
 
 
@@ -8,6 +9,7 @@ class ChangeLog(Model):
     __tablename__ = "change_log"
     # Visible where the owning unit or person is visible (see app.security.scope).
     __scope__ = ("change_log",)
+    __authority__ = SYSTEM_RECORD  # written by ORM events only
 
     id = Column(Integer, primary_key=True)
     entity = Column(String(50), nullable=False)      # table name
@@ -58,6 +60,7 @@ class ChangeLog(Model):
 class ExportLog(Model):
     __tablename__ = "export_log"
     __scope__ = ("admin_only",)
+    __authority__ = SYSTEM_RECORD
 
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer)

@@ -6,8 +6,11 @@ app.security.scope) and `__audited__` (its writes land in the change log automat
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import declared_attr
 from sqlalchemy.sql import func
+
+from .authority import AUTHOR_KINDS
 
 
 def utcnow():
@@ -20,13 +23,41 @@ class TimestampMixin:
                         server_default=func.now())
 
 
+_AUTHOR_VALUES = ", ".join(f"'{kind}'" for kind in AUTHOR_KINDS)
+
+
+class AuthoredMixin:
+    """Who wrote the record (police / unit / system) and which user: stamped when the row is
+    created (app/security/authority.py), never set by hand, shown on the record's page.
+    NULL on rows older than the columns: their author is the kind's natural one."""
+    author_name = Column(String(64))
+
+    @declared_attr
+    def author_kind(cls):
+        return Column(String(10), CheckConstraint(f"author_kind IN ({_AUTHOR_VALUES})",
+                                                  name=f"ck_{cls.__tablename__}_author_kind"))
+
+    @declared_attr
+    def author_user_id(cls):
+        return Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"))
+
+    @property
+    def author_label(self):
+        """录入方 as the clerk reads it: who, and which account."""
+        from .authority import rule_for
+        from .choices import AUTHOR_KIND_LABELS, label
+        kind = self.author_kind or rule_for(type(self), self).natural_author()
+        text = label(AUTHOR_KIND_LABELS, kind)
+        return f"{text}（{self.author_name}）" if self.author_name else text
+
+
 def choice_check(column: str, choices) -> str:
     """SQL CHECK text restricting a string column to the keys of a choices mapping."""
     values = ", ".join(f"'{key}'" for key in choices)
     return f"{column} IN ({values})"
 
 
-__all__ = ["Model", "TimestampMixin", "choice_check", "utcnow"]
+__all__ = ["AuthoredMixin", "Model", "TimestampMixin", "choice_check", "utcnow"]
 
 
 def on_this_dialect(dialect_name):

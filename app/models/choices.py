@@ -65,6 +65,9 @@ CONDUCT_KINDS = {
     "violation": _l("Violation and penalty"),
     "complaint": _l("Complaint"),
 }
+# Who wrote a record (app/models/authority.py).
+AUTHOR_KIND_LABELS = {"police": _l("Police"), "unit": _l("The unit"),
+                      "system": _l("System (approval or data exchange)")}
 SERVICE_STATUSES = {"active": _l("In service"), "ended": _l("Ended")}
 CHANGE_ACTIONS = {"insert": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 REGION_LEVELS = {"province": _l("Province"), "city": _l("City"), "county": _l("County")}

@@ -3,13 +3,18 @@ person, or a person at a unit. Shared by the unit pages and the person pages."""
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
-from .base import Model, TimestampMixin, choice_check
+from .authority import POLICE, POLICE_RECORD, UNIT, ByKind, rule
+from .base import AuthoredMixin, Model, TimestampMixin, choice_check
 from .choices import CONDUCT_KINDS, label
 
 
-class ConductRecord(TimestampMixin, Model):
+class ConductRecord(AuthoredMixin, TimestampMixin, Model):
     __tablename__ = "conduct_record"
     __scope__ = ("unit_or_person", "unit_id", "person_id")
+    # 违法违规和处罚 and 表彰奖励 are the police's (or an approved commendation's); a unit may
+    # record a complaint it received and how it handled it, but only the police remove one.
+    __authority__ = ByKind("kind", {"violation": POLICE_RECORD, "commendation": POLICE_RECORD,
+                                    "complaint": rule((UNIT, POLICE), delete=(POLICE,))})
     __audited__ = True
 
     id = Column(Integer, primary_key=True)

@@ -3,6 +3,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
                         String, text)
 from sqlalchemy.orm import relationship
 
+from .authority import POLICE, UNIT, rule
 from .base import Model, TimestampMixin, choice_check
 from .choices import EMPLOYMENT_ROLES, label
 
@@ -10,6 +11,11 @@ from .choices import EMPLOYMENT_ROLES, label
 class Employment(TimestampMixin, Model):
     __tablename__ = "employment"
     __scope__ = ("unit", "unit_id")
+    # The unit keeps its staff (【离职】 ends an employment, nothing is deleted).
+    __authority__ = rule((UNIT, POLICE), delete=(POLICE,))
+    # Hiring someone who works elsewhere, or nowhere yet: the person need not be writable
+    # (the staff rules check them); the unit must be.
+    __unscoped_relations__ = ("person",)
     __audited__ = True
 
     id = Column(Integer, primary_key=True)

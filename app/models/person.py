@@ -3,7 +3,8 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Intege
                         Text, UniqueConstraint)
 from sqlalchemy.orm import relationship
 
-from .base import Model, TimestampMixin, choice_check
+from .authority import POLICE, POLICE_RECORD, UNIT, UNIT_RECORD, ByKind, rule
+from .base import AuthoredMixin, Model, TimestampMixin, choice_check
 from .choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS, GENDERS,
                       label)
 
@@ -11,6 +12,7 @@ from .choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
 class Person(TimestampMixin, Model):
     __tablename__ = "person"
     __scope__ = ("person", "id")
+    __authority__ = rule((UNIT, POLICE), delete=(POLICE,))
     __audited__ = True
 
     id = Column(Integer, primary_key=True)
@@ -54,9 +56,15 @@ class Person(TimestampMixin, Model):
         return self.name or ""
 
 
-class Certificate(TimestampMixin, Model):
+class Certificate(AuthoredMixin, TimestampMixin, Model):
     __tablename__ = "certificate"
     __scope__ = ("person", "person_id")
+    # 保安员证 and 公务用枪持枪证 are issued, revoked and set by the police (or exam sync and
+    # an approved 保安员证核发); other certificates of staff are the unit's to record.
+    __authority__ = ByKind("kind", {"guard": POLICE_RECORD, "firearm_permit": POLICE_RECORD,
+                                    "driving_licence": UNIT_RECORD,
+                                    "vocational_level": UNIT_RECORD,
+                                    "fire_control": UNIT_RECORD})
     __audited__ = True
 
     id = Column(Integer, primary_key=True)

@@ -5,11 +5,13 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
                         Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import relationship
 
-from .base import Model, TimestampMixin
+from .authority import SYSTEM_RECORD, UNIT_RECORD
+from .base import AuthoredMixin, Model, TimestampMixin
 
 
-class _PersonOwned(TimestampMixin):
+class _PersonOwned(AuthoredMixin, TimestampMixin):
     __scope__ = ("person", "person_id")
+    __authority__ = UNIT_RECORD  # the employing unit's record of its staff; police may correct
     __audited__ = True
 
     def audit_owner(self):
@@ -18,6 +20,7 @@ class _PersonOwned(TimestampMixin):
 
 class ExamResult(_PersonOwned, Model):
     __tablename__ = "exam_result"
+    __authority__ = SYSTEM_RECORD  # synced from the exam system only
 
     id = Column(Integer, primary_key=True)
     person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)

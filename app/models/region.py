@@ -1,12 +1,14 @@
 """GB/T 2260 administrative divisions (current and historical), seeded from seed/data/regions.csv."""
 from sqlalchemy import Column, Index, Integer, String
 
+from .authority import POLICE_RECORD
 from .base import Model
 
 
 class Region(Model):
     __tablename__ = "region"
     __scope__ = ("shared",)
+    __authority__ = POLICE_RECORD  # GB/T 2260, loaded from seed/
 
     code = Column(String(6), primary_key=True)
     name = Column(String(100), nullable=False)

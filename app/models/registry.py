@@ -2,11 +2,13 @@
 real registry adapter in through app.services.registry; this table is its stand-in."""
 from sqlalchemy import Column, Date, Integer, String
 
+from .authority import SYSTEM_RECORD
 from .base import Model
 
 
 class PopulationRecord(Model):
     __tablename__ = "population_record"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)  # reference data behind an interface, not a page for clerks
 
     id = Column(Integer, primary_key=True)

@@ -10,6 +10,7 @@ from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Index, In
 from sqlalchemy.orm import relationship
 from sqlalchemy.sql import func
 
+from .authority import SYSTEM_RECORD
 from .base import Model, TimestampMixin, choice_check, utcnow
 from .choices import GENDERS, label
 
@@ -110,6 +111,7 @@ class _QueueItem:
 class IdentityCheck(_QueueItem, TimestampMixin, Model):
     __tablename__ = "identity_check"
     __scope__ = ("unit", "unit_id")
+    __authority__ = SYSTEM_RECORD  # changed only by the state machine's actions
     __audited__ = True
 
     id = Column(Integer, primary_key=True)
@@ -178,6 +180,7 @@ class IdentityCheck(_QueueItem, TimestampMixin, Model):
 class BackgroundAlert(_QueueItem, TimestampMixin, Model):
     __tablename__ = "background_alert"
     __scope__ = ("unit", "unit_id")
+    __authority__ = SYSTEM_RECORD  # changed only by the state machine's actions
     __audited__ = True
 
     id = Column(Integer, primary_key=True)
@@ -232,6 +235,7 @@ class ScreeningEvent(Model):
     """One step of a case or an alert: who, when, what, note, before and after values."""
     __tablename__ = "screening_event"
     __scope__ = ("unit", "unit_id")
+    __authority__ = SYSTEM_RECORD  # changed only by the state machine's actions
 
     id = Column(Integer, primary_key=True)
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
@@ -300,6 +304,7 @@ class WatchListEntry(Model):
     adapters in through app.services.watchlists."""
     __tablename__ = "watch_list_entry"
     __scope__ = ("admin_only",)
+    __authority__ = SYSTEM_RECORD
 
     id = Column(Integer, primary_key=True)
     source = Column(String(24), nullable=False)

@@ -3,6 +3,7 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Intege
                         Text, text)
 from sqlalchemy.orm import relationship
 
+from .authority import POLICE, POLICE_RECORD, UNIT, UNIT_RECORD, rule
 from .base import Model, TimestampMixin, choice_check
 from .choices import SERVICE_STATUSES, TIERS, label
 
@@ -11,6 +12,7 @@ class TargetCategory(Model):
     """Reference data a province admin maintains: category name → tier (colour)."""
     __tablename__ = "target_category"
     __scope__ = ("shared",)
+    __authority__ = POLICE_RECORD  # reference data of the province
 
     id = Column(Integer, primary_key=True)
     name = Column(String(50), nullable=False, unique=True)
@@ -34,6 +36,8 @@ class TargetCategory(Model):
 class ServiceTarget(TimestampMixin, Model):
     __tablename__ = "service_target"
     __scope__ = ("shared", "region_code")
+    # Shared by every unit: anyone who serves a new target registers it; police correct it.
+    __authority__ = rule((UNIT, POLICE), change=(POLICE,))
     __audited__ = True
 
     id = Column(Integer, primary_key=True)
@@ -69,6 +73,7 @@ class Service(TimestampMixin, Model):
     """A unit serving a target over a period (服务对象单位 on the unit's page)."""
     __tablename__ = "service"
     __scope__ = ("unit", "unit_id")
+    __authority__ = UNIT_RECORD
     __audited__ = True
 
     id = Column(Integer, primary_key=True)
@@ -108,6 +113,7 @@ class Dispatch(TimestampMixin, Model):
     employment so that scope and the one-active-dispatch rule are enforced by plain indexes."""
     __tablename__ = "dispatch"
     __scope__ = ("unit", "unit_id")
+    __authority__ = UNIT_RECORD
     __audited__ = True
 
     id = Column(Integer, primary_key=True)

@@ -3,14 +3,29 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inde
                         Numeric, String, Text)
 from sqlalchemy.orm import relationship
 
+from .authority import POLICE, UNIT, ByKind, rule
 from .base import Model, TimestampMixin, choice_check
 from .choices import UNIT_KINDS, UNIT_STATUSES, label
+
+
+# Fields of a unit that change only through an approved application or by the police
+# (licence facts and identity of the unit; docs/authority.md).
+APPROVAL_FIELDS = ("kind", "name", "credit_code", "region_code", "region", "registered_capital",
+                   "legal_representative", "licence_number", "licence_issued_on", "status",
+                   "parent", "parent_id", "foreign_invested", "armed_escort", "grade")
+_UNIT_RULE = dict(change=(UNIT, POLICE), delete=(POLICE,), police_fields=APPROVAL_FIELDS)
 
 
 class Unit(TimestampMixin, Model):
     __tablename__ = "unit"
     __scope__ = ("self_unit",)
     __audited__ = True
+    # Units are registered by the police or by an approved application; a branch only by an
+    # approved branch filing, and its link to the company is changed by nobody by hand.
+    __authority__ = ByKind("kind", {
+        kind: rule((POLICE,), **_UNIT_RULE) for kind in ("company", "self_hire", "client",
+                                                          "training")},
+        default=rule((), fixed_fields=("parent", "parent_id"), **_UNIT_RULE))
 
     id = Column(Integer, primary_key=True)
     kind = Column(String(16), nullable=False)

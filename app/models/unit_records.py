@@ -5,12 +5,15 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Intege
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import relationship
 
-from .base import Model, TimestampMixin, choice_check
+from .authority import POLICE_RECORD, SYSTEM_RECORD, UNIT_RECORD, ByKind, rule, POLICE, UNIT
+from .base import AuthoredMixin, Model, TimestampMixin, choice_check
 from .choices import ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS, label
 
 
-class _UnitOwned(TimestampMixin):
+class _UnitOwned(AuthoredMixin, TimestampMixin):
     __scope__ = ("unit", "unit_id")
+    # the unit's own record, police may correct (docs/authority.md)
+    __authority__ = UNIT_RECORD
     __audited__ = True
 
     def audit_owner(self):
@@ -102,6 +105,9 @@ class Incident(_UnitOwned, Model):
 class Inspection(_UnitOwned, Model):
     """安全检查: 安全检查 / 监督检查 / 消防信息."""
     __tablename__ = "inspection"
+    # 监督检查 is the police's inspection of the unit; the unit's own checks are its own.
+    __authority__ = ByKind("kind", {"safety": UNIT_RECORD, "fire": UNIT_RECORD,
+                                    "supervisory": POLICE_RECORD})
     _kinds = INSPECTION_KINDS
     id = Column(Integer, primary_key=True)
     unit_id = _unit_fk()
@@ -176,6 +182,8 @@ class TemporaryEvent(_UnitOwned, Model):
 class AnnualReport(_UnitOwned, Model):
     """年度数据: one row per unit and year."""
     __tablename__ = "annual_report"
+    # The unit reports its figures; the 年审 (annual review) result is the police's.
+    __authority__ = rule((UNIT, POLICE), police_fields=("review_result", "review_date"))
     id = Column(Integer, primary_key=True)
     unit_id = _unit_fk()
     year = Column(Integer, nullable=False)
@@ -204,6 +212,7 @@ class AnnualReport(_UnitOwned, Model):
 class UnitChange(_UnitOwned, Model):
     """单位变更: a change of an approval-only field, written by the system when it changes."""
     __tablename__ = "unit_change"
+    __authority__ = SYSTEM_RECORD
     id = Column(Integer, primary_key=True)
     unit_id = _unit_fk()
     field = Column(String(50), nullable=False)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, ApplicationDocument, ApplicationEvent, Certificate,
                         ConductRecord, CrossProvinceFiling, Person, Region, Unit)
+from app.models.authority import SYSTEM
 from app.models.base import utcnow
 from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
                                 SELF_HIRE_USER, TRAINING_USER)
@@ -512,10 +513,12 @@ def _commendation(session, app, today):
         else _("City public security bureau")
     for unit in units:
         session.add(ConductRecord(kind="commendation", unit=unit, occurred_on=today,
+                                  author_kind=SYSTEM,
                                   title=form["title"], description=form.get("description"),
                                   authority=str(authority), document_number=app.number))
     for person in people:
         session.add(ConductRecord(kind="commendation", person=person, occurred_on=today,
+                                  author_kind=SYSTEM,
                                   title=form["title"], description=form.get("description"),
                                   authority=str(authority), document_number=app.number))
 
@@ -573,6 +576,7 @@ def _guard_certificate(session, app, today):
     prefix = f"{app.region_code[:4]}{today:%Y}"
     number = f"{prefix}{_seq(session, Certificate.number, prefix):06d}"
     session.add(Certificate(person_id=person.id, kind="guard", number=number,
+                            author_kind=SYSTEM,
                             issuer=_("Public security bureau"), issued_on=today,
                             status="valid"))
     app.result_note = _("Guard certificate number: %(number)s", number=number)

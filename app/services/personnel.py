@@ -20,6 +20,9 @@ from app.models import (Certificate, Employment, ExamResult, Person, TrainingRec
                         WorkExperience)
 from app.models.choices import EMPLOYMENT_ROLES
 
+from app.models.authority import SYSTEM
+from app.security import authority
+
 from . import rules, storage
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
@@ -275,6 +278,8 @@ def _build_staff(session, scope, existing, info, name, person, unit, role, start
                            **{k: spec.get(k) for k in CERTIFICATE_FIELDS})
         created.append(cert)
         rules.validate(session, cert, creating=True, scope=scope)
+        # A unit records its staff's driving licence, not a 保安员证 (the police's).
+        authority.check(session, cert, authority.CREATE, scope)
         clash = session.execute(select(Certificate.id).where(
             Certificate.kind == cert.kind, Certificate.number == cert.number)).first()
         if clash:
@@ -380,7 +385,7 @@ def sync_exam_result(session, id_number, exam_date, score, passed, source=None,
         ExamResult.person_id == person.id, ExamResult.exam_date == exam_date)).scalar_one_or_none()
     if result is None:
         result = ExamResult(person=person, exam_date=exam_date, score=score, passed=passed,
-                            source=source)
+                            source=source, author_kind=SYSTEM)
         session.add(result)
         changed = True
     else:
@@ -408,7 +413,7 @@ def _issue_guard_certificate(session, person, exam_date, number) -> bool:
     current = next((c for c in certs if c.status == "valid"), None) or (certs[-1] if certs
                                                                         else None)
     if current is None:
-        session.add(Certificate(person=person, kind="guard",
+        session.add(Certificate(person=person, kind="guard", author_kind=SYSTEM,
                                 number=number or guard_certificate_number(person, exam_date),
                                 issuer=_("Exam system"), issued_on=exam_date, status="valid"))
         return True

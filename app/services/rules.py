@@ -20,14 +20,6 @@ from .uscc import UsccError, validate_uscc
 
 GUARD_MIN_AGE = 18  # 保安服务管理条例 Art. 16
 
-# Unit fields a unit user may not change: they change only through an approved application
-# or by police (issue: unit changes), plus identity fields of the unit itself.
-UNIT_LOCKED_FOR_UNIT_USERS = ("kind", "name", "credit_code", "region_code", "region",
-                              "registered_capital", "legal_representative", "licence_number",
-                              "licence_issued_on", "status", "parent", "parent_id",
-                              "foreign_invested", "armed_escort", "grade")
-
-
 def _changed(item, field):
     state = inspect(item)
     if state.transient or state.pending:
@@ -65,11 +57,6 @@ def check_unit(session, unit: Unit, creating: bool, scope):
             and unit.registered_capital < 1000:
         raise RuleViolation("registered_capital", _(
             "Armed escort requires a registered capital of at least 10 million yuan."))
-    if not creating and scope is not None and scope.is_unit_user:
-        for field in UNIT_LOCKED_FOR_UNIT_USERS:
-            if _changed(unit, field):
-                raise RuleViolation(field, _("This field changes only through an approved "
-                                             "application or by the police."))
     if not creating:
         # 单位变更: a change of an approval-only field is recorded in the same transaction.
         unit_changes.record_changes(session, unit)

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import inspect
 
 from app.models import Region, UnitChange
+from app.models.authority import SYSTEM
 
 from .actor import current_actor
 
@@ -72,6 +73,7 @@ def record_changes(session, unit, reason=None, approved_by=None, on=None):
     written = []
     for field, old, new in pending_changes(session, unit):
         change = UnitChange(unit=unit, field=field, old_value=old, new_value=new,
+                            author_kind=SYSTEM,
                             reason=reason, approved_by=approved_by or current_actor()[1],
                             changed_on=on or dt.date.today())
         session.add(change)

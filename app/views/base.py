@@ -31,16 +31,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from wtforms import BooleanField
+from wtforms import BooleanField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
-from app.labels import choice_field, display
+from app.labels import choice_field, display, label
 from app.models import Unit
+from app.models.authority import POLICE, ByKind
+from app.models.base import AuthoredMixin
+from app.security import authority
 from app.security.scope import current_scope, in_scope, scope_clause
 from app.services import changelog as changelog_service
 from app.services import rules
-from app.services.errors import RuleViolation
+from app.services.errors import AuthorityViolation, RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.services.idnumber import mask_id_number
 from app.services.search import starts_with
@@ -122,18 +125,38 @@ class ScopedMixin:
         return self.datamodel.get_filters().add_filter_list(WRITE_SCOPE)
 
     def check_item(self, item, creating: bool):
-        """Business rules, then the scope of the (possibly moved) item. Raises RuleViolation,
-        or abort(404) when the item ends up outside the user's scope."""
+        """Business rules, then the scope of the (possibly moved) item and of every row it
+        names (404), then the user's authority over the record (AuthorityViolation, 403).
+        Raises RuleViolation for a broken rule."""
         session = self.datamodel.session
-        rules.validate(session, item, creating, current_scope())
-        if not in_scope(session, item, write=True):
+        scope = current_scope()
+        rules.validate(session, item, creating, scope)
+        if not in_scope(session, item, write=True, scope=scope) or \
+                not authority.check_relations(session, item, creating, scope):
             abort(404)
+        authority.check(session, item, authority.CREATE if creating else authority.CHANGE,
+                        scope)
 
     def pre_add(self, item):
         self.check_item(item, creating=True)
 
     def pre_update(self, item):
         self.check_item(item, creating=False)
+
+    def pre_delete(self, item):
+        authority.check(self.datamodel.session, item, authority.DELETE)
+
+    def locked_fields(self, author) -> set:
+        """Form fields `author` may not set on this kind of record (any of its kinds)."""
+        declared = getattr(self.datamodel.obj, "__authority__", None)
+        found = ([*declared.rules.values(), declared.default] if isinstance(declared, ByKind)
+                 else [declared] if declared is not None else [])
+        fields = set(authority.ALWAYS_FIXED)
+        for rule in found:
+            fields.update(rule.fixed_fields)
+            if author != POLICE:
+                fields.update(rule.police_fields)
+        return fields
 
     @staticmethod
     def masked_columns(columns):
@@ -188,6 +211,37 @@ class ScopedSearchWidget(SearchWidget):
         return RenderTemplateWidget.__call__(self, **kwargs)
 
 
+class ReadOnlyField(StringField):
+    """Shows a value the user may not change; submits nothing and changes nothing."""
+
+    def __init__(self, label=None, choices=None, **kwargs):
+        kwargs.setdefault("render_kw", {"readonly": True, "class": "form-control locked-field"})
+        super().__init__(label, **kwargs)
+        self.choices = choices
+
+    def process_formdata(self, valuelist):
+        pass
+
+    def _value(self):
+        if self.choices:
+            return label(self.choices, self.data)
+        value = display(self.data)
+        return "" if value is None else str(value)
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+def locked_form(form_class, fields, labels, choices):
+    """`form_class` with `fields` read-only: for a user who may read but not set them."""
+    readonly = {name: ReadOnlyField(labels.get(name, name), choices=choices.get(name),
+                                    description=_l("Changes only through an approved "
+                                                   "application or by the police."))
+                for name in fields if hasattr(form_class, name)}
+    return type(f"Locked{form_class.__name__}", (form_class,), readonly) if readonly \
+        else form_class
+
+
 class ScopedModelView(ScopedMixin, ModelView):
     list_widget = ScopedListWidget
     search_widget = ScopedSearchWidget
@@ -220,6 +274,11 @@ class ScopedModelView(ScopedMixin, ModelView):
             # (change log, unit changes …) must not gain mass delete that way.
             self.actions.pop("muldelete", None)
             self.base_permissions = [p for p in self.base_permissions if p != "can_delete"]
+        if issubclass(self.datamodel.obj, AuthoredMixin) and self.show_columns \
+                and "author_label" not in self.show_columns:
+            # Every authored record's page says who wrote it (police / unit / system).
+            self.show_columns = [*self.show_columns, "author_label"]
+            self.label_columns = {**self.label_columns, "author_label": _l("Entered by")}
         formatters = dict(self.formatters_columns)
         for column in set(self.list_columns) | set(self.show_columns or []):
             if column.split(".")[-1] == "id_number":
@@ -282,6 +341,38 @@ class ScopedModelView(ScopedMixin, ModelView):
         super()._init_forms()
         for form in (self.add_form, self.edit_form):
             _optional_checkboxes(form)
+
+    # The add and edit forms of a user who may not set some fields of this kind of record
+    # (a unit: the 年审 result, a unit's approval-only facts): those fields read-only.
+    @property
+    def add_form(self):
+        return self._form_for("_add_form")
+
+    @add_form.setter
+    def add_form(self, form_class):
+        self.__dict__["_add_form"] = form_class
+
+    @property
+    def edit_form(self):
+        return self._form_for("_edit_form")
+
+    @edit_form.setter
+    def edit_form(self, form_class):
+        self.__dict__["_edit_form"] = form_class
+
+    def _form_for(self, attr):
+        form_class = self.__dict__.get(attr)
+        if form_class is None or not has_request_context():
+            return form_class
+        author = authority.author_of(current_scope())
+        if author == POLICE:
+            return form_class
+        cache = self.__dict__.setdefault("_locked_forms", {})
+        key = (attr, author)
+        if key not in cache:
+            cache[key] = locked_form(form_class, self.locked_fields(author),
+                                     self.label_columns, self.choice_columns)
+        return cache[key]
 
     def _rel_scopes(self, existing):
         rel = dict(existing or {})
@@ -365,6 +456,8 @@ class ScopedModelView(ScopedMixin, ModelView):
         item = self.datamodel.get(pk, self._write_filters())
         if not item:
             abort(404)
+        # A record the user may not author: refused before any form is shown (403).
+        authority.check(self.datamodel.session, item, authority.CHANGE)
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
@@ -392,9 +485,10 @@ class ScopedModelView(ScopedMixin, ModelView):
 
     def _delete_items(self, items):
         session = self.datamodel.session
+        for item in items:
+            self.pre_delete(item)  # all or none: a refusal (403) before anything is deleted
         try:
             for item in items:
-                self.pre_delete(item)
                 session.delete(item)
             session.commit()
         except RuleViolation as violation:
@@ -497,6 +591,11 @@ class ScopedModelView(ScopedMixin, ModelView):
         if pks and self.datamodel.get_pk_name() == "id":
             writable = {pk for (pk,) in self.datamodel.session.query(model.id).filter(
                 model.id.in_(pks), scope_clause(model, current_scope(), write=True))}
+            # Edit buttons only where the user is also the record's author (the rows are in
+            # the session's identity map already: no query).
+            session = self.datamodel.session
+            writable = {pk for pk in writable
+                        if authority.may(session, session.get(model, pk), authority.CHANGE)}
         widget.template_args["writable_pks"] = writable
         return widgets
 

@@ -23,7 +23,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.extensions import db
 from app.labels import LABELS, choice_field
 from app.models import Certificate, Employment, Person, Unit
+from app.models.authority import rule_for
 from app.models.choices import EDUCATION_LEVELS
+from app.security import authority
 from app.security.scope import current_scope, get_scoped, scoped_query
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
@@ -285,12 +287,22 @@ class StaffListView(ScopedModelView):
         groups = [(_("Basic information"), BASIC), (_("Work information"), WORK + (
             ("key_manager",) if self.role == "other_staff" else ()))]
         if "certificates" in self.sections:
-            groups.append((_("Certificates"), CERTS))
+            groups.append((_("Certificates"), self._certificate_fields()))
         if "training" in self.sections:
             groups.append((_("Training information"), TRAINING))
         if "experience" in self.sections:
             groups.append((_("Work experience"), EXPERIENCE))
         return groups
+
+    @staticmethod
+    def _certificate_fields():
+        """The certificate fields of the kinds the user records (a unit: not the 保安员证 or
+        the firearm permit, which the police issue)."""
+        author = authority.author_of(current_scope())
+        kinds = [kind for kind in CERT_KINDS
+                 if rule_for(Certificate, value=kind).allows(author, authority.CREATE)]
+        return tuple(name for name in CERTS
+                     if any(name.startswith(f"cert_{kind}_") for kind in kinds))
 
     def _add_staff(self, form):
         certificates = []

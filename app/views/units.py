@@ -10,7 +10,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import StringField
 
 from app.labels import LABELS, display
 from app.models import Unit
@@ -20,7 +19,6 @@ from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
 from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
-from app.services.rules import UNIT_LOCKED_FOR_UNIT_USERS
 
 from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
@@ -30,36 +28,6 @@ from .services import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
                            serve_stored)
-
-
-class ReadOnlyField(StringField):
-    """Shows a value the user may not change; submits nothing and changes nothing."""
-
-    def __init__(self, label=None, choices=None, **kwargs):
-        kwargs.setdefault("render_kw", {"readonly": True, "class": "form-control locked-field"})
-        super().__init__(label, **kwargs)
-        self.choices = choices
-
-    def process_formdata(self, valuelist):
-        pass
-
-    def _value(self):
-        if self.choices:
-            return label(self.choices, self.data)
-        value = display(self.data)
-        return "" if value is None else str(value)
-
-    def populate_obj(self, obj, name):
-        pass
-
-
-def locked_form(form_class, labels, choices):
-    """The edit form for unit users: approval-only and identity fields are read-only."""
-    fields = {name: ReadOnlyField(labels.get(name, name), choices=choices.get(name),
-                                  description=_l("Changes only through an approved application "
-                                                 "or by the police."))
-              for name in UNIT_LOCKED_FOR_UNIT_USERS if hasattr(form_class, name)}
-    return type("UnitUserEditForm", (form_class,), fields)
 
 
 @dataclass
@@ -178,19 +146,6 @@ class UnitView(ScopedModelView):
     }
 
     # ------------------------------------------------------------ forms
-
-    @property
-    def edit_form(self):
-        scope = current_scope()
-        if scope.is_unit_user and self.__dict__.get("_unit_user_edit_form") is not None:
-            return self.__dict__["_unit_user_edit_form"]
-        return self.__dict__.get("_edit_form")
-
-    @edit_form.setter
-    def edit_form(self, form_class):
-        self.__dict__["_edit_form"] = form_class
-        self.__dict__["_unit_user_edit_form"] = locked_form(
-            form_class, self.label_columns, self.choice_columns) if form_class else None
 
     def _take_licence(self, unit):
         upload = request.files.get("licence_upload")
