@@ -353,3 +353,13 @@ def test_every_model_declares_its_authority():
                if "__authority__" not in {k for c in m.__mro__ for k in vars(c)}
                and m.__name__ != "AppUser"]
     assert ours and not missing, missing
+
+
+def test_add_forms_offer_a_unit_only_the_kinds_it_authors(client_for):
+    unit, police = client_for(UNIT), client_for(POLICE)
+    for page, theirs, ours in (("inspectionview", "supervisory", "safety"),
+                               ("conductrecordview", "violation", "complaint"),
+                               ("certificateview", "guard", "driving_licence")):
+        form = unit.get(f"/{page}/add").get_data(as_text=True)
+        assert f'value="{ours}"' in form and f'value="{theirs}"' not in form, page
+        assert f'value="{theirs}"' in police.get(f"/{page}/add").get_data(as_text=True), page

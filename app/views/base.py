@@ -374,6 +374,18 @@ class ScopedModelView(ScopedMixin, ModelView):
                                      self.label_columns, self.choice_columns)
         return cache[key]
 
+    def _offer_authored_kinds(self, form):
+        """A kind the user may not create (a unit: 监督检查, 违法违规和处罚, 保安员证 …) is not
+        offered in the add form (posted anyway, the form refuses it at the field)."""
+        declared = getattr(self.datamodel.obj, "__authority__", None)
+        if not isinstance(declared, ByKind) or declared.column not in form:
+            return
+        author = authority.author_of(current_scope())
+        field = form[declared.column]
+        field.choices = [(value, text) for value, text in field.choices
+                         if value == "" or declared.for_value(value).allows(author,
+                                                                            authority.CREATE)]
+
     def _rel_scopes(self, existing):
         rel = dict(existing or {})
         columns = set(self.add_columns or []) | set(self.edit_columns or [])
@@ -439,6 +451,7 @@ class ScopedModelView(ScopedMixin, ModelView):
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         exclude_cols = self._filters.get_relation_cols()
         form = self.add_form.refresh()
+        self._offer_authored_kinds(form)
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form)
             if form.validate():
