@@ -58,6 +58,31 @@ CHANGE = {"conduct_record": {"title": "更正"}, "inspection": {"findings": "更
           "equipment_issue": {"note": "更正"}, "police_assistance": {"description": "更正"}}
 
 
+_made = []  # (model, pk) of every row these tests create: removed again at the end, so the
+            # counts other modules assert on the demo data hold.
+
+
+_app = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_up(app):
+    _app.append(app)
+    yield
+    from app.extensions import db
+    with app.app_context():
+        for model, pk in reversed(_made):
+            item = db.session.get(model, pk)
+            if item is not None:
+                db.session.delete(item)
+        db.session.commit()
+
+
+def _model_of(app, resource):
+    return next(a for a in app.appbuilder.baseviews
+                if getattr(a, "resource_name", None) == resource).datamodel.obj
+
+
 @pytest.fixture(scope="module")
 def owners(app):
     """(unit id, person id) of company_hz, and of company_nb for the relation probes."""
@@ -94,19 +119,23 @@ def _body(resource, kind, unit_id, person_id):
     return body
 
 
-def _created(caller, resource, body):
+def _post(app, caller, resource, body):
     response = caller.post(f"/api/v1/{resource}/", json=body)
+    if response.status_code == 201:
+        _made.append((_model_of(app, resource), response.json["id"]))
+    return response
+
+
+def _created(caller, resource, body):
+    response = _post(_app[0], caller, resource, body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.json["id"]
 
 
 def _row(app, resource, pk):
     from app.extensions import db
-    from app.api import resources  # noqa: F401  (the app registered every API)
-    api = next(a for a in app.appbuilder.baseviews
-               if getattr(a, "resource_name", None) == resource)
     with app.app_context():
-        item = db.session.get(api.datamodel.obj, pk)
+        item = db.session.get(_model_of(app, resource), pk)
         return None if item is None else {c.key: getattr(item, c.key)
                                            for c in item.__table__.columns}
 
@@ -121,7 +150,7 @@ def test_unit_and_police_write_what_they_author(app, api, owners, resource, kind
     body = _body(resource, kind, *owners[UNIT])
 
     # create
-    response = unit.post(f"/api/v1/{resource}/", json=body)
+    response = _post(app, unit, resource, body)
     if "create" in unit_may:
         assert response.status_code == 201, response.get_data(as_text=True)
         unit_pk = response.json["id"]
@@ -233,8 +262,7 @@ def test_a_unit_may_not_turn_a_police_kind_into_its_own(app, api, owners):
 def test_the_association_writes_nothing(app, api, owners):
     caller = api("association")
     for resource, kind in CASES:
-        response = caller.post(f"/api/v1/{resource}/", json=_body(resource, kind,
-                                                                  *owners[UNIT]))
+        response = _post(app, caller, resource, _body(resource, kind, *owners[UNIT]))
         assert response.status_code in (401, 403, 405), (resource, response.status_code)
 
 
@@ -251,6 +279,7 @@ def test_records_written_by_an_approval_are_changed_by_nobody(app, api, owners):
         db.session.add_all([change, record])
         db.session.commit()
         change_id, record_id = change.id, record.id
+        _made.extend([(UnitChange, change_id), (ConductRecord, record_id)])
     for user in ("admin", POLICE, UNIT):
         caller = api(user)
         assert caller.put(f"/api/v1/conduct_record/{record_id}",
@@ -271,7 +300,7 @@ def test_a_record_may_not_name_another_units_person(app, api, owners):
     own_unit, own_person = owners[UNIT]
     _other_unit, other_person = owners["company_nb"]
     body = _body("conduct_record", "complaint", own_unit, other_person)
-    assert unit.post("/api/v1/conduct_record/", json=body).status_code == 404
+    assert _post(app, unit, "conduct_record", body).status_code == 404
     pk = _created(unit, "conduct_record", _body("conduct_record", "complaint", own_unit,
                                                 own_person))
     assert unit.put(f"/api/v1/conduct_record/{pk}",
@@ -314,7 +343,7 @@ def test_every_writable_relation_refuses_a_foreign_row(app, api, owners):
     for resource, column, model in relations:
         if model not in foreign:
             continue
-        response = caller.post(f"/api/v1/{resource}/", json={column: foreign[model]})
+        response = _post(app, caller, resource, {column: foreign[model]})
         assert response.status_code != 201, (resource, column, response.get_data(True))
         listed = caller.get(f"/api/v1/{resource}/?q=(page_size:1)")
         if listed.status_code != 200 or not listed.json["ids"]:
