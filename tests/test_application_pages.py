@@ -162,7 +162,7 @@ def test_desk_by_level_and_jurisdiction_then_company_signs_in(app, platform_key,
     form = {"csrf_token": csrf_token(client, "/password/change"), "old_password": password}
     weak = client.post("/password/change", data={**form, "new_password": "abc12345",
                                                  "confirm_password": "abc12345"})
-    assert "至少10位" in weak.get_data(as_text=True)
+    assert "至少8位" in weak.get_data(as_text=True)
     assert client.get("/unitview/list/").status_code == 302
     done = client.post("/password/change", data={**form, "new_password": "Xin!Mima2026",
                                                  "confirm_password": "Xin!Mima2026"})
