@@ -170,6 +170,11 @@ def test_desk_by_level_and_jurisdiction_then_company_signs_in(app, platform_key,
     units = client.get("/unitview/list/")
     assert units.status_code == 200 and row.form["name"] in units.get_data(as_text=True)
     login(app.test_client(), username, "Xin!Mima2026")
+    # the password change revoked the token issued under the one-time password
+    assert app.test_client().get("/api/v1/unit/", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+    token = app.test_client().post("/api/v1/security/login", json={
+        "username": username, "password": "Xin!Mima2026", "provider": "db"}).json["access_token"]
     assert app.test_client().get("/api/v1/unit/", headers={
         "Authorization": f"Bearer {token}"}).status_code == 200
 
