@@ -4,6 +4,7 @@ Everything that differs between a developer laptop, CI and production comes from
 environment: DATABASE_URL (PostgreSQL in production), RATELIMIT_STORAGE_URI (Redis when
 several workers share limits), SECRET_KEY, DEMO_PASSWORD, UPLOAD_ROOT.
 """
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -48,6 +49,29 @@ class Config:
     # API keys (Bearer sst_…) for the provincial government-service platform's intake.
     FAB_API_KEY_ENABLED = True
     SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
+
+    # Accounts (等保 2.0 level 3, README "Accounts"). Passwords: at least PASSWORD_MIN_LENGTH
+    # characters with PASSWORD_MIN_CLASSES of upper case, lower case, digit, symbol, never
+    # containing the user name, on every path that sets one.
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "8"))
+    PASSWORD_MIN_CLASSES = int(os.environ.get("PASSWORD_MIN_CLASSES", "3"))
+    # Lockout: LOCKOUT_MAX_FAILURES failed sign-ins of a name within LOCKOUT_WINDOW_MINUTES
+    # lock it for LOCKOUT_DURATION_MINUTES (form and JWT login).
+    LOCKOUT_ENABLED = True
+    LOCKOUT_MAX_FAILURES = int(os.environ.get("LOCKOUT_MAX_FAILURES", "5"))
+    LOCKOUT_WINDOW_MINUTES = int(os.environ.get("LOCKOUT_WINDOW_MINUTES", "15"))
+    LOCKOUT_DURATION_MINUTES = int(os.environ.get("LOCKOUT_DURATION_MINUTES", "15"))
+    # Where failures, locks and revoked tokens live, shared by every app server: redis://…,
+    # "database" or memory:// (one process). Empty: the Redis of RATELIMIT_STORAGE_URI when
+    # it is one, else the database.
+    LOCKOUT_STORAGE_URI = os.environ.get("LOCKOUT_STORAGE_URI", "")
+    TOKEN_REVOCATION_STORAGE_URI = os.environ.get("TOKEN_REVOCATION_STORAGE_URI", "")
+    SECURITY_STATE_KEY_PREFIX = os.environ.get("SECURITY_STATE_KEY_PREFIX", "security:")
+    # A signed-in session unused this long is ended server-side.
+    IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
+    # API tokens: refresh tokens live this long (revoked at logout and password change).
+    JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(
+        days=int(os.environ.get("JWT_REFRESH_TOKEN_DAYS", "7")))
 
     # Session cookie: not readable by scripts, not sent on cross-site sub-requests; Secure
     # when served over HTTPS (SESSION_COOKIE_SECURE=1 in production).
@@ -109,3 +133,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     AUTH_RATE_LIMIT = "100000 per minute"  # the rate-limit tests build their own app
     SCREENING_SYNC = True  # checks run right after the commit, in the test's thread
+    # The suite keeps one signed-in client per demo user for the whole run, which may idle
+    # longer than 30 minutes in CI; tests/test_accounts.py ages sessions past this value.
+    IDLE_TIMEOUT_MINUTES = 240

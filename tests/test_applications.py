@@ -365,10 +365,12 @@ def test_guard_certificate_is_issued_with_a_number(db_session):
 # ------------------------------------------------------------------ passwords
 
 def test_password_policy():
-    for weak in ("short1!A", "alllowercase1!", "NoDigitsHere!!", "NoSymbol12345"):
+    # 等保 2.0: at least 8 characters, at least 3 of upper, lower, digit, symbol.
+    for weak in ("Sh0rt!a", "alllowercase1", "ALLUPPER!!!!", "12345678"):
         with pytest.raises(RuleViolation):
             check_strength(weak)
-    check_strength("Str0ng!Passw0rd")
+    for strong in ("Str0ng!Passw0rd", "NoSymbol12345", "short1!A"):
+        check_strength(strong)
     with pytest.raises(RuleViolation):
         check_strength("Alice#2026xyz", "alice")
     for _ in range(20):

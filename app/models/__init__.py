@@ -16,3 +16,4 @@ from .unit_records import (AnnualReport, Incident, Inspection, Investor, Tempora
 from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchListEntry  # noqa: F401
 from .application import (Application, ApplicationDocument, ApplicationEvent,  # noqa: F401
                           CrossProvinceFiling, SmsMessage)
+from .account import SecurityState, UserSession  # noqa: F401

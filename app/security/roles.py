@@ -134,10 +134,14 @@ MENU_CATEGORY = {
     "PlatformKey": "Applications",
 }
 
+# The user admin view (app.views.users.AppUserDBModelView): FAB names a view's permissions
+# after its class, so a pattern for FAB's "UserDBModelView" never matched it and 个人资料
+# answered 403 for everyone but the province admin. Its row actions are permissions of their
+# own, without "can_" (FAB 5: "resetmypassword", "userinfoedit").
+USER_ADMIN_VIEW = "AppUserDBModelView"
 # What every signed-in user needs: own profile, password, language, API spec.
 _SELF_SERVICE = [
-    ["UserDBModelView", "can_userinfo"],
-    ["UserDBModelView", "resetmypassword"],
+    [f"^{USER_ADMIN_VIEW}$", "^(can_userinfo|resetmypassword|userinfoedit)$"],
     ["ResetMyPasswordView", "can_this_form_(get|post)"],
     ["UserInfoEditView", "can_this_form_(get|post)"],
     ["OpenApi", "can_get"],

@@ -1,9 +1,9 @@
 """The provincial government-service platform's account and API keys (FAB API keys)."""
-import secrets
-
 from flask import current_app
 
 from app.security.roles import GOV_PLATFORM
+
+from .passwords import generate_password
 
 PLATFORM_USERNAME = "gov_platform"
 
@@ -15,7 +15,7 @@ def platform_user():
     if user is None:
         role = sm.find_role(GOV_PLATFORM) or sm.add_role(GOV_PLATFORM)
         user = sm.add_user(PLATFORM_USERNAME, "政务服务平台", "浙江", "gov-platform@unit.invalid",
-                           [role], password=secrets.token_urlsafe(24))
+                           [role], password=generate_password(32))
     return user
 
 

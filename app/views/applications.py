@@ -20,7 +20,7 @@ from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import applications as service
 from app.services.application_items import ITEMS
 from app.services.errors import RuleViolation
-from app.services.passwords import check_strength
+from app.services.passwords import check_strength, policy_text
 
 from .base import ScopedModelView
 
@@ -359,7 +359,7 @@ class PasswordChangeView(BaseView):
     def change(self):
         if not current_user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
-        error = None
+        error = error_field = None
         if request.method == "POST":
             sm = self.appbuilder.sm
             user = db.session.get(AppUser, current_user.id)
@@ -372,7 +372,7 @@ class PasswordChangeView(BaseView):
                 if _check(user, new):
                     raise RuleViolation("new_password", _("Choose a password different from "
                                                           "the current one."))
-                check_strength(new, user.username)
+                check_strength(new, user.username, field="new_password")
                 sm.reset_password(user.id, new)
                 user = db.session.get(AppUser, current_user.id)
                 user.must_change_password = False
@@ -381,8 +381,9 @@ class PasswordChangeView(BaseView):
                 return redirect(self.appbuilder.get_url_for_index)
             except RuleViolation as exc:
                 db.session.rollback()
-                error = exc.message
-        return self.render_template("applications/password_change.html", error=error)
+                error, error_field = exc.message, exc.field
+        return self.render_template("applications/password_change.html", error=error,
+                                    error_field=error_field, policy=policy_text())
 
 
 def _check(user, password):

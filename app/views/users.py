@@ -1,14 +1,25 @@
-"""FAB's user admin with the unit / jurisdiction a user is tied to, and role names in words.
+"""FAB's user admin with the unit / jurisdiction a user is tied to, and role names in words;
+the password rule (app.services.passwords) at the password field of every form that sets one;
+the lockout message on the sign-in form.
 Roles themselves are declared in code (app.security.roles): the role pages only show them."""
+from flask import g, request
 from flask_appbuilder.fields import QuerySelectMultipleField
-from flask_appbuilder.fieldwidgets import Select2ManyWidget
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.widgets import ListWidget, ShowWidget
-from flask_babel import lazy_gettext as _l
-from wtforms.validators import DataRequired
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from app.extensions import db
+from app.models import AppUser
 from app.security.roles import ROLE_LABELS
+from app.services import lockout
+from app.services.errors import RuleViolation
+from app.services.passwords import check_strength, policy_text
 
 from .lookup import LookupField
 
@@ -33,6 +44,36 @@ def _roles_field():
         get_pk_func=lambda role: role.id, get_label=role_label)
 
 
+class PasswordPolicy:
+    """WTForms validator: the one password rule, with the user name the form is about."""
+
+    def __init__(self, username_of):
+        self.username_of = username_of
+
+    def __call__(self, form, field):
+        try:
+            check_strength(field.data, self.username_of(form) or "")
+        except RuleViolation as exc:
+            raise ValidationError(exc.message) from exc
+
+
+def _password_field(username_of, label=_l("Password")):
+    return PasswordField(label, description=LazyString(policy_text),
+                         validators=[DataRequired(), PasswordPolicy(username_of)],
+                         widget=BS3PasswordFieldWidget())
+
+
+def _confirm_field():
+    return PasswordField(_l("Confirm Password"),
+                         validators=[DataRequired(), EqualTo(
+                             "password", message=_l("Passwords must match"))],
+                         widget=BS3PasswordFieldWidget())
+
+
+def _form_username(form):
+    return form.username.data if getattr(form, "username", None) is not None else ""
+
+
 class AppUserDBModelView(UserDBModelView):
     label_columns = {**UserDBModelView.label_columns, "unit": _l("Unit"),
                      "region": _l("Jurisdiction"), "phone": _l("Phone"),
@@ -49,6 +90,12 @@ class AppUserDBModelView(UserDBModelView):
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email", "phone"],
                                "expanded": True}),
     ] + UserDBModelView.show_fieldsets[2:]
+    # 个人资料: what every user sees of their own account.
+    user_show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "roles", "unit", "region"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email", "phone"],
+                               "expanded": True}),
+    ]
     search_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     add_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + _TIE + [
         "password", "conf_password"]
@@ -63,7 +110,8 @@ class AppUserDBModelView(UserDBModelView):
 
     def __init__(self, **kwargs):
         self.add_form_extra_fields = {
-            **UserDBModelView.add_form_extra_fields,
+            "password": _password_field(_form_username),
+            "conf_password": _confirm_field(),
             "roles": _roles_field(),
             "unit": LookupField(_l("Unit"), entity="unit"),
             "region": LookupField(_l("Jurisdiction"), entity="region"),
@@ -83,3 +131,52 @@ class AppRoleModelView(RoleModelView):
     show_widget = ShowWidget
     list_columns = show_columns = ["name"]
     formatters_columns = {"name": role_label}
+
+
+class _CurrentPassword:
+    def __call__(self, form, field):
+        user = db.session.get(AppUser, g.user.id)
+        if not field.data or not check_password_hash(user.password, field.data):
+            raise ValidationError(_("The current password is wrong."))
+
+
+class MyPasswordForm(DynamicForm):
+    old_password = PasswordField(_l("Current password"),
+                                 validators=[DataRequired(), _CurrentPassword()],
+                                 widget=BS3PasswordFieldWidget())
+    password = _password_field(lambda form: g.user.username, _l("New password"))
+    conf_password = _confirm_field()
+
+
+def _reset_target_username(form):
+    user = db.session.get(AppUser, request.args.get("pk", type=int) or 0)
+    return user.username if user else ""
+
+
+class AdminResetPasswordForm(DynamicForm):
+    password = _password_field(_reset_target_username)
+    conf_password = _confirm_field()
+
+
+# The same class names as FAB's: their permissions (app.security.roles) and endpoints stay.
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    """个人资料 → 修改我的密码: the current password, then a new one under the rule; the
+    security manager ends the user's other sessions and revokes their tokens."""
+    form = MyPasswordForm
+    form_title = _l("Change my password")
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """The administrator's reset of another user's password, under the same rule."""
+    form = AdminResetPasswordForm
+
+
+class AuthDBView(fab_views.AuthDBView):
+    """The sign-in form, telling a locked name apart from a wrong password (the same for
+    every name, existing or not)."""
+
+    @property
+    def invalid_login_message(self):
+        if g.get("login_locked"):
+            return lockout.message()
+        return _("Invalid login. Please try again.")

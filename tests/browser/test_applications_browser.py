@@ -76,7 +76,7 @@ def test_company_licence_from_form_to_first_login(live_app, page, base_url, logi
     page.fill("#new_password", "short")
     page.fill("#confirm_password", "short")
     page.click("button:has-text('修改密码')")
-    expect(page.locator(".password-error")).to_contain_text("至少10位")
+    expect(page.locator(".password-error")).to_contain_text("至少8位")
     page.screenshot(path=str(artifacts / "password-change.png"), full_page=True)
     page.fill("#old_password", password)
     page.fill("#new_password", "Qiantang#2026")
