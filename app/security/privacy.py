@@ -21,6 +21,7 @@ numbers (e.g. 330100000123456) out. Phone numbers (11 digits), unified social cr
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -44,15 +45,21 @@ def _plausible_date(year: int, month: int, day: int) -> bool:
     return born <= date.today()
 
 
+@functools.cache
+def _provinces() -> frozenset:
+    return frozenset(r.code[:2] for r in regions.all_regions() if r.code.endswith("0000"))
+
+
 def is_identity_number(value: str) -> bool:
     """Whether a bare 18- or 15-character value looks like a resident ID number."""
     if not value[:15].isdigit():
         return False
-    value = "".join(str(int(c)) if c.isdigit() else c for c in value)  # full-width digits
+    if not value.isascii():  # full-width (or other scripts') digits
+        value = "".join(str(int(c)) if c.isdigit() else c for c in value)
     if len(value) == 18:
         if not value[15:17].isdigit() or not (value[17].isdigit() or value[17] in "Xx"):
             return False
-        if regions.lookup(value[:2] + "0000") is None:
+        if value[:2] not in _provinces():
             return False
         year = int(value[6:10])
         return year >= 1900 and _plausible_date(year, int(value[10:12]), int(value[12:14]))
@@ -77,10 +84,12 @@ def _escape_digits(text: str, start: int) -> int:
 
 def _replace(match) -> str:
     run = match.group(0)
-    for skip in {0, _escape_digits(match.string, match.start())}:
-        value = run[skip:]
-        if len(value) in (15, 18) and is_identity_number(value):
-            return run[:skip] + mask_id_number(value)
+    if len(run) in (15, 18) and is_identity_number(run):
+        return mask_id_number(run)
+    skip = _escape_digits(match.string, match.start())
+    value = run[skip:]
+    if skip and len(value) in (15, 18) and is_identity_number(value):
+        return run[:skip] + mask_id_number(value)
     return run
 
 
@@ -109,10 +118,15 @@ def masking_active() -> bool:
     return current_scope().mask_id_numbers
 
 
-# Bodies that carry text: pages, JSON, plain text, CSV, XML, scripts.
+# Bodies that carry text: pages, JSON, plain text, CSV, XML, scripts (not an .xlsx, whose
+# type names "xml" but whose body is zipped).
+_TEXT_TYPES = frozenset({"application/json", "application/xml", "application/javascript",
+                         "application/x-javascript", "application/ecmascript"})
+
+
 def _is_text(mimetype: str) -> bool:
-    return (mimetype.startswith("text/") or "json" in mimetype or "xml" in mimetype
-            or "javascript" in mimetype)
+    return (mimetype.startswith("text/") or mimetype in _TEXT_TYPES
+            or mimetype.endswith(("+json", "+xml")))
 
 
 def mask_response(response):
@@ -121,11 +135,18 @@ def mask_response(response):
         return response  # files of the application itself; or a body we cannot read
     if not _is_text(response.mimetype or "") or getattr(g, "user", None) is None:
         return response
-    if not masking_active():
+    try:
+        masking = masking_active()
+    except Exception:  # noqa: BLE001 (e.g. a failed transaction): when in doubt, mask
+        masking = True
+    if not masking:
         return response
     # Also a text file sent with send_file, or a streamed body: read it whole to mask it.
     response.direct_passthrough = False
-    text = response.get_data(as_text=True)
+    try:
+        text = response.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        return response  # bytes labelled as text: no text to mask
     masked = mask_identity_values(text)
     if masked != text:
         response.set_data(masked)
