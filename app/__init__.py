@@ -57,6 +57,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from .errors import register_error_handlers
     register_cli(app)
     register_error_handlers(app)
+    from .security import privacy
+    privacy.install(app)  # ID numbers masked by value in every body, for masking scopes
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)
     from .jstext import js_text

@@ -192,7 +192,8 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
         rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
-        path, count = write_xlsx(rows, headers, sheet_title=self.list_title or self.resource_name)
+        path, count = write_xlsx(rows, headers, sheet_title=self.list_title or self.resource_name,
+                                  mask=current_scope().mask_id_numbers)
         log_export(self.datamodel.session, g.user.id, g.user.username,
                    self.class_permission_name, args, count)
 

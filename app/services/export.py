@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 
 from app.models import ExportLog
 
+from app.security.privacy import mask_value
+
 from .idnumber import mask_id_number
 
 
@@ -39,19 +41,24 @@ def resolve(obj, path: str):
     return obj() if callable(obj) else obj
 
 
-def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None) -> tuple[str, int]:
-    """Write header + rows to a temporary .xlsx file; returns (path, row count)."""
+def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None,
+               mask=False) -> tuple[str, int]:
+    """Write header + rows to a temporary .xlsx file; returns (path, row count). With `mask`
+    (a scope that masks ID numbers) every cell goes through the one value masking of
+    app.security.privacy: the file is zipped, so the response hook cannot read it."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", dir=directory)
     os.close(fd)
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": directory})
     sheet = workbook.add_worksheet(str(sheet_title)[:31] or "Sheet1")
     header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    sheet.write_row(0, 0, [str(h) for h in headers], header_format)
+    sheet.write_row(0, 0, [mask_value(str(h)) if mask else str(h) for h in headers],
+                    header_format)
     sheet.freeze_panes(1, 0)
     count = 0
     for row in rows:
         count += 1
-        sheet.write_row(count, 0, [cell(v) for v in row])
+        values = [cell(v) for v in row]
+        sheet.write_row(count, 0, [mask_value(v) for v in values] if mask else values)
     workbook.close()
     return path, count
 

@@ -634,7 +634,8 @@ class ScopedModelView(ScopedMixin, ModelView):
         columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
         rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
-        path, count = write_xlsx(rows, headers, sheet_title=self.list_title)
+        path, count = write_xlsx(rows, headers, sheet_title=self.list_title,
+                                  mask=current_scope().mask_id_numbers)
         user = g.user
         log_export(self.datamodel.session, user.id, user.username, self.class_permission_name,
                    {k: v for k, v in request.args.items()}, count)
