@@ -253,6 +253,29 @@ def test_failures_older_than_the_window_and_a_success_reset_the_count(app, monke
     login(app.test_client(), username)
 
 
+@pytest.mark.parametrize("backend", ["memory", "database", "redis"])
+def test_every_store_counts_failures_in_a_moving_window(app, backend):
+    from app.services import state_store
+    with app.app_context():
+        if backend == "memory":
+            store = state_store.MemoryStore()
+        elif backend == "database":
+            store = state_store.DatabaseStore()
+        else:
+            url, prefix = _redis_url()
+            store = state_store.RedisStore(url, prefix)
+        key = f"fail:test-{backend}-{time.time_ns()}"
+        assert [store.add_event(key, at, 60) for at in (1000.0, 1010.0, 1020.0)] == [1, 2, 3]
+        assert store.add_event(key, 1065.0, 60) == 3  # 1000 fell out of the window
+        store.set(key, "x", 30)
+        assert store.get(key) == "x"
+        store.delete(key)
+        assert store.get(key) is None
+        store.set(key, "gone", 0.001)
+        time.sleep(0.01)
+        assert store.get(key) is None
+
+
 def _redis_url():
     from tests.test_security import _redis_url as url
     return url()
