@@ -66,7 +66,8 @@ class Config:
     # it is one, else the database.
     LOCKOUT_STORAGE_URI = os.environ.get("LOCKOUT_STORAGE_URI", "")
     TOKEN_REVOCATION_STORAGE_URI = os.environ.get("TOKEN_REVOCATION_STORAGE_URI", "")
-    SECURITY_STATE_KEY_PREFIX = os.environ.get("SECURITY_STATE_KEY_PREFIX", "security:")
+    # Redis key prefix; empty: RATELIMIT_KEY_PREFIX + "security:".
+    SECURITY_STATE_KEY_PREFIX = os.environ.get("SECURITY_STATE_KEY_PREFIX", "")
     # A signed-in session unused this long is ended server-side.
     IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
     # API tokens: refresh tokens live this long (revoked at logout and password change).

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AppUser, UserSession
-from app.services import lockout
+from app.services import lockout, sessions
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, generate_password, one_time_password
 from tests.conftest import DEMO_PASSWORD, build_app, csrf_token, login
@@ -85,7 +85,7 @@ def test_the_rule(app):
                 check_strength(weak)
         for strong in ("Abcdef12", "abcd123!", "ABCD12!!", "Ab!defgh"):
             check_strength(strong)
-        with pytest.raises(RuleViolation, match="用户名"):
+        with pytest.raises(RuleViolation, match="密码不得包含用户名"):
             check_strength("xx-Police_HZ-1!", "police_hz")  # case-insensitive
         app.config["PASSWORD_MIN_LENGTH"] = 12
         try:
@@ -114,7 +114,7 @@ def test_the_security_manager_refuses_weak_passwords(app):
         user = session.execute(select(AppUser).filter_by(username=username)).scalar_one()
         with pytest.raises(RuleViolation):
             sm.reset_password(user.id, "abc")
-        with pytest.raises(RuleViolation, match="用户名"):
+        with pytest.raises(RuleViolation, match="密码不得包含用户名"):
             sm.reset_password(user.id, username.upper() + "!1")
 
 
@@ -130,9 +130,9 @@ def _add_form(client, db_session, username, password, confirm=None):
 def test_user_add_form_enforces_the_rule(app, client_for, db_session):
     admin = client_for("admin")
     weak = _add_form(admin, db_session, "acct_form_a", "a")
-    assert weak.status_code == 200 and "至少8位" in weak.get_data(as_text=True)
+    assert weak.status_code == 200 and "密码强度不足" in weak.get_data(as_text=True)
     named = _add_form(admin, db_session, "acct_form_b", "Acct_Form_B#9")
-    assert named.status_code == 200 and "不得包含用户名" in named.get_data(as_text=True)
+    assert named.status_code == 200 and "密码不得包含用户名" in named.get_data(as_text=True)
     assert db_session.execute(select(AppUser).filter(
         AppUser.username.in_(["acct_form_a", "acct_form_b"]))).first() is None
     good = _add_form(admin, db_session, "acct_form_c", NEW_PASSWORD)
@@ -149,7 +149,7 @@ def test_admin_reset_enforces_the_rule_and_ends_the_users_sessions(app, client_f
     url = f"/resetpassword/form?pk={user_id}"
     weak = admin.post(url, data={"csrf_token": csrf_token(admin, url),
                                  "password": "1", "conf_password": "1"})
-    assert weak.status_code == 200 and "至少8位" in weak.get_data(as_text=True)
+    assert weak.status_code == 200 and "密码强度不足" in weak.get_data(as_text=True)
     assert _signed_in(victim)
     done = admin.post(url, data={"csrf_token": csrf_token(admin, url),
                                  "password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
@@ -169,7 +169,7 @@ def test_self_change_enforces_the_rule_and_ends_the_other_sessions(app):
     username = _user(app)
     here, elsewhere = login(app.test_client(), username), login(app.test_client(), username)
     weak = _self_change(here, DEMO_PASSWORD, "short")
-    assert weak.status_code == 200 and "至少8位" in weak.get_data(as_text=True)
+    assert weak.status_code == 200 and "密码强度不足" in weak.get_data(as_text=True)
     wrong = _self_change(here, "not-the-password", NEW_PASSWORD)
     assert wrong.status_code == 200 and "当前密码不正确" in wrong.get_data(as_text=True)
     assert _signed_in(elsewhere)
@@ -187,7 +187,7 @@ def test_first_login_change_enforces_the_rule_and_ends_the_other_sessions(app):
     weak = here.post("/password/change", data={**form, "new_password": "abcdefgh",
                                                 "confirm_password": "abcdefgh"})
     body = weak.get_data(as_text=True)
-    assert weak.status_code == 200 and "至少8位" in body
+    assert weak.status_code == 200 and "密码强度不足" in body
     # the message stands at the new password's field
     assert re.search(r'id="new_password">\s*<p class="help-block password-error">密码强度不足',
                      body)
@@ -253,6 +253,29 @@ def test_failures_older_than_the_window_and_a_success_reset_the_count(app, monke
     login(app.test_client(), username)
 
 
+@pytest.mark.parametrize("backend", ["memory", "database", "redis"])
+def test_every_store_counts_failures_in_a_moving_window(app, backend):
+    from app.services import state_store
+    with app.app_context():
+        if backend == "memory":
+            store = state_store.MemoryStore()
+        elif backend == "database":
+            store = state_store.DatabaseStore()
+        else:
+            url, prefix = _redis_url()
+            store = state_store.RedisStore(url, prefix)
+        key = f"fail:test-{backend}-{time.time_ns()}"
+        assert [store.add_event(key, at, 60) for at in (1000.0, 1010.0, 1020.0)] == [1, 2, 3]
+        assert store.add_event(key, 1065.0, 60) == 3  # 1000 fell out of the window
+        store.set(key, "x", 30)
+        assert store.get(key) == "x"
+        store.delete(key)
+        assert store.get(key) is None
+        store.set(key, "gone", 0.001)
+        time.sleep(0.01)
+        assert store.get(key) is None
+
+
 def _redis_url():
     from tests.test_security import _redis_url as url
     return url()
@@ -314,17 +337,17 @@ def test_fab_user_api_enforces_the_rule(shared_apps):
             "email": "api_made@example.com", "roles": [role_id]}
     weak = client.post("/api/v1/security/users/", json={**body, "password": "abc"},
                        headers=headers)
-    assert weak.status_code == 400 and "至少8位" in str(weak.json), weak.json
+    assert weak.status_code == 400 and "密码强度不足" in str(weak.json), weak.json
     named = client.post("/api/v1/security/users/", json={**body, "password": "Api_Made#77"},
                         headers=headers)
-    assert named.status_code == 400 and "用户名" in str(named.json), named.json
+    assert named.status_code == 400 and "密码不得包含用户名" in str(named.json), named.json
     made = client.post("/api/v1/security/users/", json={**body, "password": NEW_PASSWORD},
                        headers=headers)
     assert made.status_code == 201, made.json
     user_token = _jwt_login(first, "api_made", NEW_PASSWORD).json["access_token"]
     pk = made.json["id"]
     weak = client.put(f"/api/v1/security/users/{pk}", json={"password": "1"}, headers=headers)
-    assert weak.status_code == 400 and "至少8位" in str(weak.json)
+    assert weak.status_code == 400 and "密码强度不足" in str(weak.json)
     assert client.put(f"/api/v1/security/users/{pk}", json={"password": "Other#Pass99"},
                       headers=headers).status_code == 200
     assert client.get("/api/v1/unit/", headers=_bearer(user_token)).status_code == 401
@@ -362,6 +385,8 @@ def test_an_idle_session_expires(app):
     assert not _signed_in(idle) and _signed_in(fresh)
     with data(app) as session:
         assert session.get(UserSession, idle_sid).end_reason == "idle"
+        online = {row.id for row in sessions.online(session)}  # 在线用户
+        assert fresh_sid in online and idle_sid not in online
         # the fresh one's request moved its last_seen_at to now
         seen = session.get(UserSession, fresh_sid).last_seen_at
         assert dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - seen \

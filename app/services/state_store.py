@@ -138,7 +138,9 @@ def store(config_key: str):
     cache = app.extensions.setdefault("security_state", {})
     if uri not in cache:
         if uri.startswith(("redis://", "rediss://")):
-            prefix = app.config.get("SECURITY_STATE_KEY_PREFIX") or "security:"
+            # Beside the rate limits' keys when no prefix of its own is set.
+            prefix = app.config.get("SECURITY_STATE_KEY_PREFIX") or (
+                (app.config.get("RATELIMIT_KEY_PREFIX") or "") + "security:")
             cache[uri] = RedisStore(uri, prefix)
         elif uri.startswith("memory://"):
             cache[uri] = MemoryStore()
