@@ -293,7 +293,8 @@ class Gunicorn:
         raise AssertionError(f"gunicorn not ready:\n{self.output()}")
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stop(self):
