@@ -309,7 +309,9 @@ class Gunicorn:
 
 
 @pytest.fixture
-def fresh_postgresql(tmp_path):
+def fresh_db(tmp_path):
+    """An empty database: a scratch PostgreSQL database beside TEST_DATABASE_URL, else a
+    SQLite file."""
     url, drop = fresh_database(tmp_path, "conc")
     yield url
     drop()
@@ -334,11 +336,11 @@ def _pg_history(database_url, since_id):
 
 
 @needs_postgresql
-def test_gunicorn_gthread_concurrent_writes_and_reads(fresh_postgresql, tmp_path):
-    env = _env(fresh_postgresql, tmp_path)
+def test_gunicorn_gthread_concurrent_writes_and_reads(fresh_db, tmp_path):
+    env = _env(fresh_db, tmp_path)
     init = _flask(env, "init-db", "--demo")
     assert init.returncode == 0, init.stdout + init.stderr
-    _h, unit_changes_before, _s, since = _pg_history(fresh_postgresql, 0)
+    _h, unit_changes_before, _s, since = _pg_history(fresh_db, 0)
 
     # The master has nothing left to do (INIT_DB_ON_START=0): the workers boot read-only.
     server = Gunicorn(dict(env, INIT_DB_ON_START="0"), tmp_path / "gunicorn.log",
@@ -351,7 +353,7 @@ def test_gunicorn_gthread_concurrent_writes_and_reads(fresh_postgresql, tmp_path
         server.stop()
     output = server.output()
 
-    history, unit_changes, (address, kind, name), _last = _pg_history(fresh_postgresql, since)
+    history, unit_changes, (address, kind, name), _last = _pg_history(fresh_db, since)
     assert {field for field, *_ in history} == {"address"}, history
     assert {user for *_, user in history} == {"company_hz"}
     assert unit_changes == unit_changes_before
@@ -362,10 +364,10 @@ def test_gunicorn_gthread_concurrent_writes_and_reads(fresh_postgresql, tmp_path
 
 
 @needs_postgresql
-def test_gunicorn_workers_boot_together_on_a_fresh_database(fresh_postgresql, tmp_path):
+def test_gunicorn_workers_boot_together_on_a_fresh_database(fresh_db, tmp_path):
     """Four workers on an empty database: the master migrates, loads reference data and
     syncs permissions once (gunicorn.conf.py), the workers write nothing; no error logged."""
-    env = _env(fresh_postgresql, tmp_path)
+    env = _env(fresh_db, tmp_path)
     server = Gunicorn(env, tmp_path / "boot.log", "--workers", "4")
     try:
         server.wait_ready(workers=4)
@@ -378,7 +380,7 @@ def test_gunicorn_workers_boot_together_on_a_fresh_database(fresh_postgresql, tm
     assert not BOOT_ERRORS.search(output), output
     assert output.count("init-db: permissions and roles synced") == 1, output
 
-    engine = create_engine(make_url(fresh_postgresql))
+    engine = create_engine(make_url(fresh_db))
     try:
         with engine.connect() as conn:
             roles = set(conn.execute(text("SELECT name FROM ab_role")).scalars())
@@ -390,11 +392,11 @@ def test_gunicorn_workers_boot_together_on_a_fresh_database(fresh_postgresql, tm
     assert views > 20 and regions > 1000
 
 
-@needs_postgresql
-def test_init_db_twice_at_once_takes_turns(fresh_postgresql, tmp_path):
-    """Two deployments running init-db together on an empty database: the advisory lock
-    lets one migrate and sync while the other waits, then finds everything done."""
-    env = _env(fresh_postgresql, tmp_path)
+def test_init_db_three_at_once_take_turns(fresh_db, tmp_path):
+    """Deployments running init-db together on an empty database: the lock (advisory lock
+    on PostgreSQL, flock beside a SQLite file) lets one migrate and sync while the others
+    wait, then find everything done."""
+    env = _env(fresh_db, tmp_path)
     command = [sys.executable, "-m", "flask", "--app", "run", "init-db"]
     procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for _ in range(3)]
