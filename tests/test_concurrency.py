@@ -243,6 +243,61 @@ def test_list_filters_are_per_request(threaded_server):
             assert second.get_search_filters() is first.get_search_filters()
 
 
+def _orm_instances(value, depth=2):
+    """ORM-mapped instances in `value` (looking `depth` levels into containers)."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import InstanceState
+    from werkzeug.local import LocalProxy
+
+    # type(), not isinstance(): isinstance asks a proxy (current_app, g) for its target.
+    if issubclass(type(value), (type, LocalProxy)):
+        return []
+    if isinstance(sa_inspect(value, raiseerr=False), InstanceState):
+        return [value]
+    if depth == 0:
+        return []
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        return []
+    return [found for item in items for found in _orm_instances(item, depth - 1)]
+
+
+def test_no_orm_instance_kept_at_process_level(threaded_server):
+    """After the concurrent requests above (warm caches): no module of the app, class of the
+    app, view or REST resource (with its schemas), extension or config value holds an ORM
+    instance (docs/concurrency.md)."""
+    app, base = threaded_server
+    token = _token(base, "police_hz")
+    for path in ("/api/v1/unit/1", "/api/v1/unit/?q=(page_size:5)", "/api/v1/person/?q=()"):
+        assert _call(base, "GET", path, token=token)[0] == 200
+    found = []
+    # In a request context: lazy strings among the values need one to be looked at.
+    with app.test_request_context():
+        for name, module in list(sys.modules.items()):
+            if not (name == "app" or name.startswith(("app.", "seed."))):
+                continue
+            for attr, value in list(vars(module).items()):
+                found += [(name, attr, obj) for obj in _orm_instances(value)]
+                if isinstance(value, type) and value.__module__ == name:
+                    for cls_attr, cls_value in list(vars(value).items()):
+                        found += [(f"{name}.{attr}", cls_attr, obj)
+                                  for obj in _orm_instances(cls_value)]
+        for view in app.appbuilder.baseviews:
+            for attr, value in list(vars(view).items()):
+                found += [(type(view).__name__, attr, obj) for obj in _orm_instances(value)]
+                if attr.endswith("_model_schema") and value is not None:
+                    found += [(type(view).__name__, f"{attr}.instance", obj)
+                              for obj in _orm_instances([value.instance])]
+        for holder in (app.extensions, app.config, vars(app.appbuilder),
+                       vars(app.appbuilder.sm)):
+            found += [("app", key, obj) for key, value in holder.items()
+                      for obj in _orm_instances(value)]
+    assert not found, found
+
+
 # ---------------------------------------------------------------- gunicorn, PostgreSQL
 
 def _free_port():
