@@ -3,10 +3,11 @@
 Twenty-odd writes and reads at once through a real threaded server: werkzeug's (what
 `python run.py` serves, on a SQLite file) and gunicorn with threaded workers on a fresh
 PostgreSQL database (skipped unless TEST_DATABASE_URL is PostgreSQL; CI's PostgreSQL pass
-runs it). Before the fix, 20 PUTs of one unit's address by its own company answered about
-15 × 200, 4 × 400 ("the kind may not change") and 1 × 500 ("Object '<Region>' is already
-attached to session"): FAB's REST resource is one object per process and its marshmallow
-schema remembered the instance it loaded into. Several gunicorn workers booting on a fresh
+runs it). Before the fix, 20 PUTs of one unit's address by its own company answered
+15-19 × 200, 1-4 × 400 ("the kind may not change") and 0-2 × 500 ("Object '<Region>' is
+already attached to session") under `python run.py`, 17 × 200 and 3 × 400 here, 18-19 × 200
+and 1-2 × 400 under gunicorn gthread on PostgreSQL: FAB's REST resource is one object per
+process and its marshmallow schema remembered the instance it loaded into. Several gunicorn workers booting on a fresh
 PostgreSQL database also raced on FAB's permission sync (UniqueViolation).
 """
 import collections
