@@ -207,6 +207,50 @@ def test_threaded_server_concurrent_writes_and_reads(threaded_server):
     assert outcomes == {200: WRITERS + READERS // 3 * 3}
 
 
+def _page_opener(base, username):
+    """A urllib opener signed in to the pages (session cookie, CSRF token of the form)."""
+    import http.cookiejar
+
+    from tests.conftest import CSRF_RE
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(base + "/login/", timeout=60).read().decode()
+    match = CSRF_RE.search(page)
+    form = urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD,
+                                   "csrf_token": match.group(1) or match.group(2)})
+    response = opener.open(base + "/login/", data=form.encode(), timeout=60)
+    assert "/login" not in response.geturl(), "login failed"
+    return opener
+
+
+def test_threaded_server_concurrent_list_pages(threaded_server):
+    """Unit list pages searched by different names at once: each page shows its own
+    search's rows (FAB keeps a view's active filters on the view, now per request)."""
+    _app, base = threaded_server
+    opener = _page_opener(base, "admin")
+    wanted = {"杭州": "杭州上城安保服务有限公司", "宁波": "宁波海曙安邦保安服务有限公司"}
+    jobs = [prefix for prefix in wanted for _ in range(10)]
+    barrier = threading.Barrier(len(jobs))
+    results = []
+
+    def run(prefix):
+        barrier.wait()
+        url = f"{base}/unitview/list/?_flt_0_name={urllib.parse.quote(prefix)}"
+        with opener.open(url, timeout=120) as response:
+            results.append((prefix, response.status, response.read().decode()))
+
+    threads = [threading.Thread(target=run, args=(prefix,)) for prefix in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert len(results) == len(jobs)
+    for prefix, status, page in results:
+        other = next(p for p in wanted if p != prefix)
+        assert status == 200
+        assert wanted[prefix] in page and wanted[other] not in page, prefix
+
+
 def test_schema_load_leaves_the_shared_schema_alone(threaded_server):
     """The REST resource's schema keeps no instance of a request (request_local.load)."""
     app, _base = threaded_server
