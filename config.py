@@ -85,7 +85,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
-    FAB_UPDATE_PERMS = True
+    # Workers boot without writing: permissions and roles are synced by `flask --app run
+    # init-db` (app/startup.py) once, before they start (several workers raced on it).
+    FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_VIEWS = True
     # Permissions are declared in code; their raw tables are not for clicking together.
     FAB_ADD_SECURITY_PERMISSION_VIEW = False

@@ -42,15 +42,20 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
     storage.install()
+    from .views import request_local
+    request_local.install()  # FAB's per-view request state, per request (threads)
 
     with app.app_context():
         if app.config.get("AUTO_MIGRATE"):
             upgrade(directory=MIGRATIONS_DIR, revision="heads")
         ready = "ab_user" in inspect(db.engine).get_table_names()
-        appbuilder = AppBuilder(update_perms=ready and app.config.get("FAB_UPDATE_PERMS", True))
+        # Off by default (config): permissions and roles are written once by `init-db`
+        # (app.startup), not by every worker as it boots.
+        sync = ready and app.config.get("FAB_UPDATE_PERMS", False)
+        appbuilder = AppBuilder(update_perms=sync)
         appbuilder.init_app(app, db.session)
         _register(appbuilder)
-        if ready:
+        if sync:
             appbuilder.sm.sync_roles()
 
     from .cli import register_cli

@@ -38,11 +38,22 @@ def register_cli(app):
             db.session.commit()
         click.echo(f"screened {count} people")
 
+    @app.cli.command("init-db")
+    @click.option("--demo", is_flag=True, help="Also load the demo data set (empty database).")
+    def init_db(demo):
+        """Migrate, load reference data, sync permissions and roles: once, before the workers
+        start (under a database lock; idempotent)."""
+        from .startup import init_database
+        for line in init_database(current_app._get_current_object(), demo=demo):
+            click.echo(line)
+
     @app.cli.command("sync-roles")
     def sync_roles():
         """Create the roles declared in app.security.roles and the permissions of all views."""
-        current_app.appbuilder.add_permissions(update_perms=True)
-        current_app.appbuilder.sm.sync_roles()
+        from .startup import init_lock
+        with init_lock(db.engine):
+            current_app.appbuilder.add_permissions(update_perms=True)
+            current_app.appbuilder.sm.sync_roles()
         click.echo("roles synced")
 
     @app.cli.command("create-platform-key")

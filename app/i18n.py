@@ -1,6 +1,7 @@
 """The project catalog (translations/) is compiled at start-up when the .po is newer than
 the .mo, so a fresh clone needs no separate compile step."""
 import ast
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -17,8 +18,11 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # Written aside and renamed: workers booting together never read a half-written .mo.
+        tmp_path = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
+        with tmp_path.open("wb") as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
+        os.replace(tmp_path, mo_path)
         compiled.append(mo_path)
     return compiled
 

@@ -26,6 +26,7 @@ from app.security import authority
 from app.services.errors import AuthorityViolation, RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.services.idnumber import mask_id_number
+from app.views import request_local
 from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin, use_indexed_filters
 
 
@@ -116,7 +117,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
         try:
-            item = self.add_model_schema.load(request.json)
+            item = request_local.load(self.add_model_schema, request.json)
         except ValidationError as err:
             return self.response_422(message=err.messages)
         return self._commit(item, creating=True)
@@ -133,7 +134,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             return self.response_400(message=_("The request body must be JSON."))
         try:
             data = self._merge_update_item(item, request.json)
-            item = self.edit_model_schema.load(data, instance=item)
+            item = request_local.load(self.edit_model_schema, data, instance=item)
         except ValidationError as err:
             self.datamodel.session.rollback()
             return self.response_422(message=err.messages)

@@ -1,0 +1,82 @@
+"""Start-up work that writes to the database, run once and under a lock (docs/concurrency.md).
+
+Migrations, reference data, FAB's permission sync and the roles declared in code are written
+by `init_database`, from `flask --app run init-db` (or gunicorn's master, gunicorn.conf.py, or
+`python run.py`), never by each worker as it boots: four gunicorn workers syncing permissions
+at once on a fresh PostgreSQL database raced on the same rows (UniqueViolation).
+`create_app` itself writes nothing (FAB_UPDATE_PERMS is off), so workers can boot together.
+
+The lock makes two concurrent runs (two hosts deploying, a run beside a booting master) take
+turns; each step is idempotent, so the second run finds everything done.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_lock key: any constant the deployment uses for nothing else ("SST-INIT").
+ADVISORY_LOCK_KEY = 0x5353_5449_4E49_54
+
+
+@contextmanager
+def init_lock(engine):
+    """Hold a lock across processes for the start-up writes: a PostgreSQL advisory lock on
+    a connection of its own, or, for a SQLite file, an flock on a file beside it."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                             {"key": ADVISORY_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".init-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def init_database(app, demo: bool = False, migrations_dir: str | None = None) -> list[str]:
+    """Migrate, load reference data, sync FAB's permissions and the declared roles and,
+    with `demo`, load the demo data set into an empty database. Idempotent; returns what
+    it did, one line per step."""
+    from seed.reference import load_reference_data
+
+    from . import MIGRATIONS_DIR
+
+    done = []
+    with app.app_context():
+        with init_lock(db.engine):
+            upgrade(directory=migrations_dir or MIGRATIONS_DIR, revision="heads")
+            done.append("schema migrated")
+            counts = load_reference_data(db.session)
+            done.append(f"reference data: {counts or 'present'}")
+            app.appbuilder.add_permissions(update_perms=True)
+            app.appbuilder.sm.sync_roles()
+            db.session.commit()
+            done.append("permissions and roles synced")
+            if demo:
+                from seed.demo import seed_demo
+                done.append(seed_demo(db.session, app.config["DEMO_PASSWORD"]))
+        db.session.remove()
+    return done
