@@ -53,8 +53,10 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     from .cli import register_cli
     from .errors import register_error_handlers
+    from .security import hygiene
     register_cli(app)
     register_error_handlers(app)
+    hygiene.install(app)  # request checks, security headers, CSP nonce (after the error pages)
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)
     from .jstext import js_text
