@@ -409,6 +409,13 @@ def test_every_list_page_refuses_bad_order_and_page_arguments(app, admin, no_pro
             assert response.status_code == 200, (url, response.status_code)
 
 
+@pytest.mark.parametrize("url", ["/lookup/unit/", "/servicedesk/list/", "/applications/desk/"])
+def test_our_own_pages_refuse_a_bad_page_number(admin, no_propagation, url):
+    for page in ("-1", "x", "99999999999999999999"):
+        assert admin.get(url, query_string={"page": page}).status_code == 400, (url, page)
+    assert admin.get(url, query_string={"page": "1"}).status_code == 200
+
+
 def test_every_rest_list_refuses_bad_page_and_order(app, api, no_propagation):
     resources = [v for v in app.appbuilder.baseviews if isinstance(v, ModelRestApi)]
     assert len(resources) > 20

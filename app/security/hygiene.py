@@ -162,7 +162,9 @@ def _check_list_args():
     max_size = current_app.config["LIST_MAX_PAGE_SIZE"]
     views = _views_by_name()
     for arg in request.args:
-        if _PAGE_ARG.findall(arg) and not _number_in(request.args.get(arg), 0, max_page):
+        # `page` is our own views' page number (lookups, service desk, review desk, holders).
+        if (arg == "page" or _PAGE_ARG.findall(arg)) and \
+                not _number_in(request.args.get(arg), 0, max_page):
             raise Refused(_("The page number must be a whole number from 0 to %(max)d.",
                             max=max_page))
         if _PSIZE_ARG.findall(arg) and not _number_in(request.args.get(arg), 1, max_size):
