@@ -332,6 +332,32 @@ def test_no_route_answers_500_to_a_get_with_unknown_ids(app, admin, no_propagati
     assert not failures
 
 
+FAB_ROUTES = ("/users", "/roles", "/groups", "/resetpassword", "/resetmypassword",
+              "/userinfoeditview", "/swagger", "/api/v1/menu", "/api/v1/security", "/login")
+
+
+def test_fab_builtin_routes_never_answer_500_to_junk(app, no_propagation):
+    """Every route of FAB's own views, every method, with unknown ids, bad query arguments
+    and an invalid form (passwords that differ, an empty name: nothing is saved)."""
+    client = login(app.test_client(), "admin")
+    token = csrf_token(client, "/")
+    junk = {"csrf_token": token, "password": "a", "conf_password": "b", "username": "",
+            "first_name": "", "roles": "x", "email": "bad"}
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(FAB_ROUTES):
+            continue
+        url = _dummy_url(app, rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for query in ("", "?pk=999999", "?pk=x", "?next=%00"):
+                for kwargs in ({"data": junk}, {"json": {"a": 1},
+                                                "headers": {"X-CSRFToken": token}}):
+                    status = client.open(url + query, method=method, **kwargs).status_code
+                    if status >= 500:
+                        failures.append((method, url + query, status))
+    assert not failures
+
+
 def test_user_statistics_chart_is_not_served(admin):
     # It loads Google Charts from the internet and 500s on an unknown group_by.
     assert admin.get("/userstatschartview/chart/").status_code == 404
