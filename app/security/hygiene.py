@@ -147,7 +147,8 @@ def _views_by_name():
     if views is None:
         views = {}
         for view in current_app.appbuilder.baseviews:
-            views.setdefault(type(view).__name__, []).append(view)
+            for name in {type(view).__name__, getattr(view, "endpoint", None)} - {None}:
+                views.setdefault(name, []).append(view)
         current_app.extensions["hygiene_views"] = views
     return views
 
