@@ -108,7 +108,7 @@ class Config:
 
     # Uploaded files live outside the web root and are served only through scoped views.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # any request body; more answers 413
     # One uploaded file (licence image, 办事材料): PNG, JPEG or PDF by content, at most this.
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 
@@ -126,6 +126,19 @@ class Config:
     SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "1") == "1"
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
+    # Request hygiene (app/security/hygiene.py): a NUL byte anywhere, or a value longer than
+    # these (characters), answers 400 before any view runs. Query values are search boxes,
+    # ids and REST `q` expressions; form fields and JSON strings include long notes and
+    # descriptions (JSON `*_base64` file content is bounded by MAX_CONTENT_LENGTH only).
+    HYGIENE_PATH_MAX = 1000
+    HYGIENE_NAME_MAX = 200  # a parameter or JSON key name
+    HYGIENE_QUERY_VALUE_MAX = 1000
+    HYGIENE_FORM_VALUE_MAX = 20_000
+    HYGIENE_JSON_STRING_MAX = 20_000
+    # List pages (page_<View>, psize_<View>) and REST q=(page:…,page_size:…): whole numbers in
+    # 0…LIST_MAX_PAGE and 1…LIST_MAX_PAGE_SIZE (REST: FAB_API_MAX_PAGE_SIZE), else 400.
+    LIST_MAX_PAGE = 1_000_000
+    LIST_MAX_PAGE_SIZE = 100
     EXPORT_MAX_ROWS = 1_000_000
 
 

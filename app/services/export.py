@@ -48,17 +48,30 @@ def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None,
     app.security.privacy: the file is zipped, so the response hook cannot read it."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", dir=directory)
     os.close(fd)
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": directory})
+    # Stored text is data, never a formula or a link: a description "=HYPERLINK(…)" or
+    # "http://…" must reach Excel as the text typed (CSV/formula injection).
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": directory,
+                                          "strings_to_formulas": False,
+                                          "strings_to_urls": False,
+                                          "strings_to_numbers": False,
+                                          "nan_inf_to_errors": True})
     sheet = workbook.add_worksheet(str(sheet_title)[:31] or "Sheet1")
     header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    sheet.write_row(0, 0, [mask_value(str(h)) if mask else str(h) for h in headers],
-                    header_format)
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, mask_value(str(header)) if mask else str(header),
+                           header_format)
     sheet.freeze_panes(1, 0)
     count = 0
     for row in rows:
         count += 1
-        values = [cell(v) for v in row]
-        sheet.write_row(count, 0, [mask_value(v) for v in values] if mask else values)
+        for col, value in enumerate(row):
+            value = cell(value)
+            if mask:
+                value = mask_value(value)
+            if isinstance(value, str):
+                sheet.write_string(count, col, value)
+            else:
+                sheet.write_number(count, col, value)
     workbook.close()
     return path, count
 

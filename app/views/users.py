@@ -132,6 +132,11 @@ class AppRoleModelView(RoleModelView):
     list_columns = show_columns = ["name"]
     formatters_columns = {"name": role_label}
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB's "copy role" action would create a role outside the declared ones.
+        self.actions.pop("copyrole", None)
+        self.base_permissions = [p for p in self.base_permissions if p != "copyrole"]
 
 class _CurrentPassword:
     def __call__(self, form, field):

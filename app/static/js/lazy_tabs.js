@@ -1,11 +1,20 @@
 // Tabs of a record page load when first shown: a page with a dozen related lists renders only
 // what the clerk opens. Paging and sorting inside a tab reload that tab in place and keep the
 // arguments in the address, so reloading the page or coming back shows the same state.
+// The Content-Security-Policy runs only scripts that carry this page's nonce; a tab's inline
+// scripts (FAB's list actions and filters) come from our own server with the nonce of their
+// own response, so they get the page's nonce before jQuery runs them.
+var pageNonce = (document.currentScript && document.currentScript.nonce) || '';
 $(function () {
+  function withPageNonce(html) {
+    var nodes = $($.parseHTML(html, document, true));
+    nodes.find('script').addBack('script').each(function () { this.nonce = pageNonce; });
+    return nodes;
+  }
   function load(box, url) {
     box.addClass('lazy-loading');
     $.ajax({url: url, dataType: 'html'}).done(function (html) {
-      box.html(html).data('loaded', true).removeClass('lazy-loading');
+      box.empty().append(withPageNonce(html)).data('loaded', true).removeClass('lazy-loading');
       box.trigger('lazy-tab-loaded');
     }).fail(function () {
       box.removeClass('lazy-loading').find('.lazy-tab-status')
