@@ -228,3 +228,25 @@ def test_a_conduct_record_of_a_person_only_is_listed(app, api):
         with app.app_context():
             db.session.delete(db.session.get(ConductRecord, pk))
             db.session.commit()
+
+
+# ---------------------------------------------------------------- numbers beyond the column
+
+@pytest.mark.parametrize("field, value", [("registered_capital", 10**12),
+                                          ("registered_capital", "1e400"),
+                                          ("registered_capital", "NaN")])
+def test_a_number_the_column_cannot_store_is_422(api, field, value):
+    pk = _first_id(api, "unit")
+    response = api("admin").put(f"/api/v1/unit/{pk}", json={field: value})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.json["message"][field]
+
+
+def test_an_integer_beyond_the_column_is_422(app, api):
+    """Every integer field of every add schema carries the column's range."""
+    from marshmallow import fields as mfields
+    for view in _scoped_apis(app):
+        for name, field in view.add_model_schema.fields.items():
+            if isinstance(field, mfields.Integer):
+                errors = view.add_model_schema.validate({name: 2**31}, partial=True)
+                assert name in errors, (view.resource_name, name)

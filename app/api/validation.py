@@ -13,6 +13,7 @@ with a message, for every resource at once:
 - `ExistingRelated` replaces marshmallow-sqlalchemy's `Related` in the add/edit schemas
   (`RelatedIdConverter`): a relation takes the id of an existing record, nothing else.
 """
+import decimal
 import json
 import urllib.parse
 
@@ -21,26 +22,36 @@ from flask import jsonify, request
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.const import API_URI_RIS_KEY
 from flask_babel import gettext as _
-from marshmallow import ValidationError
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate
 from marshmallow_sqlalchemy.fields import Related
-from sqlalchemy import Integer, inspect
+from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, inspect
 
-# Primary keys are 64-bit signed integers on PostgreSQL (BIGINT at most) and SQLite.
-MAX_ID = 2**63 - 1
+# The largest value of an integer column: PostgreSQL's INTEGER is 32-bit (SQLite's 64-bit),
+# and a larger id or value makes the driver fail (NumericValueOutOfRange, OverflowError).
+MAX_ID = 2**31 - 1
 # FAB's own write endpoints (ModelRestApi.post / .put) read the body as a JSON object.
 JSON_OBJECT_ENDPOINTS = {"post", "put"}
 
 
-def valid_id(value):
+def integer_max(sql_type):
+    if isinstance(sql_type, BigInteger):
+        return 2**63 - 1
+    if isinstance(sql_type, SmallInteger):
+        return 2**15 - 1
+    return MAX_ID
+
+
+def valid_id(value, maximum=MAX_ID):
     """The int an id in a path or a body stands for, or None when it cannot be one of
-    our rows' ids (not a whole number, not positive, beyond 64 bits). bool is no id."""
+    our rows' ids (not a whole number, not positive, beyond the column). bool is no id."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         if not value.isascii() or not value.isdigit():
             return None
         value = int(value)
-    if not isinstance(value, int) or not 0 < value <= MAX_ID:
+    if not isinstance(value, int) or not 0 < value <= maximum:
         return None
     return value
 
@@ -63,9 +74,12 @@ def _error(code, message):
     return jsonify(message=message), code
 
 
-def _integer_pk(datamodel):
+def _integer_pk_max(datamodel):
+    """The largest id of the model's integer primary key; None for another key."""
     columns = inspect(datamodel.obj).primary_key
-    return len(columns) == 1 and isinstance(columns[0].type, Integer)
+    if len(columns) == 1 and isinstance(columns[0].type, Integer):
+        return integer_max(columns[0].type)
+    return None
 
 
 def check_request(api):
@@ -73,7 +87,8 @@ def check_request(api):
     if request.method == "OPTIONS":
         return None  # Flask answers it with the allowed methods
     pk = (request.view_args or {}).get("pk")
-    if pk is not None and _integer_pk(api.datamodel) and valid_id(pk) is None:
+    maximum = _integer_pk_max(api.datamodel) if pk is not None else None
+    if maximum is not None and valid_id(pk, maximum) is None:
         return _error(404, _("The page or record does not exist, or is outside your scope."))
     value = request.args.get(API_URI_RIS_KEY)
     if value:
@@ -100,7 +115,7 @@ class ExistingRelated(Related):
             return super()._deserialize(value, *args, **kwargs)
         column = keys[0].columns[0]
         if isinstance(column.type, Integer):
-            key = valid_id(value)
+            key = valid_id(value, integer_max(column.type))
         elif isinstance(value, int) and not isinstance(value, bool):
             key = str(value)  # a code (region) sent as a number
         else:  # a code (region): a non-empty string
@@ -113,8 +128,36 @@ class ExistingRelated(Related):
         return record
 
 
+# Built with the schemas at start-up: lazy, and marshmallow fills in {min} and {max}.
+_RANGE_ERROR = _l("Enter a number between {min} and {max}.")
+
+
+def _range_of(sql_type):
+    """The validator keeping a number within what the column stores, or None."""
+    if isinstance(sql_type, Integer):
+        top = integer_max(sql_type)
+        return validate.Range(min=-top - 1, max=top, error=_RANGE_ERROR)
+    if isinstance(sql_type, Numeric) and sql_type.precision and sql_type.scale is not None:
+        # NUMERIC(p, s) holds p - s digits before the point (9999.9 for (5, 1)).
+        step = decimal.Decimal(1).scaleb(-sql_type.scale)
+        top = decimal.Decimal(1).scaleb(sql_type.precision - sql_type.scale) - step
+        return validate.Range(min=-top, max=top, error=_RANGE_ERROR)
+    return None
+
+
 class RelatedIdConverter(Model2SchemaConverter):
-    """FAB's schema converter, with `ExistingRelated` for every to-one relation field."""
+    """FAB's schema converter, with `ExistingRelated` for every to-one relation field and
+    a range on every number field (what the column can store)."""
+
+    def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
+        field = super()._column2field(datamodel, column, nested=nested,
+                                      parent_schema_name=parent_schema_name)
+        if isinstance(field, fields.Number) and not datamodel.is_relation(column.name):
+            columns = getattr(getattr(datamodel.obj, column.name).property, "columns", ())
+            check = _range_of(columns[0].type) if len(columns) == 1 else None
+            if check is not None:
+                field.validators.append(check)
+        return field
 
     def _column2relation(self, datamodel, column, nested=False, parent_schema_name=None):
         field = super()._column2relation(datamodel, column, nested=nested,
