@@ -250,3 +250,29 @@ def test_an_integer_beyond_the_column_is_422(app, api):
             if isinstance(field, mfields.Integer):
                 errors = view.add_model_schema.validate({name: 2**31}, partial=True)
                 assert name in errors, (view.resource_name, name)
+
+
+def test_a_decimal_that_rounds_beyond_its_column_is_422(api):
+    pk = _first_id(api, "unit")
+    caller = api("admin")
+    response = caller.put(f"/api/v1/unit/{pk}", json={"registered_capital": "999999999999.996"})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    response = caller.put(f"/api/v1/unit/{pk}", json={"registered_capital": "999999999999.99"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_the_spec_publishes_number_bounds_as_numbers(api):
+    """A Decimal bound published as a string makes the spec invalid for its clients."""
+    spec = api("admin").get("/api/v1/_openapi").json
+    stack, bounds = [spec], 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("minimum", "maximum"):
+                    bounds += 1
+                    assert isinstance(value, (int, float)), (key, value)
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    assert bounds

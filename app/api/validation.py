@@ -132,16 +132,30 @@ class ExistingRelated(Related):
 _RANGE_ERROR = _l("Enter a number between {min} and {max}.")
 
 
+class NumericRange(validate.Validator):
+    """Within NUMERIC(p, s): below 10^(p - s) once rounded to s places, as PostgreSQL rounds
+    (9999.96 overflows NUMERIC(5, 1)). Not a marshmallow Range: apispec would publish the
+    bounds through the Decimal field, i.e. as strings, which makes the spec invalid."""
+
+    def __init__(self, precision, scale):
+        self.top = 10 ** (precision - scale)
+        self.step = decimal.Decimal(1).scaleb(-scale)
+
+    def __call__(self, value):
+        value = decimal.Decimal(value)
+        if not value.is_finite() or abs(value) >= self.top or abs(
+                value.quantize(self.step, rounding=decimal.ROUND_HALF_UP)) >= self.top:
+            raise ValidationError(str(_RANGE_ERROR).format(min=-self.top, max=self.top))
+        return value
+
+
 def _range_of(sql_type):
     """The validator keeping a number within what the column stores, or None."""
     if isinstance(sql_type, Integer):
         top = integer_max(sql_type)
         return validate.Range(min=-top - 1, max=top, error=_RANGE_ERROR)
     if isinstance(sql_type, Numeric) and sql_type.precision and sql_type.scale is not None:
-        # NUMERIC(p, s) holds p - s digits before the point (9999.9 for (5, 1)).
-        step = decimal.Decimal(1).scaleb(-sql_type.scale)
-        top = decimal.Decimal(1).scaleb(sql_type.precision - sql_type.scale) - step
-        return validate.Range(min=-top, max=top, error=_RANGE_ERROR)
+        return NumericRange(sql_type.precision, sql_type.scale)
     return None
 
 
