@@ -3,7 +3,7 @@
     python scripts/fuzz_api.py [--max-examples N] [--max-time SECONDS] [--seed N]
 
 Starts the demo app (`run.py`: fresh SQLite database with the demo data in a temporary
-instance folder) on a free port of 127.0.0.1, signs in the province admin and one unit
+instance folder, or the empty database given by --database-url) on a free port of 127.0.0.1, signs in the province admin and one unit
 user through the JWT login, runs `schemathesis run` against `/api/v1/_openapi` once per
 token (the check is `not_a_server_error`), stops the server and prints the operations,
 the requests the server answered and how many of them were 5xx. The counts come from
@@ -98,12 +98,16 @@ def main():
                         help="time budget of each of the two schemathesis runs")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--database-url", help="an empty database to serve instead of a fresh "
+                        "SQLite file (e.g. a PostgreSQL database the caller creates and drops)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="fuzz_api_"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_DEBUG")}
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
     env.update(INSTANCE_DIR=str(tmp / "instance"), PORT=str(port), HOST="127.0.0.1",
                RATELIMIT_STORAGE_URI="memory://", PYTHONUNBUFFERED="1",
                SCREENING_TIMEOUT="2")
