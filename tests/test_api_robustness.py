@@ -91,6 +91,16 @@ def test_a_q_the_rison_parser_fails_on_is_400(api, suffix, q):
     assert response.json["message"]
 
 
+@pytest.mark.parametrize("suffix", ["/", "/export/"])
+@pytest.mark.parametrize("q", ['{"page": -1406, "page_size": 100}', '{"page_size": -5700}',
+                               "(page:-2)", "(page:!t)", '{"page": 1.5}',
+                               f'{{"page": {2**62}, "page_size": 100}}'])
+def test_a_negative_or_odd_page_in_q_is_400(api, suffix, q):
+    """OFFSET must not be negative on PostgreSQL; FAB also takes q as JSON."""
+    response = api("admin").get(f"/api/v1/investor{suffix}", query_string={"q": q})
+    assert response.status_code == 400, response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("column", ["inspected_on", "名称", ";"])
 def test_export_ordered_by_a_column_not_offered_is_400(api, column):
     response = api("admin").get("/api/v1/unit/export/", query_string={

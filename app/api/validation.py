@@ -82,6 +82,16 @@ def _integer_pk_max(datamodel):
     return None
 
 
+def _paging_ok(args):
+    """FAB turns page and page_size into OFFSET page * page_size: a negative one is an SQL
+    error on PostgreSQL (also when q is JSON, which FAB accepts as well as rison)."""
+    def whole(name, low):
+        value = args.get(name)
+        return value is None or (isinstance(value, int) and not isinstance(value, bool)
+                                 and low <= value <= MAX_ID)
+    return whole("page", 0) and whole("page_size", 1)
+
+
 def check_request(api):
     """before_request of one resource's blueprint: None to go on, else the 400/404."""
     if request.method == "OPTIONS":
@@ -93,9 +103,11 @@ def check_request(api):
     value = request.args.get(API_URI_RIS_KEY)
     if value:
         try:
-            parse_rison(value)
+            args = parse_rison(value)
         except ValueError:
             return _error(400, _("The query parameter q is not valid rison or JSON."))
+        if isinstance(args, dict) and not _paging_ok(args):
+            return _error(400, _("page must be a whole number from 0, page_size from 1."))
     endpoint = (request.endpoint or "").rpartition(".")[2]
     if request.method in ("POST", "PUT") and endpoint in JSON_OBJECT_ENDPOINTS:
         if not request.is_json:
