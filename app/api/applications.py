@@ -93,6 +93,23 @@ class ApplicationIntakeApi(BaseApi):
 
     @expose("/<number>/resubmit", methods=["POST"])
     def resubmit(self, number):
+        """Resubmit a returned application with corrections
+        ---
+        post:
+          parameters:
+          - in: path
+            name: number
+            required: true
+            schema:
+              type: string
+          responses:
+            200:
+              description: Its status
+            400:
+              description: A rule refused it
+            404:
+              description: Not found or outside scope
+        """
         if _platform_user() is None:
             return self.response_401()
         payload = request.get_json(silent=True) or {}

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+from app.api.validation import RelatedIdConverter, check_request
 from app.security.scope import current_scope
 from app.services import rules
 from app.models.base import AuthoredMixin
@@ -46,6 +47,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     allow_browser_login = True
     page_size = 20
     export_columns = None
+    model2schemaconverter = RelatedIdConverter  # relation fields take existing ids only
 
     def __init__(self):
         use_indexed_filters(self.datamodel)
@@ -58,6 +60,12 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         # After FAB's defaults: a resource without add/edit columns still lists every
         # relation in `_info`, which must offer only rows in scope too.
         self._scope_related_fields()
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Malformed ids, q= and bodies answer 404/400 before any handler runs.
+        blueprint.before_request(lambda: check_request(self))
+        return blueprint
 
     def _scope_related_fields(self):
         for attr in ("add_query_rel_fields", "edit_query_rel_fields"):
@@ -184,9 +192,9 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         args = kwargs.get("rison", {})
         try:
             filters = self._handle_filters_args(args)
-        except FABException as exc:
+            order_column, order_direction = self._handle_order_args(args)
+        except FABException as exc:  # a filter or order column that is not offered
             return self.response_400(message=str(exc))
-        order_column, order_direction = self._handle_order_args(args)
         query = self.datamodel.apply_all(
             self.datamodel.session.query(self.datamodel.obj),
             filters.get_joined_filters(self._base_filters), order_column, order_direction)

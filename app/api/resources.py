@@ -78,6 +78,23 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
     @protect()
     @safe
     def photo_get(self, pk):
+        """The person's photo
+        ---
+        get:
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The photo (PNG or JPEG)
+            400:
+              description: Bad request
+            404:
+              description: Not found or outside scope
+        """
         person = self.datamodel.get(pk, self._base_filters)
         if person is None:
             return self.response_404()
@@ -91,6 +108,32 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
     @protect()
     @safe
     def photo_put(self, pk):
+        """Replace the person's photo
+        ---
+        put:
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    photo:
+                      type: string
+                      format: binary
+          responses:
+            200:
+              description: Stored
+            400:
+              description: A rule refused it
+            404:
+              description: Not found or outside scope
+        """
         person = self.datamodel.get(pk, self._write_filters())
         if person is None:
             return self.response_404()

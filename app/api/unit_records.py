@@ -45,6 +45,23 @@ class UnitDocumentApi(_UnitDocumentBase):
     @protect()
     @safe
     def file_get(self, pk):
+        """The document's file
+        ---
+        get:
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The file
+            400:
+              description: Bad request
+            404:
+              description: Not found or outside scope
+        """
         document = self.datamodel.get(pk, self._base_filters)
         if document is None or not document.file_key:
             return self.response_404()
@@ -54,6 +71,32 @@ class UnitDocumentApi(_UnitDocumentBase):
     @protect()
     @safe
     def file_put(self, pk):
+        """Store the document's file
+        ---
+        put:
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file:
+                      type: string
+                      format: binary
+          responses:
+            200:
+              description: Stored
+            400:
+              description: A rule refused it
+            404:
+              description: Not found or outside scope
+        """
         document = self.datamodel.get(pk, self._write_filters())
         if document is None:
             return self.response_404()

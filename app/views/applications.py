@@ -402,10 +402,12 @@ def _jwt_user():
         return None
     from flask_jwt_extended import get_current_user, verify_jwt_in_request
     try:
-        verify_jwt_in_request(optional=True)
+        verified = verify_jwt_in_request(optional=True)
     except Exception:  # not a JWT (an API key) or invalid: @protect answers as usual
         return None
-    return get_current_user()
+    # None: no token, or an OPTIONS request, which flask-jwt-extended does not verify (and
+    # then get_current_user() raises).
+    return None if verified is None else get_current_user()
 
 
 def enforce_password_change():

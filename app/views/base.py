@@ -29,7 +29,7 @@ from sqlalchemy import asc as sa_asc
 from sqlalchemy import desc as sa_desc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Load, aliased, contains_eager
 
 from wtforms import BooleanField, StringField
 from wtforms.fields.core import UnboundField
@@ -669,6 +669,23 @@ class IndexedFilterConverter(SQLAFilterConverter):
 def use_indexed_filters(datamodel):
     datamodel.filter_converter_class = IndexedFilterConverter
     datamodel.query = types.MethodType(_page_by_ids, datamodel)
+    datamodel.apply_inner_select_joins = types.MethodType(_select_joins_leaf_only, datamodel)
+
+
+def _select_joins_leaf_only(self, query, select_columns=None, aliases_mapping=None):
+    """FAB's joins for dotted columns (`unit.name`), loading only that column of the related
+    row. FAB outer-joins the relation, but the related model's own eager relations (unit →
+    region, innerjoin) came along as plain inner joins and dropped every row whose relation
+    is empty: an application whose filing creates a new unit, a conduct record of a person
+    only, was counted and then missing from the list and its own GET."""
+    query = SQLAInterface.apply_inner_select_joins(self, query, select_columns, aliases_mapping)
+    for root in {c.split(".")[0] for c in select_columns or () if "." in c}:
+        if self.is_relation_many_to_one(root) or self.is_relation_many_to_many_special(root):
+            alias = self.get_alias_mapping(root, aliases_mapping)
+            query = query.options(
+                contains_eager(getattr(self.obj, root).of_type(alias)).lazyload("*"),
+                Load(alias).lazyload("*"))
+    return query
 
 
 def _page_by_ids(self, filters=None, order_column="", order_direction="", page=None,
