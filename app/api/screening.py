@@ -18,7 +18,8 @@ from .base import ScopedModelRestApi
 
 
 class ScreeningApi(ScopedModelRestApi):
-    """Shared: generic writes refused (403), actions as endpoints."""
+    """Shared: actions as endpoints. Generic writes are refused (403) by the one authority
+    mechanism: cases and alerts are written by the state machine only (docs/authority.md)."""
     perform: dict = {}
     fields: tuple = ("note",)
     method_permission_name = {**METHOD_PERMISSIONS, "act": "edit"}
@@ -30,20 +31,6 @@ class ScreeningApi(ScopedModelRestApi):
             return None
         return scoped_query(self.datamodel.session, self.datamodel.obj, write=True).filter(
             self.datamodel.obj.id == pk).one_or_none()
-
-    def _refuse(self, pk=None):
-        if pk is not None and self._in_write_scope(pk) is None:
-            return self.response_404()
-        return self.response_403()
-
-    def post_headless(self):
-        return self._refuse()
-
-    def put_headless(self, pk):
-        return self._refuse(pk)
-
-    def delete_headless(self, pk):
-        return self._refuse(pk)
 
     @expose("/<int:pk>/<string:name>", methods=["POST"])
     @protect()
