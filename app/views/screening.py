@@ -13,6 +13,7 @@ from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
 from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
                                   BACKGROUND_WAITING, IDENTITY_CLOSED, IDENTITY_OPEN,
                                   IDENTITY_STATES)
+from app.security import authority
 from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
@@ -61,8 +62,13 @@ class ScreeningBaseView(ScopedModelView):
         widgets["list"].template_args["writable_pks"] = set()  # no edit buttons: actions only
         return widgets
 
-    # The generic forms never change a case (authority: written by the state machine only,
-    # docs/authority.md): the generic edit answers 404 out of scope, else 403.
+    # The generic forms never change a case: cases are written by the state machine only
+    # (docs/authority.md), so the one authority check refuses every edit (404 out of scope).
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        authority.check(self.datamodel.session, self._item(pk, write=True), authority.CHANGE)
+        abort(403)  # not reached while the declaration is SYSTEM_RECORD
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
