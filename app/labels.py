@@ -6,13 +6,16 @@ from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from app.models.choices import (ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS,
+from app.models.choices import (AUTHOR_KIND_LABELS, ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS,
                                 CONDUCT_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES, GENDERS, SERVICE_STATUSES, TIERS,
                                 UNIT_KINDS, UNIT_STATUSES, label)
 
 LABELS = {
     "id": _l("ID"),
+    # who wrote a record (app/models/authority.py)
+    "author_kind": _l("Entered by"), "author_label": _l("Entered by"),
+    "author_name": _l("Entered by account"), "author_user_id": _l("Entered by user ID"),
     "name": _l("Name"),
     "kind": _l("Kind"), "kind_label": _l("Kind"),
     "status": _l("Status"), "status_label": _l("Status"),
@@ -156,6 +159,8 @@ VALUE_CHOICES = {
     ("investor", "kind"): INVESTOR_KINDS, ("inspection", "kind"): INSPECTION_KINDS,
     ("unit_asset", "kind"): ASSET_KINDS,
 }
+# Fields with the same codes in every table.
+FIELD_CHOICES = {"author_kind": AUTHOR_KIND_LABELS}
 BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
 
 
@@ -176,7 +181,7 @@ def change_value(entity, field, value):
     """A change-log value (stored as text) as the clerk should read it."""
     if value is None:
         return ""
-    choices = VALUE_CHOICES.get((entity, field))
+    choices = VALUE_CHOICES.get((entity, field)) or FIELD_CHOICES.get(field)
     if choices:
         return label(choices, value)
     if field in BOOLEAN_FIELDS:

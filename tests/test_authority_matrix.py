@@ -211,6 +211,8 @@ def test_pages_refuse_the_unit_a_police_record(app, api, client_for, owners, res
     shown = client.get(f"/{page}/show/{pk}")
     assert shown.status_code == 200 and "录入方" in shown.get_data(as_text=True)
     assert "公安" in shown.get_data(as_text=True)
+    # The change log names the author fields in Chinese too.
+    assert "Author" not in shown.get_data(as_text=True) and "录入账号" in shown.get_data(True)
 
 
 def test_a_refused_mass_delete_deletes_nothing(app, api, client_for, owners):
