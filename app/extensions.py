@@ -8,3 +8,29 @@ db = SQLA()
 appbuilder = AppBuilder(update_perms=True)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+_side_lock = __import__("threading").Lock()
+
+
+def side_engine():
+    """An engine with a pool of its own for short transactions beside the request's session
+    (sign-in sessions, lockouts, revoked tokens). Taken from the request's pool, a thread
+    that already holds its session's connection waits for a second one: with more threads
+    than the pool holds, every thread waits on every other (pool time-outs, 500s)."""
+    from flask import current_app
+    app = current_app._get_current_object()
+    engine = app.extensions.get("side_engine")
+    if engine is None:
+        with _side_lock:
+            engine = app.extensions.get("side_engine")
+            if engine is None:
+                url = db.engine.url
+                if url.get_backend_name() == "sqlite" and url.database in (None, "",
+                                                                            ":memory:"):
+                    engine = db.engine  # one in-memory database: only its own engine sees it
+                else:
+                    from sqlalchemy import create_engine
+                    engine = create_engine(url, pool_pre_ping=True)
+                app.extensions["side_engine"] = engine
+    return engine

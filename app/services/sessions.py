@@ -17,8 +17,8 @@ _table = UserSession.__table__
 
 
 def _engine():
-    from app.extensions import db
-    return db.engine
+    from app.extensions import side_engine
+    return side_engine()
 
 
 def idle_timeout() -> dt.timedelta:

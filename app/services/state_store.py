@@ -88,8 +88,8 @@ class DatabaseStore:
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
     def _engine(self):
-        from app.extensions import db
-        return db.engine
+        from app.extensions import side_engine
+        return side_engine()
 
     def get(self, key):
         with self._engine().connect() as conn:
