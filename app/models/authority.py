@@ -62,6 +62,14 @@ class ByKind:
         return self.rules.get(value, self.default)
 
 
+def declared_rules(model) -> list:
+    """Every rule a model declares (one per kind for ByKind); none when undeclared."""
+    declared = getattr(model, "__authority__", None)
+    if isinstance(declared, ByKind):
+        return [*declared.rules.values(), declared.default]
+    return [declared] if declared is not None else []
+
+
 def rule_for(model, item=None, value=...) -> Rule:
     """The rule of a record (of `value` for its kind column when given)."""
     declared = getattr(model, "__authority__", None)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from app.labels import field_label
 from app.models.authority import POLICE, SYSTEM, UNIT, ByKind, rule_for
 from app.models.base import AuthoredMixin
 from app.services.actor import current_actor
@@ -23,8 +24,7 @@ from .scope import DENY, current_scope, in_scope
 
 CREATE, CHANGE, DELETE = "create", "change", "delete"
 # Never set by hand by anyone: who wrote a record, and when.
-ALWAYS_FIXED = ("author_kind", "author_name", "author_user_id", "author_user", "created_at",
-                "updated_at")
+ALWAYS_FIXED = ("author_kind", "author_name", "author_user_id", "created_at", "updated_at")
 
 
 def author_of(scope) -> str | None:
@@ -80,17 +80,22 @@ def changed_fields(item) -> set:
         if key not in state.attrs:
             continue
         if new:
-            value = state.attrs[key].value if key in state.dict else None
-            if value not in (None, "", [], False):
+            if state.dict.get(key) not in (None, "", [], False):
                 fields.add(key)
         elif state.attrs[key].history.has_changes():
             fields.add(key)
     return fields
 
 
-def _label(model, field):
-    from app.labels import field_label
-    return field_label(field)
+def locked_fields(rules, author) -> set:
+    """Fields `author` may not set under any of `rules`: the fixed ones, and for anyone but
+    the police the police's."""
+    locked = set(ALWAYS_FIXED)
+    for found in rules:
+        locked.update(found.fixed_fields)
+        if author != POLICE:
+            locked.update(found.police_fields)
+    return locked
 
 
 def check(session, item, verb: str, scope=None) -> None:
@@ -119,21 +124,15 @@ def check(session, item, verb: str, scope=None) -> None:
                                        "read-only to units."))
     if verb == DELETE:
         return
-    locked = set(ALWAYS_FIXED)
-    for found in rules:
-        locked.update(found.fixed_fields)
-        if author != POLICE:
-            locked.update(found.police_fields)
-    touched = changed_fields(item) & locked
+    touched = changed_fields(item) & locked_fields(rules, author)
     if verb == CREATE:
         touched -= {"created_at", "updated_at"}  # column defaults
     if touched:
         field = sorted(touched)[0]
         only_police = author != POLICE and any(field in r.police_fields for r in rules)
         raise AuthorityViolation(
-            (_("Only the police set 「%(field)s」.", field=_label(type(item), field))
-             if only_police else
-             _("「%(field)s」 is not changed by hand.", field=_label(type(item), field))),
+            (_("Only the police set 「%(field)s」.", field=field_label(field)) if only_police
+             else _("「%(field)s」 is not changed by hand.", field=field_label(field))),
             field=field)
 
 

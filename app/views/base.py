@@ -37,7 +37,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from app.labels import choice_field, display, label
 from app.models import Unit
-from app.models.authority import POLICE, ByKind
+from app.models.authority import POLICE, ByKind, declared_rules
 from app.models.base import AuthoredMixin
 from app.security import authority
 from app.security.scope import current_scope, in_scope, scope_clause
@@ -148,15 +148,7 @@ class ScopedMixin:
 
     def locked_fields(self, author) -> set:
         """Form fields `author` may not set on this kind of record (any of its kinds)."""
-        declared = getattr(self.datamodel.obj, "__authority__", None)
-        found = ([*declared.rules.values(), declared.default] if isinstance(declared, ByKind)
-                 else [declared] if declared is not None else [])
-        fields = set(authority.ALWAYS_FIXED)
-        for rule in found:
-            fields.update(rule.fixed_fields)
-            if author != POLICE:
-                fields.update(rule.police_fields)
-        return fields
+        return authority.locked_fields(declared_rules(self.datamodel.obj), author)
 
     @staticmethod
     def masked_columns(columns):
