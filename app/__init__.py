@@ -42,7 +42,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
     storage.install()
-    from .views import request_local
+    from .web import context, request_local
+    context.install()  # the access policy reads the scope of the request's user
     request_local.install()  # FAB's per-view request state, per request (threads)
 
     with app.app_context():
@@ -59,8 +60,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
             appbuilder.sm.sync_roles()
 
     from .cli import register_cli
-    from .errors import register_error_handlers
-    from .security import hygiene
+    from .web.errors import register_error_handlers
+    from .web import hygiene
     register_cli(app)
     register_error_handlers(app)
     from .security import privacy

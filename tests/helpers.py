@@ -74,3 +74,9 @@ def data(app):
         finally:
             db.session.rollback()
             db.session.remove()
+
+
+def scoped_rows(session, model, scope, write=False):
+    """The rows of `model` the scope reaches, by the policy's one query filter."""
+    from app.security.scope import scope_clause
+    return session.query(model).filter(scope_clause(model, scope, write))

@@ -319,7 +319,8 @@ def _writable_relations(app):
         if not isinstance(api, ScopedModelRestApi):
             continue
         for column in set(api.add_columns or []) | set(api.edit_columns or []):
-            model = api._related_model(column)
+            model = (api.datamodel.get_related_model(column)
+                     if api.datamodel.is_relation(column) else None)
             spec = getattr(model, "__scope__", None) or ("",)
             if model is not None and spec[0] != "shared":
                 out.append((api.resource_name, column, model))

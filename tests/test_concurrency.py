@@ -256,7 +256,7 @@ def test_schema_load_leaves_the_shared_schema_alone(threaded_server):
     app, _base = threaded_server
     from app.extensions import db
     from app.models import Unit
-    from app.views import request_local
+    from app.web import request_local
     with app.test_request_context():
         api = next(v for v in app.appbuilder.baseviews
                    if getattr(v, "resource_name", None) == "unit")

@@ -1,4 +1,4 @@
-"""Input and output hygiene (app/security/hygiene.py, app/services/export.py): REST CSRF for
+"""Input and output hygiene (app/web/hygiene.py, app/services/export.py): REST CSRF for
 cookie sessions, export cells as text, NUL / over-long parameters 400, bodies over the limit
 413, no 500 from FAB's built-in routes, security headers with a CSP nonce, list order / page
 arguments checked on every registered list page and REST resource. Runs on SQLite and on
@@ -222,7 +222,7 @@ def test_nul_in_a_form_field_answers_400_with_nothing_written(app, admin):
 
 
 def test_base64_file_content_is_not_cut_by_the_text_limit(app):
-    from app.security.hygiene import Refused, _check_json
+    from app.web.hygiene import Refused, _check_json
     body = {"documents": [{"content_base64": "QUFB" * 10_000, "filename": "a.pdf"}]}
     with app.test_request_context("/api/v1/application_intake/", method="POST", json=body):
         _check_json()  # no Refused

@@ -488,8 +488,8 @@ def _open_cases_by_unit(session, username):
     from sqlalchemy import select
     from app.models import Unit
     from app.models.screening import IDENTITY_OPEN
-    from app.security.scope import scoped_query
-    rows = scoped_query(session, IdentityCheck, scope=scope(session, username)).filter(
+    from tests.helpers import scoped_rows
+    rows = scoped_rows(session, IdentityCheck, scope(session, username)).filter(
         IdentityCheck.state.in_(list(IDENTITY_OPEN))).all()
     names = dict(session.execute(select(Unit.id, Unit.name)).all())
     found = {}

@@ -196,19 +196,20 @@ def test_home_counts_are_the_scoped_list_counts(app, db_session, username):
     """The home page counts with the jurisdiction's unit ids fetched first (index-only at
     province scale); the figures must equal what the scoped lists hold."""
     from app.models import Dispatch, Employment
-    from app.security.scope import scope_for_user, scoped_query
+    from app.security.scope import scope_for_user
+    from tests.helpers import scoped_rows
     from app.views.home import scope_counts
     user = db_session.query(AppUser).filter_by(username=username).one()
     scope = scope_for_user(user)
     with app.test_request_context():
         counts = scope_counts(scope)
-    active = scoped_query(db_session, Employment, scope=scope).filter(
+    active = scoped_rows(db_session, Employment, scope).filter(
         Employment.end_date.is_(None))
     assert counts["guards"] == active.filter(Employment.role == "guard").count()
     assert counts["part_time_guards"] == active.filter(
         Employment.role == "part_time_guard").count()
     assert counts["other_staff"] == active.filter(
         Employment.role.notin_(("guard", "part_time_guard"))).count()
-    assert counts["active_dispatches"] == scoped_query(db_session, Dispatch, scope=scope) \
+    assert counts["active_dispatches"] == scoped_rows(db_session, Dispatch, scope) \
         .filter(Dispatch.end_date.is_(None)).count()
     assert counts["guards"] + counts["other_staff"] > 0

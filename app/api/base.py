@@ -5,10 +5,7 @@ another unit, nor the related values of `_info`; this base closes both, answers 
 anything outside scope, 400 with the field's Chinese message for a broken rule, and masks ID
 numbers for read-only association users.
 """
-import datetime as dt
-import os
-
-from flask import after_this_request, g, request, send_file
+from flask import request
 from flask_babel import gettext as _
 from flask_appbuilder.api import ModelRestApi, expose, protect, rison, safe
 from flask_appbuilder.api.schemas import get_list_schema
@@ -16,19 +13,16 @@ from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import NotFound
 
 from app.api.validation import RelatedIdConverter, check_request
-from app.security.scope import current_scope
-from app.services import rules
 from app.models.base import AuthoredMixin
 from app.security import authority
+from app.security.scope import OutOfScope, current_scope
 from app.services.errors import AuthorityViolation, RuleViolation
-from app.services.export import log_export, rows_from_items, write_xlsx
 from app.services.idnumber import mask_id_number
-from app.views import request_local
-from app.views.base import READ_SCOPE, WRITE_SCOPE, ScopedMixin, use_indexed_filters
+from app.web import request_local
+from app.web.crud import ScopedMixin
+from app.web.datamodel import use_indexed_filters
 
 
 def _mask_payload(value):
@@ -46,7 +40,6 @@ def _mask_payload(value):
 class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     allow_browser_login = True
     page_size = 20
-    export_columns = None
     model2schemaconverter = RelatedIdConverter  # relation fields take existing ids only
 
     def __init__(self):
@@ -68,20 +61,9 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         return blueprint
 
     def _scope_related_fields(self):
+        columns = set(self.add_columns or []) | set(self.edit_columns or [])
         for attr in ("add_query_rel_fields", "edit_query_rel_fields"):
-            rel = dict(getattr(self, attr, None) or {})
-            for column in set(self.add_columns or []) | set(self.edit_columns or []):
-                model = self._related_model(column)
-                if model is not None:
-                    shared = (getattr(model, "__scope__", None) or ("",))[0] == "shared"
-                    rel.setdefault(column, READ_SCOPE if shared else WRITE_SCOPE)
-            setattr(self, attr, rel)
-
-    def _related_model(self, column):
-        prop = getattr(self.datamodel.obj, column, None)
-        rel = getattr(prop, "property", None)
-        return getattr(getattr(rel, "mapper", None), "class_", None) if hasattr(rel, "mapper") \
-            else None
+            setattr(self, attr, self.relation_scopes(getattr(self, attr, None), columns))
 
     # ------------------------------------------------------------ reads (masked)
 
@@ -96,25 +78,14 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     # ------------------------------------------------------------ writes
 
     def _commit(self, item, creating):
-        session = self.datamodel.session
         try:
-            (self.pre_add if creating else self.pre_update)(item)
-            session.add(item)
-            session.commit()
+            self.save_item(item, creating)
         except RuleViolation as violation:
-            session.rollback()
             return self.response_400(message=violation.as_dict())
-        except IntegrityError as exc:
-            session.rollback()
-            return self.response_400(
-                message=rules.violation_from_integrity_error(exc).as_dict())
-        except NotFound:
-            session.rollback()
+        except OutOfScope:
             return self.response_404()
         except AuthorityViolation as refusal:
-            session.rollback()
             return self.response(403, message=refusal.message)
-        (self.post_add if creating else self.post_update)(item)
         schema = self.add_model_schema if creating else self.edit_model_schema
         payload = {API_RESULT_RES_KEY: schema.dump(item, many=False)}
         if creating:
@@ -152,19 +123,12 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         item = self.datamodel.get(pk, self._write_filters())
         if not item:
             return self.response_404()
-        session = self.datamodel.session
         try:
-            self.pre_delete(item)
+            self.delete_items([item])
         except AuthorityViolation as refusal:
             return self.response(403, message=refusal.message)
-        try:
-            session.delete(item)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return self.response_422(message=_(
-                "This record is still referenced by other records and cannot be deleted."))
-        self.post_delete(item)
+        except RuleViolation as violation:
+            return self.response_422(message=violation.message)
         return self.response(200, message="OK")
 
     # ------------------------------------------------------------ export
@@ -198,18 +162,5 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         query = self.datamodel.apply_all(
             self.datamodel.session.query(self.datamodel.obj),
             filters.get_joined_filters(self._base_filters), order_column, order_direction)
-        columns = self.export_columns or self.list_columns
-        headers = [self.label_columns.get(c, c) for c in columns]
-        rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
-        path, count = write_xlsx(rows, headers, sheet_title=self.list_title or self.resource_name,
-                                  mask=current_scope().mask_id_numbers)
-        log_export(self.datamodel.session, g.user.id, g.user.username,
-                   self.class_permission_name, args, count)
-
-        @after_this_request
-        def _cleanup(response):
-            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-            return response
-
-        return send_file(path, as_attachment=True,
-                         download_name=f"{self.resource_name}-{dt.date.today():%Y%m%d}.xlsx")
+        return self.export_response(query, self.list_title or self.resource_name,
+                                    self.resource_name, args)

@@ -14,7 +14,7 @@ from app.services.errors import RuleViolation
 from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
                         Service, ServiceTarget, Unit)
 
-from app.views.base import METHOD_PERMISSIONS
+from app.web.crud import METHOD_PERMISSIONS
 from app.views.unit_records import stored_response
 from app.services import personnel
 

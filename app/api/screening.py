@@ -8,11 +8,11 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
 from app.models import BackgroundAlert, IdentityCheck
-from app.security.scope import current_scope, scoped_query
+from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
 
-from app.views.base import METHOD_PERMISSIONS
+from app.web.crud import METHOD_PERMISSIONS
 
 from .base import ScopedModelRestApi
 
@@ -26,11 +26,9 @@ class ScreeningApi(ScopedModelRestApi):
 
     def _in_write_scope(self, pk):
         try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+            return get_scoped(self.datamodel.session, self.datamodel.obj, pk, write=True)
+        except OutOfScope:
             return None
-        return scoped_query(self.datamodel.session, self.datamodel.obj, write=True).filter(
-            self.datamodel.obj.id == pk).one_or_none()
 
     @expose("/<int:pk>/<string:name>", methods=["POST"])
     @protect()

@@ -11,7 +11,7 @@ from app.models.application import CrossProvinceFiling
 
 from app.services import storage
 from app.services.errors import RuleViolation
-from app.views.base import METHOD_PERMISSIONS
+from app.web.crud import METHOD_PERMISSIONS
 from app.views.unit_records import serve_stored
 
 from .base import ScopedModelRestApi

@@ -9,7 +9,6 @@ make is docs/authority.md.
 """
 from __future__ import annotations
 
-from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from app.models.base import AuthoredMixin
 from app.services.actor import current_actor
 from app.services.errors import AuthorityViolation
 
-from .scope import DENY, current_scope, in_scope
+from .scope import current_scope, in_scope
 
 CREATE, CHANGE, DELETE = "create", "change", "delete"
 # Never set by hand by anyone: who wrote a record, and when.
@@ -182,12 +181,12 @@ def _relation_changed(state, rel) -> bool:
 # ---------------------------------------------------------------- author stamping
 
 def _stamp(session, _flush_context, _instances):
-    scope = current_scope() if has_request_context() else DENY
+    scope = current_scope()  # DENY when nobody is signed in (scripts, seeding)
     user_id, username = current_actor()
     for obj in session.new:
         if not isinstance(obj, AuthoredMixin) or obj.author_kind is not None:
             continue  # a workflow that names its author (SYSTEM) wins
-        author = author_of(scope) if has_request_context() and not scope.denied else None
+        author = None if scope.denied else author_of(scope)
         if author is None:
             # Nobody signed in (demo data, operator scripts), or a system account (exam
             # sync): the kind's natural author, or the system for a signed-in system account.

@@ -3,7 +3,7 @@
 FAB reads `FAB_ROLES` (built here) as regular expressions over (view, permission) pairs,
 so no permission is ever clicked together in the UI. Resources share one permission name
 between their page (ModelView) and their REST resource, mapped onto five verbs:
-read, add, edit, delete, export (see app.views.base.METHOD_PERMISSIONS).
+read, add, edit, delete, export (see app.web.crud.METHOD_PERMISSIONS).
 """
 from flask_babel import lazy_gettext as _l
 

@@ -18,22 +18,32 @@ Each model declares `__scope__`, a tuple naming how its rows map onto units:
                             users by the unit
   ("admin_only",)           system tables for the province admin
 A model without `__scope__` is invisible to everyone but the province admin.
+
+Entry points, one per use (docs/architecture.md, "The one access mechanism"):
+  scope_clause(model, scope, write)              the SQL filter of every list, count, lookup
+  get_scoped(session, model, pk, write, scope)   a row by id, or OutOfScope
+  in_scope(session, item, write, scope)          whether a row (also one being saved) is in
+                                                 reach; `Scope.writes`: may write at all
+Each scope kind is written once, as SQL in `scope_clause`; a row being saved is judged by the
+same SQL over its own values. The policy knows no Flask: the web layer
+installs the request's scope (`install_scope_source`) and turns OutOfScope into 404.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask import abort, g, has_request_context
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, inspect, literal, or_, select, true
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import ColumnClause
 
 from .roles import (ASSOCIATION, CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, DISTRICT_POLICE,
                     PROVINCE_ADMIN, ROLE_PRIORITY, SELF_HIRE_USER, TRAINING_USER)
 
 
 class OutOfScope(Exception):
-    """A record exists but is outside the user's scope; callers answer 404."""
+    """A record is missing or outside the user's scope; the web layer answers 404."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +57,17 @@ class Scope:
     mask_id_numbers: bool = False
     user_id: int | None = None
     unit_id: int | None = None
+    # Per-scope memo (the jurisdiction's unit ids); a scope lives for one request.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def denied(self) -> bool:
         return not (self.read_all or self.region_prefix or self.read_units)
+
+    @property
+    def writes(self) -> bool:
+        """Whether the scope may write anything at all (the association may not)."""
+        return bool(self.write_all or self.region_prefix or self.write_units)
 
     @property
     def is_police(self) -> bool:
@@ -59,32 +76,6 @@ class Scope:
     @property
     def is_unit_user(self) -> bool:
         return bool(self.read_units) and not self.read_all and not self.region_prefix
-
-    def can_write_unit(self, unit) -> bool:
-        """Python-side check for a unit object that may not be flushed yet."""
-        if unit is None:
-            return False
-        if self.write_all:
-            return True
-        if self.region_prefix:
-            return _region_code_of(unit).startswith(self.region_prefix)
-        return unit.id is not None and unit.id in self.write_units
-
-    def can_read_unit(self, unit) -> bool:
-        if unit is None:
-            return False
-        if self.read_all:
-            return True
-        if self.region_prefix:
-            return _region_code_of(unit).startswith(self.region_prefix)
-        return unit.id in self.read_units
-
-
-def _region_code_of(unit) -> str:
-    """The unit's region code; from the relationship when set (before a flush the
-    region_code column of a new or moved unit is still stale)."""
-    region = getattr(unit, "region", None)
-    return (region.code if region is not None else unit.region_code) or ""
 
 
 DENY = Scope()
@@ -132,18 +123,18 @@ def scope_for_user(user) -> Scope:
     return Scope(read_units=own, write_units=own, **base)
 
 
+_scope_source = None
+
+
+def install_scope_source(source) -> None:
+    """The web layer names where the current user's scope comes from (the request)."""
+    global _scope_source
+    _scope_source = source
+
+
 def current_scope() -> Scope:
-    """The scope of the user of this request (cached per request); DENY outside requests."""
-    if not has_request_context():
-        return DENY
-    user = getattr(g, "user", None)
-    # Keyed on the user object: g can outlive a request when an app context is already
-    # pushed around several requests (tests), and must never carry another user's scope.
-    cached = g.get("scope_cache")
-    if cached is None or cached[0] is not user:
-        cached = (user, scope_for_user(user))
-        g.scope_cache = cached
-    return cached[1]
+    """The scope of the user being served; DENY when nobody is (scripts, workers)."""
+    return _scope_source() if _scope_source is not None else DENY
 
 
 # ---------------------------------------------------------------- SQL clauses
@@ -177,32 +168,24 @@ def unit_ids_clause(column, scope: Scope, write: bool = False):
     return column.in_(sorted(ids)) if ids else false()
 
 
-def counted_scope_clause(session, model, scope: Scope):
-    """scope_clause for reading, for counts over a whole jurisdiction: rows owned by a unit
-    are matched against the jurisdiction's unit ids fetched first (one small query per
-    request) rather than a subquery. PostgreSQL hash-joined the subquery against a
-    sequential scan (60 ms a count over a city); with values it counts the unit_id index
-    alone. Other kinds of rows keep scope_clause. Not for writes."""
+def _jurisdiction_unit_ids(session, scope: Scope):
+    """The ids of the units in a police jurisdiction, fetched once per scope (a request)."""
     from app.models import Unit
 
-    spec = getattr(model, "__scope__", None) or ("",)
-    if spec[0] != "unit" or scope.denied or scope.read_all or not scope.region_prefix:
-        return scope_clause(model, scope)
-    cache = g.setdefault("jurisdiction_unit_ids", {}) if has_request_context() else {}
-    if scope.region_prefix not in cache:
-        cache[scope.region_prefix] = session.execute(select(Unit.id).where(
+    key = ("jurisdiction_unit_ids", scope.region_prefix)
+    if key not in scope.memo:
+        scope.memo[key] = session.execute(select(Unit.id).where(
             _prefix_range(Unit.region_code, scope.region_prefix))).scalars().all()
-    ids = cache[scope.region_prefix]
-    return getattr(model, spec[1]).in_(ids) if ids else false()
+    return scope.memo[key]
 
 
 def scoped_count(session, model, scope: Scope, *conditions) -> int:
-    """How many rows of `model` the scope reads (with `conditions`): counted_scope_clause and
-    count(*), so that an index alone can answer (index-only scans)."""
+    """How many rows of `model` the scope reads (with `conditions`), by count(*) over the
+    scope filter with the jurisdiction's unit ids as values, so an index alone answers."""
     from sqlalchemy import func
 
     return session.query(func.count()).select_from(model).filter(
-        counted_scope_clause(session, model, scope), *conditions).scalar()
+        scope_clause(model, scope, session=session), *conditions).scalar()
 
 
 def person_ids_clause(column, scope: Scope, write: bool = False):
@@ -211,7 +194,7 @@ def person_ids_clause(column, scope: Scope, write: bool = False):
 
     if scope.write_all or (scope.read_all and not write):
         return true()
-    if scope.denied or (write and not (scope.region_prefix or scope.write_units)):
+    if scope.denied or (write and not scope.writes):
         return false()
     job = _alias(Employment, "scope_employment")
     # `unit_id + 0`: the person's few employments are found by ix_employment_person and
@@ -239,15 +222,23 @@ def _shared_clause(model, spec, scope: Scope, write: bool):
     return false()
 
 
-def scope_clause(model, scope: Scope | None = None, write: bool = False):
-    """The SQL condition selecting the rows of `model` the scope may read (or write)."""
+def scope_clause(model, scope: Scope | None = None, write: bool = False, session=None):
+    """The SQL condition selecting the rows of `model` the scope may read (or write).
+
+    Given a session (counts over a whole jurisdiction), rows owned by a unit are matched
+    against the jurisdiction's unit ids fetched first rather than a subquery: PostgreSQL
+    hash-joined the subquery against a sequential scan (60 ms a count over a city); with
+    values it counts the unit_id index alone. Reads only."""
     scope = scope or current_scope()
     spec = getattr(model, "__scope__", None)
     if scope.denied:
         return false()
-    if write and not (scope.write_all or scope.region_prefix or scope.write_units):
+    if write and not scope.writes:
         return false()  # read-only roles (association) change nothing
     kind = spec[0] if spec else None
+    if kind == "unit" and session is not None and not write and scope.region_prefix:
+        ids = _jurisdiction_unit_ids(session, scope)
+        return getattr(model, spec[1]).in_(ids) if ids else false()
     if kind == "self_unit":
         if scope.write_all or (scope.read_all and not write):
             return true()
@@ -281,92 +272,60 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False):
     return true() if scope.write_all else false()
 
 
-def scoped_query(session, model, write: bool = False, scope: Scope | None = None):
-    return session.query(model).filter(scope_clause(model, scope, write))
-
-
 def get_scoped(session, model, pk, write: bool = False, scope: Scope | None = None):
-    """flaskr's get_post(): the row, or 404 when it is missing or out of scope."""
+    """flaskr's get_post(): the row, or OutOfScope when it is missing or out of reach."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        abort(404)
-    item = scoped_query(session, model, write, scope).filter(model.id == pk).one_or_none()
+        raise OutOfScope() from None
+    item = session.query(model).filter(scope_clause(model, scope, write),
+                                       model.id == pk).one_or_none()
     if item is None:
-        abort(404)
+        raise OutOfScope()
     return item
 
 
-def in_scope(session, item, write: bool = True, scope: Scope | None = None,
-             spec: tuple | None = None) -> bool:
-    """Whether an item (possibly new and unflushed) lies in the scope.
+def in_scope(session, item, write: bool = True, scope: Scope | None = None) -> bool:
+    """Whether an item (possibly new, moved or unflushed) lies in the scope.
 
-    Unflushed rows are judged by their owner (unit or person), which must itself be in
-    scope; flushed rows are re-read through `scope_clause`.
-    """
+    The row is judged as it will be saved, by the same SQL as every list: `scope_clause`
+    with the model's own columns replaced by the item's values (a foreign key from the
+    relationship when that is what changed), evaluated without flushing, so the history
+    authority reads (app/security/authority.py) stays intact. Two kinds of new row have no
+    owner in the database yet: a new person (placed by the employment added in the same
+    transaction) and a new shared entry; whoever may write at all may create them."""
     scope = scope or current_scope()
-    model = type(item)
-    spec = spec or getattr(model, "__scope__", None) or ("admin_only",)
-    kind = spec[0]
-    if scope.denied or (write and not (scope.write_all or scope.region_prefix
-                                       or scope.write_units)):
+    if scope.denied or (write and not scope.writes):
         return False
-    if kind == "self_unit":
-        return scope.can_write_unit(item) if write else scope.can_read_unit(item)
-    if kind == "unit":
-        unit = _related(session, item, spec[1])
-        return scope.can_write_unit(unit) if write else scope.can_read_unit(unit)
-    if kind == "unit_or_person":
-        if _related_id(item, spec[1]) is not None:
-            return in_scope(session, item, write, scope, spec=("unit", spec[1]))
-        return in_scope(session, item, write, scope, spec=("person", spec[2]))
-    if kind == "person":
-        person_id = _related_id(item, spec[1])
-        if person_id is None:
-            # A new person is writable by anyone who may add people; its employment
-            # (added in the same transaction) then places it in scope.
-            return kind == "person" and spec[1] == "id" and (
-                scope.write_all or bool(scope.region_prefix or scope.write_units))
-        from app.models import Person
-        return session.query(
-            select(Person.id).where(Person.id == person_id,
-                                    person_ids_clause(Person.id, scope, write)).exists()
-        ).scalar()
-    if kind == "shared":
-        if item.id is None and write:
-            return not scope.denied  # anyone who may add may create a new shared entry
-        return session.query(select(model.id).where(
-            model.id == item.id, _shared_clause(model, spec, scope, write)).exists()).scalar()
-    if kind == "unit_or_region":
-        if scope.write_all or (scope.read_all and not write):
-            return True
-        if scope.region_prefix:
-            return (getattr(item, spec[2]) or "").startswith(scope.region_prefix)
-        unit_id = _related_id(item, spec[1])
-        return unit_id in (scope.write_units if write else scope.read_units)
-    if kind == "change_log":
-        return not write and session.query(select(model.id).where(
-            model.id == item.id, scope_clause(model, scope)).exists()).scalar()
-    return scope.write_all
+    model = type(item)
+    spec = getattr(model, "__scope__", None) or ("admin_only",)
+    state = inspect(item)
+    if write and (state.transient or state.pending) and \
+            (spec[0] == "shared" or (spec[0] == "person" and spec[1] == "id")):
+        return True
+    table = model.__table__
+
+    def as_value(element):
+        if isinstance(element, ColumnClause) and getattr(element, "table", None) is table:
+            return literal(_pending_value(item, state, element.name), type_=element.type)
+        return None
+
+    clause = visitors.replacement_traverse(scope_clause(model, scope, write), {}, as_value)
+    with session.no_autoflush:
+        return session.execute(select(literal(1)).where(clause)).first() is not None
 
 
-def _related(session, item, fk_column):
-    """The owning unit of an item, from the relationship when set (FK may be stale)."""
-    from app.models import Unit
-
-    rel_name = fk_column[:-3] if fk_column.endswith("_id") else fk_column
-    unit = getattr(item, rel_name, None)
-    if unit is not None:
-        return unit
-    unit_id = getattr(item, fk_column, None)
-    return session.get(Unit, unit_id) if unit_id is not None else None
-
-
-def _related_id(item, fk_column):
-    if fk_column == "id":
-        return item.id
-    rel_name = fk_column[:-3] if fk_column.endswith("_id") else fk_column
-    related = getattr(item, rel_name, None)
-    if related is not None:
-        return related.id
-    return getattr(item, fk_column, None)
+def _pending_value(item, state, column_name):
+    """The value column `column_name` of `item` will have once flushed: a foreign key set
+    through its relationship is not copied to the column before the flush."""
+    prop = state.mapper.get_property_by_column(state.mapper.local_table.c[column_name])
+    if not state.attrs[prop.key].history.has_changes():
+        for rel in state.mapper.relationships:
+            if rel.direction.name != "MANYTOONE" or rel.key not in state.dict:
+                continue
+            for local, remote in rel.local_remote_pairs:
+                if local.name == column_name:
+                    related = state.dict[rel.key]
+                    return None if related is None else getattr(
+                        related, rel.mapper.get_property_by_column(remote).key)
+    return getattr(item, prop.key)

@@ -6,155 +6,35 @@ values through scoped lookups plus a re-check before saving, exports through the
 filters as the list. Business rules (app.services.rules) run before every save and their
 messages land at the form field; nothing is half-written (one commit, rollback on error).
 """
-import datetime as dt
-import functools
-import os
-import types
-
-from flask import (abort, after_this_request, flash, g, has_request_context, redirect, request,
-                   send_file, url_for)
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
-from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.models.sqla.filters import (FilterStartsWith, SQLAFilterConverter,
-                                                  get_field_setup_query)
 from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
                                       get_page_size_args)
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import asc as sa_asc
-from sqlalchemy import desc as sa_desc
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Load, aliased, contains_eager
-
+from markupsafe import Markup, escape
 from wtforms import BooleanField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
 from app.labels import choice_field, display, label
 from app.models import Unit
-from app.models.authority import POLICE, ByKind, declared_rules
+from app.models.authority import POLICE, ByKind
 from app.models.base import AuthoredMixin
 from app.security import authority
-from app.security.scope import current_scope, in_scope, scope_clause
+from app.security.scope import current_scope, scope_clause
 from app.services import changelog as changelog_service
-from app.services import rules
-from app.services.errors import AuthorityViolation, RuleViolation
-from app.services.export import log_export, rows_from_items, write_xlsx
+from app.services.errors import RuleViolation
 from app.services.idnumber import mask_id_number
-from app.services.search import starts_with
+from app.web.crud import ScopedMixin, UnitNameFilter, is_shared
+from app.web.datamodel import use_indexed_filters
 
 from .lookup import LookupField
 
-# One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
-METHOD_PERMISSIONS = {
-    "list": "read", "show": "read", "related_tab": "read", "download": "read",
-    "add": "add", "edit": "edit", "delete": "delete", "muldelete": "delete",
-    "export": "export",
-    "get": "read", "get_list": "read", "info": "read", "distinct": "read",
-    "post": "add", "put": "edit", "export_xlsx": "export",
-}
-
-
-class ScopeFilter(BaseFilter):
-    """Base filter applying the user's scope. arg_name is None so no URL can pick or drop it."""
-    name = "scope"
-    arg_name = None
-
-    def apply(self, query, value):
-        return query.filter(scope_clause(self.model, current_scope(), write=value == "write"))
-
-
-READ_SCOPE = [["id", ScopeFilter, "read"]]
-WRITE_SCOPE = [["id", ScopeFilter, "write"]]
-
-
-@functools.cache
-def _named_unit():
-    return aliased(Unit, name="named_unit")
-
-
-def units_named(text):
-    """SELECT of the ids of the units whose name contains `text`; None for an empty box.
-    An alias of unit: never correlated with a unit the outer query selects."""
-    text = (text or "").strip()[:50]
-    if not text:
-        return None
-    unit = _named_unit()
-    return select(unit.id).where(unit.name.contains(text)).correlate_except(unit)
-
-
-def unit_name_clause(unit_id_column, text):
-    """A list's unit filter without a dropdown of units: the unit's name contains `text`.
-    Only narrows a query the scope already limits; the indexed unit_id column takes the
-    small set of matching unit ids. None when the box is empty."""
-    units = units_named(text)
-    return None if units is None else unit_id_column.in_(units)
-
-
-class UnitNameFilter(BaseFilter):
-    """Reads the list's `unit` text box from the request (arg_name None: not a FAB filter
-    a URL could remove); the column is the model's unit id column. Exports see it too."""
-    name = "unit"
-    arg_name = None
-
-    def apply(self, query, value):
-        if not has_request_context():
-            return query
-        clause = unit_name_clause(getattr(self.datamodel.obj, self.column_name),
-                                  request.args.get("unit"))
-        return query if clause is None else query.filter(clause)
-
-
-
-
 def mask_if_needed(value):
     return mask_id_number(value) if current_scope().mask_id_numbers else value
-
-
-class ScopedMixin:
-    """What the page base and the REST base share: permissions, scope, rules."""
-    method_permission_name = METHOD_PERMISSIONS
-    base_filters = READ_SCOPE
-
-    def _write_filters(self):
-        return self.datamodel.get_filters().add_filter_list(WRITE_SCOPE)
-
-    def check_item(self, item, creating: bool):
-        """Business rules, then the scope of the (possibly moved) item and of every row it
-        names (404), then the user's authority over the record (AuthorityViolation, 403).
-        Raises RuleViolation for a broken rule."""
-        session = self.datamodel.session
-        scope = current_scope()
-        rules.validate(session, item, creating, scope)
-        if not in_scope(session, item, write=True, scope=scope) or \
-                not authority.check_relations(session, item, creating, scope):
-            abort(404)
-        authority.check(session, item, authority.CREATE if creating else authority.CHANGE,
-                        scope)
-
-    def pre_add(self, item):
-        self.check_item(item, creating=True)
-
-    def pre_update(self, item):
-        self.check_item(item, creating=False)
-
-    def pre_delete(self, item):
-        authority.check(self.datamodel.session, item, authority.DELETE)
-
-    def locked_fields(self, author) -> set:
-        """Form fields `author` may not set on this kind of record (any of its kinds)."""
-        return authority.locked_fields(declared_rules(self.datamodel.obj), author)
-
-    @staticmethod
-    def masked_columns(columns):
-        if not current_scope().mask_id_numbers:
-            return ()
-        return tuple(c for c in columns if c.split(".")[-1] == "id_number")
 
 
 def _optional_checkboxes(form_class):
@@ -248,7 +128,6 @@ class ScopedModelView(ScopedMixin, ModelView):
     choice_columns: dict = {}
     required_choices: tuple = ()
     choice_exclude_on_add: dict = {}
-    export_columns = None
 
     # The column of a unit filtered by a part of its name (a text box above the list), set
     # by __init__ from a unit relation in search_columns.
@@ -288,7 +167,7 @@ class ScopedModelView(ScopedMixin, ModelView):
             if not self.datamodel.is_relation(column):
                 continue
             model = self.datamodel.get_related_model(column)
-            if (getattr(model, "__scope__", None) or ("",))[0] == "shared":
+            if is_shared(model):
                 continue
             self.hidden_search_columns.append(column)
             if model is Unit and self.unit_text_column is None:
@@ -379,14 +258,9 @@ class ScopedModelView(ScopedMixin, ModelView):
                                                                             authority.CREATE)]
 
     def _rel_scopes(self, existing):
-        rel = dict(existing or {})
         columns = set(self.add_columns or []) | set(self.edit_columns or [])
-        for column in columns:
-            if self.datamodel.is_relation(column) and column not in self.lookup_columns:
-                model = self.datamodel.get_related_model(column)
-                shared = (getattr(model, "__scope__", None) or ("",))[0] == "shared"
-                rel.setdefault(column, READ_SCOPE if shared else WRITE_SCOPE)
-        return rel
+        return self.relation_scopes(existing, [c for c in columns
+                                               if c not in self.lookup_columns])
 
     # Unit fields that default to the clerk's own unit on a new record.
     own_unit_fields: tuple = ()
@@ -409,24 +283,12 @@ class ScopedModelView(ScopedMixin, ModelView):
     # ------------------------------------------------------------ save with field errors
 
     def _save(self, form, item, creating: bool) -> bool:
-        session = self.datamodel.session
         try:
             form.populate_obj(item)
-            (self.pre_add if creating else self.pre_update)(item)
-            session.add(item)
-            session.commit()
+            self.save_item(item, creating)
         except RuleViolation as violation:
-            session.rollback()
             self._show_violation(form, violation)
             return False
-        except IntegrityError as exc:
-            session.rollback()
-            self._show_violation(form, rules.violation_from_integrity_error(exc))
-            return False
-        except Exception:
-            session.rollback()
-            raise
-        (self.post_add if creating else self.post_update)(item)
         flash(str(self.add_row_message if creating else self.edit_row_message), "success")
         return True
 
@@ -458,9 +320,7 @@ class ScopedModelView(ScopedMixin, ModelView):
     def _edit(self, pk):
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         exclude_cols = self._filters.get_relation_cols()
-        item = self.datamodel.get(pk, self._write_filters())
-        if not item:
-            abort(404)
+        item = self.get_writable(pk)
         # A record the user may not author: refused before any form is shown (403).
         authority.check(self.datamodel.session, item, authority.CHANGE)
         pk = self.datamodel.get_pk_value(item)
@@ -482,42 +342,21 @@ class ScopedModelView(ScopedMixin, ModelView):
             page_sizes=get_page_size_args(), widgets=widgets)
 
     def _delete(self, pk):
-        item = self.datamodel.get(pk, self._write_filters())
-        if not item:
-            abort(404)
-        self._delete_items([item])
+        self._delete_items([self.get_writable(pk)])
         self.update_redirect()
 
     def _delete_items(self, items):
-        session = self.datamodel.session
-        for item in items:
-            self.pre_delete(item)  # all or none: a refusal (403) before anything is deleted
         try:
-            for item in items:
-                session.delete(item)
-            session.commit()
+            self.delete_items(items)
         except RuleViolation as violation:
-            session.rollback()
             flash(violation.message, "danger")
-            return
-        except IntegrityError:
-            session.rollback()
-            flash(_("This record is still referenced by other records and cannot be deleted."),
-                  "danger")
             return
         flash(str(self.delete_row_message), "success")
 
     # ------------------------------------------------------------ mass actions (write scope)
 
     def _items_in_write_scope(self, pks):
-        filters = self._write_filters()
-        items = []
-        for pk in pks:
-            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), filters)
-            if item is None:
-                abort(404)
-            items.append(item)
-        return items
+        return [self.get_writable(self._deserialize_pk_if_composite(pk)) for pk in pks]
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     def action(self, name, pk):
@@ -623,86 +462,5 @@ class ScopedModelView(ScopedMixin, ModelView):
         filters = self._filters.get_joined_filters(self._base_filters)
         query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
                                          filters, order_column, order_direction)
-        columns = self.export_columns or self.list_columns
-        headers = [self.label_columns.get(c, c) for c in columns]
-        rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
-        path, count = write_xlsx(rows, headers, sheet_title=self.list_title,
-                                  mask=current_scope().mask_id_numbers)
-        user = g.user
-        log_export(self.datamodel.session, user.id, user.username, self.class_permission_name,
-                   {k: v for k, v in request.args.items()}, count)
-
-        @after_this_request
-        def _cleanup(response):
-            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-            return response
-
-        name = f"{self.list_title}-{dt.date.today():%Y%m%d}.xlsx"
-        return send_file(path, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument"
-                                  ".spreadsheetml.sheet")
-
-
-class IndexedStartsWith(FilterStartsWith):
-    """FAB's "starts with" is `lower(col) LIKE 'x%'`, which no index serves; names and
-    ID numbers are searched by prefix all day, so use the index-friendly form."""
-
-    def apply(self, query, value):
-        query, field = get_field_setup_query(query, self.model, self.column_name)
-        return query.filter(starts_with(field, value, query.session.get_bind().dialect.name))
-
-
-class IndexedFilterConverter(SQLAFilterConverter):
-    conversion_table = tuple(
-        (test, [IndexedStartsWith if f is FilterStartsWith else f for f in filters])
-        for test, filters in SQLAFilterConverter.conversion_table)
-
-
-def use_indexed_filters(datamodel):
-    datamodel.filter_converter_class = IndexedFilterConverter
-    datamodel.query = types.MethodType(_page_by_ids, datamodel)
-    datamodel.apply_inner_select_joins = types.MethodType(_select_joins_leaf_only, datamodel)
-
-
-def _select_joins_leaf_only(self, query, select_columns=None, aliases_mapping=None):
-    """FAB's joins for dotted columns (`unit.name`), loading only that column of the related
-    row. FAB outer-joins the relation, but the related model's own eager relations (unit →
-    region, innerjoin) came along as plain inner joins and dropped every row whose relation
-    is empty: an application whose filing creates a new unit, a conduct record of a person
-    only, was counted and then missing from the list and its own GET."""
-    query = SQLAInterface.apply_inner_select_joins(self, query, select_columns, aliases_mapping)
-    for root in {c.split(".")[0] for c in select_columns or () if "." in c}:
-        if self.is_relation_many_to_one(root) or self.is_relation_many_to_many_special(root):
-            alias = self.get_alias_mapping(root, aliases_mapping)
-            query = query.options(
-                contains_eager(getattr(self.obj, root).of_type(alias)).lazyload("*"),
-                Load(alias).lazyload("*"))
-    return query
-
-
-def _page_by_ids(self, filters=None, order_column="", order_direction="", page=None,
-                 page_size=None, select_columns=None, outer_default_load=False):
-    """FAB's list query, paged in two steps: the page's ids from the model's own table
-    (filters and order there, so an index on the order column is walked and stops at a
-    page), then those rows with their eagerly joined relations. In one query the joins
-    (dispatch → service → target → category, person, unit …) made SQLite join and sort
-    every dispatch of a city before taking twenty."""
-    plain = (page_size and order_column and "." not in order_column
-             and hasattr(self.obj, order_column)
-             and not (select_columns and self.exists_col_to_many(select_columns))
-             and not any("." in f.column_name for f in (filters.filters if filters else [])))
-    if not plain:
-        return SQLAInterface.query(self, filters, order_column, order_direction, page,
-                                   page_size, select_columns, outer_default_load)
-    count = self.query_count(self.session.query(self.obj), filters, select_columns)
-    pk = self.get_pk()
-    direction = sa_asc if order_direction == "asc" else sa_desc
-    ids_query = self.apply_filters(self.session.query(pk), filters).order_by(
-        direction(getattr(self.obj, order_column)), direction(pk))
-    ids = [row[0] for row in self.apply_pagination(ids_query, page, page_size)]
-    if not ids:
-        return count, []
-    rows = self.apply_all(self.session.query(self.obj).filter(pk.in_(ids)), None,
-                          order_column, order_direction, None, None, select_columns,
-                          outer_default_load).all()
-    return count, [getattr(row, self.obj.__name__, row) for row in rows]
+        return self.export_response(query, self.list_title, self.list_title,
+                                    {k: v for k, v in request.args.items()})

@@ -18,7 +18,9 @@ from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
 
-from .base import METHOD_PERMISSIONS, READ_SCOPE, ScopedModelView
+from app.web.crud import METHOD_PERMISSIONS, READ_SCOPE
+
+from .base import ScopedModelView
 
 SCREENING_LABELS = {
     **LABELS,

@@ -26,12 +26,14 @@ from app.models import Certificate, Employment, Person, Unit
 from app.models.authority import rule_for
 from app.models.choices import EDUCATION_LEVELS
 from app.security import authority
-from app.security.scope import current_scope, get_scoped, scoped_query
+from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.services.registry import get_registry
 
-from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, units_named
+from app.web.crud import READ_SCOPE, units_named
+
+from .base import ScopedListWidget, ScopedModelView
 from .lookup import LookupField, starts_with
 
 
@@ -258,8 +260,10 @@ class StaffListView(ScopedModelView):
             scope = current_scope()
             # 【新增】 from a unit page's staff tab carries the unit as a list filter.
             unit_id = request.args.get("_flt_0_unit", type=int)
-            preset = (scoped_query(db.session, Unit, write=True).filter(Unit.id == unit_id)
-                      .one_or_none() if unit_id else None)
+            try:
+                preset = get_scoped(db.session, Unit, unit_id, write=True) if unit_id else None
+            except OutOfScope:
+                preset = None
             if preset is not None:
                 form.unit.data = preset
             elif scope.is_unit_user and scope.unit_id:

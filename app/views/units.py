@@ -20,7 +20,9 @@ from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
 
-from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
+from app.web.crud import METHOD_PERMISSIONS
+
+from .base import LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .staff import STAFF_VIEWS, StaffOfUnitFilter

@@ -1,4 +1,4 @@
-"""The Content-Security-Policy (app/security/hygiene.py) breaks no page: every menu page of
+"""The Content-Security-Policy (app/web/hygiene.py) breaks no page: every menu page of
 the province admin and of a company clerk, record pages with their tabs, add and edit forms
 (date picker, select2 lookups), the Swagger page and the public pages load in Chromium with
 no CSP violation, no console error and no script error."""

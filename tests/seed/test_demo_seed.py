@@ -161,12 +161,13 @@ def test_units_are_complete_and_valid(session):
 
 
 def test_scope_directions(session):
-    from app.security.scope import scope_for_user, scoped_query
+    from app.security.scope import scope_for_user
+    from tests.helpers import scoped_rows
 
     def visible(username, write=False):
         user = session.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
         scope = scope_for_user(user)
-        return {u.name for u in scoped_query(session, Unit, write=write, scope=scope)}
+        return {u.name for u in scoped_rows(session, Unit, scope, write=write)}
 
     units = {u.name: u for u in session.query(Unit)}
     everyone = set(units)

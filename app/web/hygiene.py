@@ -65,7 +65,7 @@ def check_request():
 
 
 def _render(code, message):
-    from app.errors import _render as render_error
+    from app.web.errors import _render as render_error
     return render_error(code, message)
 
 

@@ -4,6 +4,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from app.security.scope import OutOfScope
+from app.services.errors import AuthorityViolation
+
 MESSAGES = {
     400: _l("The request could not be processed."),
     403: _l("You do not have permission to do this."),
@@ -32,6 +35,7 @@ def register_error_handlers(app):
         app.register_error_handler(code, lambda _e, c=code, m=message: _render(c, m))
     # Flask-WTF raises its reasons in English; they are msgids of our catalog.
     app.register_error_handler(CSRFError, lambda e: _render(400, _(e.description)))
+    # A record outside the user's scope reads as missing (app/security/scope.py).
+    app.register_error_handler(OutOfScope, lambda _e: _render(404, MESSAGES[404]))
     # A user who reaches a record but is not its author (app/security/authority.py).
-    from app.services.errors import AuthorityViolation
     app.register_error_handler(AuthorityViolation, lambda e: _render(403, e.message))

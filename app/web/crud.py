@@ -1,0 +1,208 @@
+"""The scoped CRUD glue both bases stand on (app/views/base.py for pages, app/api/base.py for
+REST): permissions, the scope filter, the save and delete paths with their one transaction,
+the relation scopes, and export. Like NetBox's `restrict(user, action)`: every query a view
+builds starts from the scope; every save asks rules → scope → authority, in that order."""
+import datetime as dt
+import functools
+import os
+
+from flask import after_this_request, g, has_request_context, request, send_file
+from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.models import Unit
+from app.models.authority import declared_rules
+from app.security import authority
+from app.security.scope import OutOfScope, current_scope, in_scope, scope_clause
+from app.services import rules
+from app.services.errors import RuleViolation
+from app.services.export import log_export, rows_from_items, write_xlsx
+
+# One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
+METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "related_tab": "read", "download": "read",
+    "add": "add", "edit": "edit", "delete": "delete", "muldelete": "delete",
+    "export": "export",
+    "get": "read", "get_list": "read", "info": "read", "distinct": "read",
+    "post": "add", "put": "edit", "export_xlsx": "export",
+}
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ScopeFilter(BaseFilter):
+    """Base filter applying the user's scope. arg_name is None so no URL can pick or drop it."""
+    name = "scope"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(scope_clause(self.model, current_scope(), write=value == "write"))
+
+
+READ_SCOPE = [["id", ScopeFilter, "read"]]
+WRITE_SCOPE = [["id", ScopeFilter, "write"]]
+
+
+def is_shared(model) -> bool:
+    """Reference data every signed-in role reads (app/security/scope.py, "shared")."""
+    return (getattr(model, "__scope__", None) or ("",))[0] == "shared"
+
+
+@functools.cache
+def _named_unit():
+    return aliased(Unit, name="named_unit")
+
+
+def units_named(text):
+    """SELECT of the ids of the units whose name contains `text`; None for an empty box.
+    An alias of unit: never correlated with a unit the outer query selects."""
+    text = (text or "").strip()[:50]
+    if not text:
+        return None
+    unit = _named_unit()
+    return select(unit.id).where(unit.name.contains(text)).correlate_except(unit)
+
+
+def unit_name_clause(unit_id_column, text):
+    """A list's unit filter without a dropdown of units: the unit's name contains `text`.
+    Only narrows a query the scope already limits; the indexed unit_id column takes the
+    small set of matching unit ids. None when the box is empty."""
+    units = units_named(text)
+    return None if units is None else unit_id_column.in_(units)
+
+
+class UnitNameFilter(BaseFilter):
+    """Reads the list's `unit` text box from the request (arg_name None: not a FAB filter
+    a URL could remove); the column is the model's unit id column. Exports see it too."""
+    name = "unit"
+    arg_name = None
+
+    def apply(self, query, value):
+        if not has_request_context():
+            return query
+        clause = unit_name_clause(getattr(self.datamodel.obj, self.column_name),
+                                  request.args.get("unit"))
+        return query if clause is None else query.filter(clause)
+
+
+class ScopedMixin:
+    """What the page base and the REST base share: permissions, scope, rules, the one save
+    and delete path (one transaction each), relation scopes and export."""
+    method_permission_name = METHOD_PERMISSIONS
+    base_filters = READ_SCOPE
+    export_columns = None
+
+    def _write_filters(self):
+        return self.datamodel.get_filters().add_filter_list(WRITE_SCOPE)
+
+    def get_writable(self, pk):
+        """The row `pk` in the user's write scope, else OutOfScope (404)."""
+        item = self.datamodel.get(pk, self._write_filters())
+        if item is None:
+            raise OutOfScope()
+        return item
+
+    def check_item(self, item, creating: bool):
+        """Business rules (RuleViolation), then the scope of the (possibly moved) item and of
+        every row it names (OutOfScope, 404), then the user's authority over the record
+        (AuthorityViolation, 403)."""
+        session = self.datamodel.session
+        scope = current_scope()
+        rules.validate(session, item, creating, scope)
+        if not in_scope(session, item, write=True, scope=scope) or \
+                not authority.check_relations(session, item, creating, scope):
+            raise OutOfScope()
+        authority.check(session, item, authority.CREATE if creating else authority.CHANGE,
+                        scope)
+
+    def pre_add(self, item):
+        self.check_item(item, creating=True)
+
+    def pre_update(self, item):
+        self.check_item(item, creating=False)
+
+    def pre_delete(self, item):
+        authority.check(self.datamodel.session, item, authority.DELETE)
+
+    def locked_fields(self, author) -> set:
+        """Form fields `author` may not set on this kind of record (any of its kinds)."""
+        return authority.locked_fields(declared_rules(self.datamodel.obj), author)
+
+    @staticmethod
+    def masked_columns(columns):
+        if not current_scope().mask_id_numbers:
+            return ()
+        return tuple(c for c in columns if c.split(".")[-1] == "id_number")
+
+    def relation_scopes(self, existing, columns):
+        """The rows a relation field of the add/edit form may name: shared reference data
+        from the read scope, every other row from the write scope."""
+        rel = dict(existing or {})
+        for column in columns:
+            model = self.datamodel.get_related_model(column) \
+                if self.datamodel.is_relation(column) else None
+            if model is not None:
+                rel.setdefault(column, READ_SCOPE if is_shared(model) else WRITE_SCOPE)
+        return rel
+
+    # ------------------------------------------------------------ the one save path
+
+    def save_item(self, item, creating: bool):
+        """Check and commit `item` in one transaction, then the post hook. On any refusal
+        nothing is written: rolled back, then RuleViolation (a database constraint as the
+        field's message too), OutOfScope or AuthorityViolation is raised."""
+        session = self.datamodel.session
+        try:
+            (self.pre_add if creating else self.pre_update)(item)
+            session.add(item)
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise rules.violation_from_integrity_error(exc) from exc
+        except Exception:
+            session.rollback()
+            raise
+        (self.post_add if creating else self.post_update)(item)
+
+    def delete_items(self, items):
+        """Delete all of `items` or none: every authority check before anything is deleted;
+        a row still referenced elsewhere is a RuleViolation."""
+        session = self.datamodel.session
+        for item in items:
+            self.pre_delete(item)
+        try:
+            for item in items:
+                session.delete(item)
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise RuleViolation(None, _("This record is still referenced by other records "
+                                        "and cannot be deleted.")) from exc
+        except Exception:
+            session.rollback()
+            raise
+        for item in items:
+            self.post_delete(item)
+
+    # ------------------------------------------------------------ export
+
+    def export_response(self, query, title, stem, logged_filters):
+        """The rows of `query` (the list's own filters and order) as an .xlsx download, ID
+        numbers masked for masking scopes, the export logged with its filters."""
+        columns = self.export_columns or self.list_columns
+        headers = [self.label_columns.get(c, c) for c in columns]
+        rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
+        path, count = write_xlsx(rows, headers, sheet_title=title,
+                                 mask=current_scope().mask_id_numbers)
+        log_export(self.datamodel.session, g.user.id, g.user.username,
+                   self.class_permission_name, logged_filters, count)
+
+        @after_this_request
+        def _cleanup(response):
+            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
+            return response
+
+        return send_file(path, as_attachment=True, mimetype=XLSX_MIMETYPE,
+                         download_name=f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
