@@ -15,7 +15,7 @@ def register_cli(app):
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Load the deterministic demo data set of DESIGN §6 (only into an empty database)."""
+        """Load the deterministic demo data set of docs/roles.md (only into an empty database)."""
         from seed.demo import seed_demo
         click.echo(seed_demo(db.session, current_app.config["DEMO_PASSWORD"]))
 

@@ -217,7 +217,7 @@ def tier_badge(tier):
     return Markup(f'<span class="tier-badge tier-{colour}">{escape(label(TIERS, tier))}</span>')
 
 
-# 比对预警 (issue 6): screening cases and alerts in the change log.
+# 比对预警: screening cases and alerts in the change log.
 def _screening_labels():
     from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
                                       IDENTITY_STATES, WATCH_LISTS)

@@ -1,4 +1,4 @@
-"""The deterministic demo data set of DESIGN §6: ten accounts, nine units in 杭州, 宁波 and 温州,
+"""The deterministic demo data set of docs/roles.md: ten accounts, nine units in 杭州, 宁波 and 温州,
 about 130 people with their employments and certificates, shared service targets of every
 category, services and dispatches.
 
@@ -153,7 +153,7 @@ SERVICES = {
                     ("宁波天一广场", D(2019, 1, 1), D(2021, 5, 31))],
 }
 
-# The ten accounts of DESIGN §6: (username, role, unit key, region, last name, first name).
+# The ten accounts of docs/roles.md: (username, role, unit key, region, last name, first name).
 ACCOUNTS = (
     ("admin", R.PROVINCE_ADMIN, None, "330000", "王", "建国"),
     ("police_hz", R.CITY_POLICE, None, "330100", "李", "振华"),
@@ -575,7 +575,7 @@ class _Demo:
         self.create_applications()
         self.create_cross_province_filings()
 
-    # ------------------------------------------------------------ person tabs (issue 4)
+    # ------------------------------------------------------------ person tabs
     def create_person_records(self):
         """Social relations, equipment, police assistance, an exam result and training and
         work experience for the first person of each unit who works only there (so every
@@ -619,7 +619,7 @@ class _Demo:
 
     def create_exam_system_account(self, password):
         """The exam system's API account (role exam_system: posting results only). A system
-        account, not one of the ten people's accounts of DESIGN §6."""
+        account, not one of the ten people's accounts of docs/roles.md."""
         sm = current_app.appbuilder.sm
         role = sm.find_role(R.EXAM_SYSTEM) or sm.add_role(R.EXAM_SYSTEM)
         user = sm.add_user("exam_system", "考试系统", "省", "exam_system@example.com", [role],

@@ -9,7 +9,7 @@ from app.services import regions as region_table
 
 REGIONS_CSV = Path(__file__).resolve().parent / "data" / "regions.csv"
 
-# DESIGN §3: the category of a service target decides its tier and colour.
+# docs/rules.md#service-targets: the category of a service target decides its tier and colour.
 TARGET_CATEGORIES = [
     ("大专院校", 1), ("中小学校", 1), ("医院", 1), ("商业场所", 1), ("银行", 1), ("水电煤气", 1),
     ("幼儿园", 1),

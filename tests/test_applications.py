@@ -1,5 +1,5 @@
 """政务网业务办理: intake, the state machine, deadlines in working days, effects of approval,
-the SMS outbox and the forced first-login password change (DESIGN §4 rule 7, §5, §7)."""
+the SMS outbox and the forced first-login password change (docs/rules.md#applications)."""
 import datetime as dt
 import os
 import time
@@ -103,7 +103,7 @@ def texts(session, app):
 # ------------------------------------------------------------------ catalogue, calendar
 
 def test_catalogue_has_the_ten_items_with_documents_and_levels():
-    # DESIGN §5 lists ten items; the training school has two procedures, hence 11 codes.
+    # docs/rules.md lists ten items; the training school has two procedures, hence 11 codes.
     assert len(ITEMS) == 11
     for item in ITEMS.values():
         assert item.fields and item.documents and item.time_limit > 0

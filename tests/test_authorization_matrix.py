@@ -4,7 +4,7 @@ refused); the role's own records answer 200. Lists, exports, lookups and `_info`
 values never contain the other record.
 
 Expectations are written here independently of app.security.scope: "own" and "foreign"
-units follow DESIGN §1 and §6 (company_hz in 上城区, company_nb in 宁波, police_sc in 上城区 …).
+units follow docs/roles.md (company_hz in 上城区, company_nb in 宁波, police_sc in 上城区 …).
 """
 import io
 import zipfile
@@ -48,7 +48,7 @@ RESOURCES = {
     "UnitChange": ("unitchangeview", "unit_change", UnitChange),
     "IdentityCheck": ("identitycheckview", "identity_check", IdentityCheck),
     "BackgroundAlert": ("backgroundalertview", "background_alert", BackgroundAlert),
-    # 人员管理: active staff of one role (issue 4)
+    # 人员管理: active staff of one role
     "Guard": ("guardlistview", "guard", Employment),
     "PartTimeGuard": ("parttimeguardlistview", "part_time_guard", Employment),
     "OtherStaff": ("otherstafflistview", "other_staff", Employment),
@@ -290,7 +290,7 @@ def test_own_record_is_reachable(app, matrix, client_for, api, user, resource):
         assert _denied(put)
 
 
-# Kinds of record the police author (issue 12), written here independently of the models'
+# Kinds of record the police author (docs/authority.md), written here independently of the models'
 # declarations.
 POLICE_KINDS = {"ConductRecord": ("violation", "commendation"), "Inspection": ("supervisory",),
                 "Certificate": ("guard", "firearm_permit")}
@@ -370,7 +370,7 @@ def test_lookups_and_info_offer_no_foreign_unit(matrix, client_for, api, user):
         assert _denied(response)
 
 
-# The 服务（对象）单位 pages and the REST end actions (app.views.dispatch, issue 5): the
+# The 服务（对象）单位 pages and the REST end actions (app.views.dispatch): the
 # service and dispatch rows of the matrix, reached through their custom URLs.
 DESK_CASES = [u for u in USERS if u not in ("admin", "association")]
 
@@ -447,7 +447,7 @@ def test_school_lists_are_404_outside_scope(app, matrix, client_for, api, user, 
     assert pk not in ids
 
 
-# 背景审查待完成 (app.views.screening.BackgroundPendingView, issue 6): a queue page over
+# 背景审查待完成 (app.views.screening.BackgroundPendingView): a queue page over
 # IdentityCheck without a REST resource of its own. The own and the foreign case of the
 # matrix are put into "identity passed, background check pending" for the test.
 @pytest.mark.parametrize("user", [u for u in USERS if u != "school_hz"])

@@ -1,4 +1,4 @@
-"""Concurrent requests at the same records (issue 22, docs/concurrency.md).
+"""Concurrent requests at the same records (docs/concurrency.md).
 
 Twenty-odd writes and reads at once through a real threaded server: werkzeug's (what
 `python run.py` serves, on a SQLite file) and gunicorn with threaded workers on a fresh

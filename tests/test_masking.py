@@ -1,4 +1,4 @@
-"""Privacy by value (issue 12, items 3 and 6): for the association (a scope with
+"""Privacy by value (docs/privacy.md): for the association (a scope with
 `mask_id_numbers`) no full identity number leaves the server, whatever field carries it.
 
 The test plants numbers where no `id_number` column is: a driving licence whose number is

@@ -1,4 +1,4 @@
-"""No form or filter lists a big table in a dropdown (issue 8): every relation a page's add,
+"""No form or filter lists a big table in a dropdown (docs/stack-notes.md): every relation a page's add,
 edit or search form offers is either reference data (shared, small) or a searchable lookup
 (AJAX, scoped) — checked over every scoped view the app registers, so new views are covered."""
 import re

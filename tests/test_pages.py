@@ -31,7 +31,7 @@ def test_company_clerk_adds_a_guard_with_employment(client_for, db_session):
     assert emp.unit_id == unit_id and emp.role == "guard"
     # Both rows are in the change log, written by the clerk.
     logs = db_session.query(ChangeLog).filter(ChangeLog.person_id == person.id).all()
-    # … and the identity-verification case the save opened (issue 6, 比对预警).
+    # … and the identity-verification case the save opened (比对预警, docs/rules.md#screening).
     assert {log.entity for log in logs} == {"person", "employment", "identity_check"}
     assert {log.username for log in logs} == {"company_hz"}
     page = client.get(f"/personview/show/{person.id}").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Business rules of DESIGN §4, checked through app.services.rules and the database."""
+"""Business rules of docs/rules.md, checked through app.services.rules and the database."""
 import datetime as dt
 
 import pytest

@@ -1,4 +1,4 @@
-"""照片 and the background checks still running (比对预警, issue 6): the photo is uploaded on
+"""照片 and the background checks still running (比对预警): the photo is uploaded on
 the staff 【新增】 form, the person's edit page and over REST (tests/test_screening.py), only
 as an image, shown on the person's page through a scoped route, logged, and verified again;
 the background-check pending list, its count on the home page, and the person's page saying

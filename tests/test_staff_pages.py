@@ -223,7 +223,7 @@ def test_person_rest_fills_from_id_number(api):
 
 
 def test_every_way_of_adding_staff_runs_the_hooks(app, client_for, api):
-    """Identity verification (issue 6) hooks in once: the dedicated form, the generic people
+    """Identity verification (docs/rules.md) hooks in once: the dedicated form, the generic people
     page and the REST employment resource all call personnel.staff_added."""
     from app.services import personnel
     seen = []

@@ -25,7 +25,7 @@ EMPLOYMENT_ROLES = {
     "student": _l("Student"),
     "instructor": _l("Instructor"),
 }
-# Which unit kinds may employ which roles (DESIGN §1/§3: schools have students and instructors).
+# Which unit kinds may employ which roles (docs/rules.md#units: schools have students, instructors).
 ROLES_BY_UNIT_KIND = {
     "company": ("guard", "part_time_guard", "other_staff"),
     "branch": ("guard", "part_time_guard", "other_staff"),

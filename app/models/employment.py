@@ -35,7 +35,7 @@ class Employment(TimestampMixin, Model):
         CheckConstraint(choice_check("role", EMPLOYMENT_ROLES), name="ck_employment_role"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date",
                         name="ck_employment_dates"),
-        # DESIGN §4.1: at most one active full-time guard employment per person.
+        # docs/rules.md#employment: at most one active full-time guard employment per person.
         Index("uq_employment_one_active_guard", "person_id", unique=True,
               sqlite_where=text("role = 'guard' AND end_date IS NULL"),
               postgresql_where=text("role = 'guard' AND end_date IS NULL")),

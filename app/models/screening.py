@@ -48,7 +48,7 @@ WATCH_LISTS = {
     "revoked_certificates": _l("Revoked guard certificates"),
     "public_order": _l("Public-order penalties"),
 }
-# Reason codes; the Art. 17 reasons (DESIGN §7) and wanted persons need the police.
+# Reason codes; the Art. 17 reasons (docs/rules.md#screening) and wanted persons need the police.
 ALERT_REASONS = {
     "reeducation": (_l("Ever subjected to custody and education (收容教育)"), "police"),
     "compulsory_rehab": (_l("Ever in compulsory isolated drug rehabilitation"), "police"),

@@ -133,7 +133,7 @@ class Dispatch(TimestampMixin, Model):
 
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ck_dispatch_dates"),
-        # DESIGN §4.2: a guard has at most one active dispatch, enforced by the database.
+        # docs/rules.md#dispatch: a guard has at most one active dispatch, enforced by the database.
         Index("uq_dispatch_one_active", "person_id", unique=True,
               sqlite_where=text("end_date IS NULL"),
               postgresql_where=text("end_date IS NULL")),

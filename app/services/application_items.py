@@ -1,4 +1,4 @@
-"""The ten 政务网业务办理 items (DESIGN §5, §7): form fields, required documents, competent
+"""The ten 政务网业务办理 items (docs/rules.md#applications): form fields, required documents, competent
 levels and statutory time limits in working days, plus the working-day calendar."""
 import datetime as dt
 from dataclasses import dataclass

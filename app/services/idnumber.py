@@ -1,6 +1,6 @@
 """Resident ID numbers (公民身份号码, GB 11643-1999): parse, validate, mask, generate.
 
-Region lookup is lenient (see STACK-NOTES "Region codes and ID numbers"): a code that
+Region lookup is lenient (docs/stack-notes.md, "Region codes and ID numbers"): a code that
 ever existed is valid, an abolished one is shown with "（已撤销）", an unknown county in a
 known province only warns; a bad length, character, check digit or date is an error.
 """

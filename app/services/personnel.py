@@ -2,7 +2,7 @@
 exam-result sync, and the ID-number check behind the live form fill.
 
 Every guard, part-time guard, other staff, student or instructor is added through `add_staff`,
-so later checks (identity verification and background checks, issue 6) hook in at one place:
+so later checks (identity verification, background checks: docs/rules.md) hook in at one place:
 functions appended to STAFF_ADDED_HOOKS run inside the same transaction, after the employment
 is flushed. The services flush but never commit: the caller commits, or rolls back on a
 RuleViolation, so nothing is half-written.
@@ -409,7 +409,7 @@ def _issue_guard_certificate(session, person, exam_date, number) -> bool:
         Certificate.person_id == person.id, Certificate.kind == "guard")
         .order_by(Certificate.id)).scalars().all()
     if any(c.status == "revoked" for c in certs):
-        return False  # a revoked certificate is the police's matter (DESIGN §7), not the exam's
+        return False  # a revoked certificate is the police's (docs/rules.md), not the exam's
     current = next((c for c in certs if c.status == "valid"), None) or (certs[-1] if certs
                                                                         else None)
     if current is None:

@@ -24,7 +24,7 @@ from app.services.registry import get_registry
 from .base import LazyTab, ScopedModelView
 from .unit_records import stored_response
 from .conduct import ConductRecordView
-from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
+from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
 from .services import DispatchView

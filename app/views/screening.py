@@ -229,7 +229,7 @@ class ScreeningEventView(ScopedModelView):
     unit_text_column = "unit_id"
 
 
-# Related tabs on the person's page (issue 6 adds them; see app.views.personnel).
+# Related tabs on the person's page (比对预警; see app.views.personnel).
 PERSON_TABS = [IdentityCheckView, BackgroundAlertView, ScreeningEventView]
 
 MENU = [

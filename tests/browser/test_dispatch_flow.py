@@ -1,4 +1,4 @@
-"""The issue's clerk flow in a browser: create a service with the target autocomplete,
+"""The clerk's dispatch flow in a browser: create a service with the target autocomplete,
 dispatch three guards at once, cancel one, end the service."""
 import datetime as dt
 

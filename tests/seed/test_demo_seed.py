@@ -1,4 +1,4 @@
-"""The deterministic demo data set (seed/demo.py, DESIGN §6).
+"""The deterministic demo data set (seed/demo.py, docs/roles.md#the-demo-data-set).
 
 Runs on a temporary SQLite file; with TEST_DATABASE_URL (postgresql+psycopg://…) set, on a
 scratch PostgreSQL database created beside it and dropped afterwards.
@@ -106,7 +106,7 @@ def test_summary(app):
 
 def test_accounts(app, session):
     users = {u.username: u for u in session.query(AppUser)}
-    # Besides the ten people's accounts, the exam system's API account (issue 4).
+    # Besides the ten people's accounts, the exam system's API account (docs/roles.md).
     assert set(users) == set(EXPECTED_ACCOUNTS) | {"exam_system"}
     assert [r.name for r in users.pop("exam_system").roles] == ["exam_system"]
     for username, (role, kind, region) in EXPECTED_ACCOUNTS.items():
