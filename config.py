@@ -93,7 +93,7 @@ class Config:
     FAB_ADD_SECURITY_PERMISSION_VIEW = False
     FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
     FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
-    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "app.wiring.AppSecurityManager"
     FAB_INDEX_VIEW = "app.views.home.HomeView"
     FAB_BASE_TEMPLATE = "app_base.html"
 

@@ -32,7 +32,7 @@ def register_cli(app):
     def screening_run_pending():
         """Re-run the screening checks still pending (an adapter was down or slow)."""
         from .services import screening
-        from .services.actor import acting_as
+        from .security.actor import acting_as
         with acting_as("system"):
             count = screening.run_pending(db.session)
             db.session.commit()

@@ -26,7 +26,7 @@ from app.models import (AppUser, Certificate, ConductRecord, Dispatch, Employmen
                         Unit, WorkExperience)
 from app.security import roles as R
 from app.services import regions
-from app.services.actor import acting_as
+from app.security.actor import acting_as
 from app.services.idnumber import make_id_number
 from app.services.rules import validate
 from app.services.uscc import make_uscc

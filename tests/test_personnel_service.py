@@ -8,7 +8,8 @@ from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, E
                         Person, PopulationRecord)
 from app.security.scope import scope_for_user
 from app.services import personnel
-from app.services.errors import AuthorityViolation, RuleViolation
+from app.security.authority import AuthorityViolation
+from app.services.errors import RuleViolation
 from app.services.idnumber import make_id_number
 from app.services.registry import get_registry
 from tests.helpers import fresh_id_number, unique_name

@@ -9,7 +9,8 @@ from app.models import (AppUser, Dispatch, Employment, Person, Region, Service, 
 from app.security import authority
 from app.security.scope import scope_for_user
 from app.services import rules
-from app.services.errors import AuthorityViolation, RuleViolation
+from app.security.authority import AuthorityViolation
+from app.services.errors import RuleViolation
 from tests.helpers import fresh_id_number, unique_name
 
 

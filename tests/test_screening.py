@@ -10,7 +10,7 @@ from app.models import (AppUser, BackgroundAlert, ChangeLog, Employment, Identit
                         PopulationRecord, ScreeningEvent, WatchListEntry)
 from app.security.scope import scope_for_user
 from app.services import personnel, rules, screening
-from app.services.actor import acting_as
+from app.security.actor import acting_as
 from app.services.errors import RuleViolation
 from app.services.registry import RegistryUnavailable
 from seed.demo import demo_photo_png

@@ -18,7 +18,8 @@ from app.api.validation import RelatedIdConverter, check_request
 from app.models.base import AuthoredMixin
 from app.security import authority
 from app.security.scope import OutOfScope, current_scope
-from app.services.errors import AuthorityViolation, RuleViolation
+from app.security.authority import AuthorityViolation
+from app.services.errors import RuleViolation
 from app.services.idnumber import mask_id_number
 from app.web import request_local
 from app.web.crud import ScopedMixin

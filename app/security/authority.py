@@ -16,14 +16,22 @@ from sqlalchemy.orm import Session
 from app.labels import field_label
 from app.models.authority import POLICE, SYSTEM, UNIT, ByKind, rule_for
 from app.models.base import AuthoredMixin
-from app.services.actor import current_actor
-from app.services.errors import AuthorityViolation
-
+from .actor import current_actor
 from .scope import current_scope, in_scope
 
 CREATE, CHANGE, DELETE = "create", "change", "delete"
 # Never set by hand by anyone: who wrote a record, and when.
 ALWAYS_FIXED = ("author_kind", "author_name", "author_user_id", "created_at", "updated_at")
+
+
+class AuthorityViolation(Exception):
+    """The user may reach the record but is not its author (e.g. a unit changing the police's
+    监督检查): 403 with this message on pages and over REST; nothing is changed."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+        self.message = str(message)
 
 
 def author_of(scope) -> str | None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import ChangeLog
 from app.models.base import utcnow
 
-from .actor import current_actor
+from app.security.actor import current_actor
 
 _SKIP = {"created_at", "updated_at"}
 

@@ -11,13 +11,3 @@ class RuleViolation(Exception):
 
     def as_dict(self):
         return {self.field or "_": [self.message]}
-
-
-class AuthorityViolation(Exception):
-    """The user may reach the record but is not its author (e.g. a unit changing the police's
-    监督检查): 403 with this message on pages and over REST; nothing is changed."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
-        self.message = str(message)

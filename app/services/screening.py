@@ -37,7 +37,7 @@ from app.models.base import utcnow
 from app.models.screening import (ALERT_REASONS, BACKGROUND_WAITING, IDENTITY_CLOSED,
                                   IDENTITY_OPEN, waited)  # noqa: F401
 
-from .actor import current_actor
+from app.security.actor import current_actor
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
 from .registry import RegistryUnavailable, compare, get_registry

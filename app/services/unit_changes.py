@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from app.models import Region, UnitChange
 from app.models.authority import SYSTEM
 
-from .actor import current_actor
+from app.security.actor import current_actor
 
 APPROVAL_FIELDS = ("registered_capital", "region_code", "legal_representative")
 

@@ -1,7 +1,9 @@
 """The request's user and scope: the one place the web layer binds the access policy
-(app/security/scope.py, which knows no Flask) to the signed-in user of a request."""
+(app/security/scope.py) and the actor (app/security/actor.py), which know no Flask, to the
+signed-in user of a request."""
 from flask import g, has_request_context
 
+from app.security.actor import install_actor_source
 from app.security.scope import DENY, install_scope_source, scope_for_user
 
 
@@ -19,5 +21,15 @@ def request_scope():
     return cached[1]
 
 
+def request_actor():
+    """(id, username) of the signed-in user of this request; None outside or anonymous."""
+    if has_request_context():
+        user = getattr(g, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user.id, user.username
+    return None
+
+
 def install() -> None:
     install_scope_source(request_scope)
+    install_actor_source(request_actor)

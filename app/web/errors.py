@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.security.scope import OutOfScope
-from app.services.errors import AuthorityViolation
+from app.security.authority import AuthorityViolation
 
 MESSAGES = {
     400: _l("The request could not be processed."),

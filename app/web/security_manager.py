@@ -7,11 +7,8 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 from flask_babel import gettext as _
 from flask_login import user_logged_in, user_logged_out
 
-from app.api.security import AccountSecurityApi, AppUserApi
 from app.models import AppUser
 from app.services import lockout, passwords, sessions, tokens
-from app.views.users import (AppRoleModelView, AppUserDBModelView, AuthDBView,
-                             ResetMyPasswordView, ResetPasswordView)
 
 SESSION_KEY = "_sid"  # the user_session id in the Flask session
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", SESSION_KEY)
@@ -31,14 +28,9 @@ def _on_logout(app, user, **_kwargs):
 
 
 class SecurityManager(FabSecurityManager):
+    """The account rules; the pages and REST resources that show them are bound to it by
+    the composition root (app/wiring.py), so this layer imports neither."""
     user_model = AppUser
-    userdbmodelview = AppUserDBModelView
-    rolemodelview = AppRoleModelView
-    authdbview = AuthDBView
-    resetmypasswordview = ResetMyPasswordView
-    resetpasswordview = ResetPasswordView
-    security_api = AccountSecurityApi
-    user_api = AppUserApi
     # FAB's user statistics chart loads Google Charts from the internet (the police network
     # has none, and the CSP allows no other host) and 500s on an unknown group_by: not served.
     userstatschartview = None
