@@ -15,6 +15,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.labels import LABELS
 from app.models import Application, ApplicationDocument, AppUser, Region, SmsMessage
+from app.models.application import STATUS_LABELS
 from app.models.choices import EDUCATION_LEVELS
 from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import applications as service
@@ -24,11 +25,6 @@ from app.services.passwords import check_strength, policy_text
 
 from .base import ScopedModelView
 
-STATUS_LABELS = {
-    "submitted": _l("Submitted"), "accepted": _l("Accepted, under city review"),
-    "province_review": _l("Under provincial review"), "returned": _l("Returned for correction"),
-    "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
-}
 EVENT_LABELS = {
     "submit": _l("Submitted"), "accept": _l("Accepted"), "forward": _l("City opinion passed up"),
     "approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned for correction"),
@@ -204,10 +200,6 @@ class ApplicationView(ScopedModelView):
     base_order = ("submitted_at", "desc")
     lookup_columns = {"region": "region"}
 
-
-Application.item_label = property(lambda self: item_title(self.item))
-Application.status_label = property(lambda self: str(STATUS_LABELS.get(self.status,
-                                                                         self.status)))
 
 
 class SmsOutboxView(ScopedModelView):

@@ -2,6 +2,8 @@
 (背景审查), their actions, and the screening history. Thin: rows come through the scope, every
 action goes to app.services.screening, which refuses what the role or the state does not allow.
 """
+import functools
+
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
@@ -17,6 +19,7 @@ from app.security import authority
 from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
+from app.web.display import identity_changes
 
 from .base import METHOD_PERMISSIONS, READ_SCOPE, ScopedModelView
 
@@ -80,7 +83,8 @@ class ScreeningBaseView(ScopedModelView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, can_edit=False, item=item,
-            events=events, actions=type(self).actions_for(item, scope),
+            events=events, identity_changes=functools.partial(identity_changes, scope=scope),
+            actions=type(self).actions_for(item, scope),
             action_labels=self.action_labels, endpoint=self.canonical)
 
     @expose("/do/<pk>/<name>", methods=["POST"])

@@ -11,7 +11,7 @@ from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_si
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 
-from app.labels import LABELS, display
+from app.labels import LABELS
 from app.models import Unit
 from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
                                 INSPECTION_KINDS, INVESTOR_KINDS, UNIT_KINDS, UNIT_STATUSES,
@@ -19,6 +19,7 @@ from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
 from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
+from app.web.display import display
 
 from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
