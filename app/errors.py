@@ -4,6 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from app.services.errors import AuthorityViolation
+
 MESSAGES = {
     400: _l("The request could not be processed."),
     403: _l("You do not have permission to do this."),
@@ -33,5 +35,4 @@ def register_error_handlers(app):
     # Flask-WTF raises its reasons in English; they are msgids of our catalog.
     app.register_error_handler(CSRFError, lambda e: _render(400, _(e.description)))
     # A user who reaches a record but is not its author (app/security/authority.py).
-    from app.services.errors import AuthorityViolation
     app.register_error_handler(AuthorityViolation, lambda e: _render(403, e.message))

@@ -8,7 +8,8 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from app.models.choices import TIERS, label
-from app.models.vocabulary import ENTITY_LABELS, LABELS, RESOURCE_LABELS, field_label  # noqa: F401
+# The words the pages take from here; they live with the codes (app/models/vocabulary.py).
+from app.models.vocabulary import ENTITY_LABELS, LABELS, field_label  # noqa: F401
 from app.web.display import display  # noqa: F401  (until app/views/base.py imports it there)
 
 

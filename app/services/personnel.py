@@ -22,6 +22,7 @@ from app.models.choices import EMPLOYMENT_ROLES
 
 from app.models.authority import SYSTEM
 from app.security import authority
+from app.security.scope import in_scope
 
 from . import rules, storage
 from .errors import RuleViolation
@@ -324,7 +325,6 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
     """【离职】: end the employment on `end_date` for `reason`; its active dispatches end too
     (rules.check_employment → rules.end_dispatches), and so do the person's part-time guard
     employments when a full-time guard leaves. Nothing is deleted."""
-    from app.security.scope import in_scope
 
     if scope is not None and not in_scope(session, employment, write=True, scope=scope):
         raise RuleViolation(None, _("You cannot change this employment."))

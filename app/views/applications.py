@@ -22,6 +22,7 @@ from app.services import applications as service
 from app.services.application_items import ITEMS
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, policy_text
+from app.services.platform import create_platform_key, platform_keys, revoke_platform_key
 
 from .base import ScopedModelView
 
@@ -230,7 +231,6 @@ class PlatformKeyView(BaseView):
     default_view = "index"
 
     def _render(self, new_key=None):
-        from app.services.platform import platform_keys
         return self.render_template("applications/platform_keys.html", keys=platform_keys(),
                                     new_key=new_key)
 
@@ -242,7 +242,6 @@ class PlatformKeyView(BaseView):
     @expose("/create", methods=["POST"])
     @has_access
     def create(self):
-        from app.services.platform import create_platform_key
         name = (request.form.get("name") or "").strip()[:100]
         if not name:
             flash(_("Enter a name for the key."), "danger")
@@ -253,7 +252,6 @@ class PlatformKeyView(BaseView):
     @expose("/<key_uuid>/revoke", methods=["POST"])
     @has_access
     def revoke(self, key_uuid):
-        from app.services.platform import revoke_platform_key
         if not revoke_platform_key(key_uuid):
             abort(404)
         flash(_("The key has been revoked."), "success")
