@@ -64,8 +64,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from .web import hygiene
     register_cli(app)
     register_error_handlers(app)
-    from .security import privacy
-    privacy.install(app)  # ID numbers masked by value in every body, for masking scopes
+    from .web import display
+    display.install(app)  # ID numbers masked by value in every body, for masking scopes
     hygiene.install(app)  # request checks, security headers, CSP nonce (after the error pages)
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)

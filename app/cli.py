@@ -3,6 +3,9 @@ import click
 from flask import current_app
 
 from .extensions import db
+from .services import platform, screening
+from .security.actor import acting_as
+from .startup import init_database, init_lock
 
 
 def register_cli(app):
@@ -31,8 +34,6 @@ def register_cli(app):
     @app.cli.command("screening-run-pending")
     def screening_run_pending():
         """Re-run the screening checks still pending (an adapter was down or slow)."""
-        from .services import screening
-        from .security.actor import acting_as
         with acting_as("system"):
             count = screening.run_pending(db.session)
             db.session.commit()
@@ -43,14 +44,12 @@ def register_cli(app):
     def init_db(demo):
         """Migrate, load reference data, sync permissions and roles: once, before the workers
         start (under a database lock; idempotent)."""
-        from .startup import init_database
         for line in init_database(current_app._get_current_object(), demo=demo):
             click.echo(line)
 
     @app.cli.command("sync-roles")
     def sync_roles():
         """Create the roles declared in app.security.roles and the permissions of all views."""
-        from .startup import init_lock
         with init_lock(db.engine):
             current_app.appbuilder.add_permissions(update_perms=True)
             current_app.appbuilder.sm.sync_roles()
@@ -60,5 +59,4 @@ def register_cli(app):
     @click.option("--name", default="zwfw", show_default=True, help="A name for the key.")
     def create_platform_key(name):
         """Create an API key for the provincial government-service platform (shown once)."""
-        from app.services.platform import create_platform_key as create
-        click.echo(create(name)["key"])
+        click.echo(platform.create_platform_key(name)["key"])

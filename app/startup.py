@@ -19,6 +19,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from . import MIGRATIONS_DIR
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ def init_database(app, demo: bool = False, migrations_dir: str | None = None) ->
     with `demo`, load the demo data set into an empty database. Idempotent; returns what
     it did, one line per step."""
     from seed.reference import load_reference_data
-
-    from . import MIGRATIONS_DIR
 
     done = []
     with app.app_context():

@@ -28,7 +28,7 @@ from sqlalchemy import desc
 from app.models import (Application, ApplicationEvent, AppUser, Certificate, ChangeLog,
                         Employment, Incident, Investor, Person, Service, Unit,
                         UnitDocument)
-from app.security.privacy import is_identity_number, mask_identity_values
+from app.services.privacy import is_identity_number, mask_identity_values
 from app.services.idnumber import make_id_number, mask_id_number
 from app.services.uscc import make_uscc
 from tests.conftest import api_headers, login

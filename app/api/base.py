@@ -20,22 +20,10 @@ from app.security import authority
 from app.security.scope import OutOfScope, current_scope
 from app.security.authority import AuthorityViolation
 from app.services.errors import RuleViolation
-from app.services.idnumber import mask_id_number
 from app.web import request_local
 from app.web.crud import ScopedMixin
 from app.web.datamodel import use_indexed_filters
-
-
-def _mask_payload(value):
-    if isinstance(value, dict):
-        # ID numbers, also as old/new values of a change-log row about an ID number.
-        masked = ({"id_number", "old_value", "new_value"} if value.get("field") == "id_number"
-                  else {"id_number"})
-        return {k: (mask_id_number(v) if k in masked and isinstance(v, str)
-                    else _mask_payload(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_payload(v) for v in value]
-    return value
+from app.web.display import masked_payload
 
 
 class ScopedModelRestApi(ScopedMixin, ModelRestApi):
@@ -69,12 +57,10 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     # ------------------------------------------------------------ reads (masked)
 
     def pre_get(self, data):
-        if current_scope().mask_id_numbers:
-            data.update(_mask_payload(data))
+        data.update(masked_payload(data, current_scope()))
 
     def pre_get_list(self, data):
-        if current_scope().mask_id_numbers:
-            data.update(_mask_payload(data))
+        data.update(masked_payload(data, current_scope()))
 
     # ------------------------------------------------------------ writes
 

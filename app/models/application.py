@@ -10,8 +10,27 @@ from .authority import SYSTEM_RECORD
 from .base import Model, TimestampMixin, choice_check, utcnow
 from .choices import label
 
-APPLICATION_STATUSES = ("submitted", "accepted", "province_review", "returned", "approved",
-                        "rejected", "withdrawn")
+# The ten items by code (their forms and rules: app/services/application_items.py).
+ITEM_TITLES = {
+    "company": _l("Licence to establish a security company"),
+    "company_foreign": _l("Licence to establish a foreign-invested security company"),
+    "training": _l("Approval to establish a training school (ordinary procedure)"),
+    "training_promise":
+        _l("Approval to establish a training school (notification and commitment)"),
+    "guard_certificate": _l("Guard certificate issuance"),
+    "self_hire": _l("Self-hiring unit filing or revocation"),
+    "client": _l("Client unit filing"),
+    "branch": _l("Branch filing of a security company"),
+    "cross_province": _l("Cross-province security service filing"),
+    "commendation": _l("Commendation of outstanding units and guards"),
+    "legal_rep_change": _l("Change of the legal representative of a security company"),
+}
+STATUS_LABELS = {
+    "submitted": _l("Submitted"), "accepted": _l("Accepted, under city review"),
+    "province_review": _l("Under provincial review"), "returned": _l("Returned for correction"),
+    "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
+}
+APPLICATION_STATUSES = tuple(STATUS_LABELS)
 
 
 class Application(TimestampMixin, Model):
@@ -63,6 +82,14 @@ class Application(TimestampMixin, Model):
         Index("ix_application_unit", "unit_id"),
         Index("ix_application_phone", "applicant_phone"),
     )
+
+    @property
+    def item_label(self):
+        return label(ITEM_TITLES, self.item)
+
+    @property
+    def status_label(self):
+        return label(STATUS_LABELS, self.status)
 
     def __str__(self):
         return self.number or ""

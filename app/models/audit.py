@@ -3,6 +3,8 @@ from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
 from .authority import SYSTEM_RECORD
 from .base import Model, utcnow
+from .choices import CHANGE_ACTIONS, label
+from .vocabulary import ENTITY_LABELS, RESOURCE_LABELS, change_value, field_label
 
 
 class ChangeLog(Model):
@@ -24,31 +26,26 @@ class ChangeLog(Model):
     unit_id = Column(Integer)    # owning unit, for scope (no FK: the unit may be deleted)
     person_id = Column(Integer)  # owning person, for scope
 
-    # Display helpers for pages and exports (labels, masked ID numbers).
+    # Labels for pages and exports (app/web/display.py masks the values for a masking scope).
     @property
     def entity_label(self):
-        from app.labels import ENTITY_LABELS
         return ENTITY_LABELS.get(self.entity, self.entity)
 
     @property
     def action_label(self):
-        from app.models.choices import CHANGE_ACTIONS, label
         return label(CHANGE_ACTIONS, self.action)
 
     @property
     def field_label(self):
-        from app.labels import field_label
         return field_label(self.field)
 
     @property
     def old_display(self):
-        from app.labels import change_display
-        return change_display(self, self.old_value)
+        return change_value(self.entity, self.field, self.old_value)
 
     @property
     def new_display(self):
-        from app.labels import change_display
-        return change_display(self, self.new_value)
+        return change_value(self.entity, self.field, self.new_value)
 
     __table_args__ = (
         Index("ix_change_log_entity", "entity", "entity_id"),
@@ -74,5 +71,4 @@ class ExportLog(Model):
 
     @property
     def resource_label(self):
-        from app.labels import RESOURCE_LABELS
         return RESOURCE_LABELS.get(self.resource, self.resource)

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, S
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.sql import func
 
-from .authority import AUTHOR_KINDS
+from .authority import AUTHOR_KINDS, rule_for
+from .choices import AUTHOR_KIND_LABELS, label
 
 
 def utcnow():
@@ -44,8 +45,6 @@ class AuthoredMixin:
     @property
     def author_label(self):
         """录入方 as the clerk reads it: who, and which account."""
-        from .authority import rule_for
-        from .choices import AUTHOR_KIND_LABELS, label
         kind = self.author_kind or rule_for(type(self), self).natural_author()
         text = label(AUTHOR_KIND_LABELS, kind)
         return f"{text}（{self.author_name}）" if self.author_name else text

@@ -4,6 +4,7 @@ of both, plus the local watch-list table that stands in for the police lists in 
 An identity case belongs to a person at a unit (one case per person and unit, reused when the
 person is screened again); alerts belong to the same person and unit. Workflows live in
 app.services.screening."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
@@ -83,8 +84,6 @@ SCREENING_ACTIONS = {
 
 def waited(since, now=None) -> str:
     """How long an item has waited, for the queues: 3天5小时 / 4小时 / 不足1小时."""
-    from flask_babel import gettext as _
-
     if since is None:
         return ""
     delta = (now or utcnow()) - since
@@ -271,18 +270,13 @@ class ScreeningEvent(Model):
         return label(SCREENING_ACTIONS, self.action)
 
     @property
-    def changes(self):
-        """(field label, before, after) of the identity fields a correction changed; ID
-        numbers masked for roles that see them masked."""
-        from app.labels import field_label
-        from app.security.scope import current_scope
-        from app.services.idnumber import mask_id_number
-
+    def changed_fields(self):
+        """(field, before, after) of the identity fields a correction changed, genders
+        labelled; app/web/display.py labels the fields and masks ID numbers."""
         def parse(text):
             return dict(line.split(": ", 1) for line in (text or "").splitlines()
                         if ": " in line)
         old, new = parse(self.before), parse(self.after)
-        mask = current_scope().mask_id_numbers
         rows = []
         for field in new:
             if old.get(field) == new[field]:
@@ -290,9 +284,7 @@ class ScreeningEvent(Model):
             values = [old.get(field, ""), new[field]]
             if field == "gender":
                 values = [label(GENDERS, v) if v else "" for v in values]
-            if field == "id_number" and mask:
-                values = [mask_id_number(v) if v else "" for v in values]
-            rows.append((field_label(field), *values))
+            rows.append((field, *values))
         return rows
 
     def __str__(self):

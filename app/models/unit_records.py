@@ -8,6 +8,7 @@ from sqlalchemy.orm import relationship
 from .authority import POLICE_RECORD, SYSTEM_RECORD, UNIT_RECORD, ByKind, rule, POLICE, UNIT
 from .base import AuthoredMixin, Model, TimestampMixin, choice_check
 from .choices import ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS, label
+from .vocabulary import field_label
 
 
 class _UnitOwned(AuthoredMixin, TimestampMixin):
@@ -226,7 +227,6 @@ class UnitChange(_UnitOwned, Model):
 
     @property
     def field_label(self):
-        from app.labels import field_label
         return field_label(self.field)
 
     def __str__(self):

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app.labels import field_label
+from app.models.vocabulary import field_label
 from app.models.authority import POLICE, SYSTEM, UNIT, ByKind, rule_for
 from app.models.base import AuthoredMixin
 from .actor import current_actor
@@ -41,7 +41,7 @@ def author_of(scope) -> str | None:
         return None
     if scope.is_police:
         return POLICE
-    if scope.is_unit_user and scope.write_units:
+    if scope.is_unit_user and scope.writes:
         return UNIT
     return None
 

@@ -33,10 +33,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, false, inspect, literal, or_, select, true
+from sqlalchemy import and_, false, func, inspect, literal, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
+
+from app.models import Employment, Unit
 
 from .roles import (ASSOCIATION, CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, DISTRICT_POLICE,
                     PROVINCE_ADMIN, ROLE_PRIORITY, SELF_HIRE_USER, TRAINING_USER)
@@ -154,8 +156,6 @@ def _prefix_range(column, prefix):
 
 def unit_ids_clause(column, scope: Scope, write: bool = False):
     """Boolean SQL over a column holding unit ids."""
-    from app.models import Unit
-
     if scope.write_all or (scope.read_all and not write):
         return true()
     if scope.region_prefix:
@@ -170,8 +170,6 @@ def unit_ids_clause(column, scope: Scope, write: bool = False):
 
 def _jurisdiction_unit_ids(session, scope: Scope):
     """The ids of the units in a police jurisdiction, fetched once per scope (a request)."""
-    from app.models import Unit
-
     key = ("jurisdiction_unit_ids", scope.region_prefix)
     if key not in scope.memo:
         scope.memo[key] = session.execute(select(Unit.id).where(
@@ -182,16 +180,12 @@ def _jurisdiction_unit_ids(session, scope: Scope):
 def scoped_count(session, model, scope: Scope, *conditions) -> int:
     """How many rows of `model` the scope reads (with `conditions`), by count(*) over the
     scope filter with the jurisdiction's unit ids as values, so an index alone answers."""
-    from sqlalchemy import func
-
     return session.query(func.count()).select_from(model).filter(
         scope_clause(model, scope, session=session), *conditions).scalar()
 
 
 def person_ids_clause(column, scope: Scope, write: bool = False):
     """People are visible where they work or worked; writable where they work now."""
-    from app.models import Employment
-
     if scope.write_all or (scope.read_all and not write):
         return true()
     if scope.denied or (write and not scope.writes):

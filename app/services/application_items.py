@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from app.models.application import ITEM_TITLES
+
 CITY, PROVINCE = "city", "province"
 
 
@@ -20,7 +22,6 @@ class Field:
 @dataclass(frozen=True)
 class Item:
     code: str
-    title: object
     category: str            # licence / filing / change
     fields: tuple
     documents: tuple         # (code, label)
@@ -28,6 +29,10 @@ class Item:
     time_limit: int          # statutory limit in working days, from acceptance
     needs_unit: tuple = ()   # unit kinds the application must concern (an existing unit)
     creates: str | None = None   # the unit kind an approval creates
+
+    @property
+    def title(self):
+        return ITEM_TITLES[self.code]
 
 
 _UNIT_FIELDS = (
@@ -54,25 +59,21 @@ _DOCS_TRAINING = (
 )
 
 ITEMS = {item.code: item for item in (
-    Item("company", _l("Licence to establish a security company"), "licence",
+    Item("company", "licence",
          _UNIT_FIELDS + (_CAPITAL,), _DOCS_COMPANY, PROVINCE, 30, creates="company"),
-    Item("company_foreign", _l("Licence to establish a foreign-invested security company"),
-         "licence",
+    Item("company_foreign", "licence",
          _UNIT_FIELDS + (_CAPITAL, Field("foreign_investor", _l("Foreign investor"))),
          _DOCS_COMPANY + (("commerce_approval", _l("Approval of the commerce authority")),),
          PROVINCE, 30, creates="company"),
-    Item("training", _l("Approval to establish a training school (ordinary procedure)"),
-         "licence", _UNIT_FIELDS + (_CAPITAL, Field(
+    Item("training", "licence", _UNIT_FIELDS + (_CAPITAL, Field(
              "training_capacity", _l("Training capacity"), "number")),
          _DOCS_TRAINING, PROVINCE, 30, creates="training"),
-    Item("training_promise",
-         _l("Approval to establish a training school (notification and commitment)"),
-         "licence", _UNIT_FIELDS + (_CAPITAL, Field(
+    Item("training_promise", "licence", _UNIT_FIELDS + (_CAPITAL, Field(
              "training_capacity", _l("Training capacity"), "number")),
          (("application_form", _l("Application form")),
           ("commitment", _l("Signed letter of commitment"))), PROVINCE, 5,
          creates="training"),
-    Item("guard_certificate", _l("Guard certificate issuance"), "licence",
+    Item("guard_certificate", "licence",
          (Field("name", _l("Name")), Field("id_number", _l("ID number"), "idnumber"),
           Field("education", _l("Education"), "choice",
                 choices=("primary", "junior", "senior", "vocational", "college", "bachelor",
@@ -80,7 +81,7 @@ ITEMS = {item.code: item for item in (
           Field("exam_score", _l("Exam score"), "number")),
          (("photo", _l("Photo")), ("exam_result", _l("Exam result")),
           ("health", _l("Health declaration"))), CITY, 15),
-    Item("self_hire", _l("Self-hiring unit filing or revocation"), "filing",
+    Item("self_hire", "filing",
          (Field("action", _l("Filing or revocation"), "choice", choices=("file", "revoke")),
           Field("name", _l("Unit name")),
           Field("credit_code", _l("Unified social credit code")),
@@ -89,23 +90,23 @@ ITEMS = {item.code: item for item in (
           Field("contact_phone", _l("Contact phone"), required=False)),
          (("filing_form", _l("Filing form")), ("licence", _l("Business licence"))), CITY, 15,
          creates="self_hire"),
-    Item("client", _l("Client unit filing"), "filing",
+    Item("client", "filing",
          _UNIT_FIELDS, (("filing_form", _l("Filing form")),
                         ("contract", _l("Service contract"))), CITY, 15,
          needs_unit=("self_hire",), creates="client"),
-    Item("branch", _l("Branch filing of a security company"), "filing",
+    Item("branch", "filing",
          (Field("name", _l("Branch name")), Field("principal", _l("Branch principal")),
           Field("address", _l("Address")), Field("established_on", _l("Established on"),
                                                  "date")),
          (("filing_form", _l("Filing form")), ("branch_licence", _l("Branch business licence"))),
          CITY, 15, needs_unit=("company",), creates="branch"),
-    Item("cross_province", _l("Cross-province security service filing"), "filing",
+    Item("cross_province", "filing",
          (Field("province", _l("Province served")), Field("client_name", _l("Client")),
           Field("start_date", _l("Start date"), "date"),
           Field("end_date", _l("End date"), "date", required=False)),
          (("filing_form", _l("Filing form")), ("contract", _l("Service contract"))), CITY, 15,
          needs_unit=("company",)),
-    Item("commendation", _l("Commendation of outstanding units and guards"), "filing",
+    Item("commendation", "filing",
          (Field("title", _l("Commendation")),
           Field("unit_credit_codes", _l("Credit codes of the units commended"), "list",
                 required=False),
@@ -113,8 +114,7 @@ ITEMS = {item.code: item for item in (
                 required=False),
           Field("description", _l("Deeds"))),
          (("recommendation", _l("Recommendation letter")),), CITY, 20),
-    Item("legal_rep_change", _l("Change of the legal representative of a security company"),
-         "change",
+    Item("legal_rep_change", "change",
          (Field("new_legal_representative", _l("New legal representative")),
           Field("new_legal_rep_id_number", _l("ID number of the new legal representative"),
                 "idnumber")),

@@ -22,7 +22,7 @@ from app.models.base import utcnow
 from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
                                 SELF_HIRE_USER, TRAINING_USER)
 
-from . import rules
+from . import rules, storage, unit_changes
 from .application_items import CITY, ITEMS, PROVINCE, add_working_days, working_days_between
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
@@ -51,13 +51,11 @@ class Upload:
 # content (PDF, PNG, JPEG) and size, random keys, outside the web root.
 
 def application_storage_save(upload: Upload) -> str:
-    from . import storage
     key, _content_type = storage.store_upload(upload.content, f"document_{upload.code}")
     return key
 
 
 def application_storage_open(key: str) -> bytes:
-    from . import storage
     return storage.storage().get(key)
 
 
@@ -525,7 +523,6 @@ def _commendation(session, app, today):
 
 def _legal_rep_change(session, app, today):
     """The approved change updates the company and writes its 单位变更 record."""
-    from . import unit_changes
     app.unit.legal_representative = app.form["new_legal_representative"]
     unit_changes.record_changes(session, app.unit, on=today,
                                 reason=_("Approved application %(number)s", number=app.number))

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
+from app.models import (Dispatch, Employment, Person, Service, ServiceTarget, TargetCategory,
+                        Unit)
 from app.security.scope import OutOfScope, Scope, in_scope, scope_clause
 
 from . import rules
@@ -127,7 +128,6 @@ def create_service(session, scope: Scope, unit: Unit, target: TargetInput,
 def eligible_guards(session, service: Service, q: str = "", limit: int = 20, offset: int = 0):
     """Active full-time guards the service's unit may dispatch (its own, or for a
     self-hiring unit also those of its client units), with their active dispatch if any."""
-    from app.models import Person
 
     pool = rules.dispatch_pool_unit_ids(session, service.unit)
     query = (session.query(Employment).join(Person, Employment.person_id == Person.id)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.models import ExportLog
 
-from app.security.privacy import mask_value
+from app.services.privacy import mask_value
 
 from .idnumber import mask_id_number
 
@@ -45,7 +45,7 @@ def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None,
                mask=False) -> tuple[str, int]:
     """Write header + rows to a temporary .xlsx file; returns (path, row count). With `mask`
     (a scope that masks ID numbers) every cell goes through the one value masking of
-    app.security.privacy: the file is zipped, so the response hook cannot read it."""
+    app.services.privacy: the file is zipped, so the response hook cannot read it."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", dir=directory)
     os.close(fd)
     # Stored text is data, never a formula or a link: a description "=HYPERLINK(…)" or

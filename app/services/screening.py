@@ -32,11 +32,14 @@ from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from app.extensions import db
 from app.models import BackgroundAlert, Employment, IdentityCheck, Person, ScreeningEvent
 from app.models.base import utcnow
 from app.models.screening import (ALERT_REASONS, BACKGROUND_WAITING, IDENTITY_CLOSED,
                                   IDENTITY_OPEN, waited)  # noqa: F401
+from app.security.scope import scope_clause, scoped_count
 
+from . import rules
 from app.security.actor import current_actor
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
@@ -265,7 +268,6 @@ def _worker(app, person_ids):
 
 def _run_isolated(app, person_ids) -> bool:
     """Screen people in a fresh session; True when something is still pending."""
-    from app.extensions import db
 
     session = Session(bind=db.engine)
     try:
@@ -428,7 +430,6 @@ def _note(note, field="note"):
 def resubmit(session, case, scope, name=None, id_number=None, note=None):
     """【处理】: the unit corrects the identity fields and submits; verified again after the
     commit (inline in sync mode)."""
-    from . import rules
 
     _require_unit(scope)
     _require_state(case, ("failed", "returned"))
@@ -524,7 +525,6 @@ def alert_actions_for(alert, scope) -> list[str]:
 
 def open_counts(session, scope) -> dict:
     """Open items in the scope for the home page: what waits for this role."""
-    from app.security.scope import scoped_count
 
     def count(model, *conditions):
         return scoped_count(session, model, scope, *conditions)
@@ -553,7 +553,6 @@ def person_status(session, person_id, scope) -> list[dict]:
     """The person's screening state per unit in the scope, for the person's page: whether
     identity verification or the background check is still pending (it may finish after the
     save), failed and waiting for someone, or done."""
-    from app.security.scope import scope_clause
 
     cases = session.query(IdentityCheck).filter(
         IdentityCheck.person_id == person_id, scope_clause(IdentityCheck, scope)

@@ -9,6 +9,8 @@ import secrets
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.extensions import db, side_engine
+
 from app.models import UserSession
 from app.models.base import utcnow
 
@@ -17,7 +19,6 @@ _table = UserSession.__table__
 
 
 def _engine():
-    from app.extensions import side_engine
     return side_engine()
 
 
@@ -39,7 +40,6 @@ def check(sid: str | None, user_id: int) -> bool:
     """Is this the user's open, recently used session? Ends it when idle too long."""
     if not sid:
         return False
-    from app.extensions import db
     row = db.session.execute(select(_table.c.user_id, _table.c.last_seen_at,
                                     _table.c.ended_at).where(_table.c.id == sid)).first()
     if row is None or row.user_id != user_id or row.ended_at is not None:

@@ -12,6 +12,8 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.extensions import side_engine
+
 from app.models import SecurityState
 
 
@@ -88,7 +90,6 @@ class DatabaseStore:
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
     def _engine(self):
-        from app.extensions import side_engine
         return side_engine()
 
     def get(self, key):

@@ -13,22 +13,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
-from app.labels import LABELS
+from app.models.vocabulary import LABELS
 from app.models import Application, ApplicationDocument, AppUser, Region, SmsMessage
+from app.models.application import STATUS_LABELS
 from app.models.choices import EDUCATION_LEVELS
 from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import applications as service
 from app.services.application_items import ITEMS
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, policy_text
+from app.services.platform import create_platform_key, platform_keys, revoke_platform_key
 
 from .base import ScopedModelView
 
-STATUS_LABELS = {
-    "submitted": _l("Submitted"), "accepted": _l("Accepted, under city review"),
-    "province_review": _l("Under provincial review"), "returned": _l("Returned for correction"),
-    "approved": _l("Approved"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
-}
 EVENT_LABELS = {
     "submit": _l("Submitted"), "accept": _l("Accepted"), "forward": _l("City opinion passed up"),
     "approve": _l("Approved"), "reject": _l("Rejected"), "return": _l("Returned for correction"),
@@ -205,10 +202,6 @@ class ApplicationView(ScopedModelView):
     lookup_columns = {"region": "region"}
 
 
-Application.item_label = property(lambda self: item_title(self.item))
-Application.status_label = property(lambda self: str(STATUS_LABELS.get(self.status,
-                                                                         self.status)))
-
 
 class SmsOutboxView(ScopedModelView):
     datamodel = SQLAInterface(SmsMessage)
@@ -238,7 +231,6 @@ class PlatformKeyView(BaseView):
     default_view = "index"
 
     def _render(self, new_key=None):
-        from app.services.platform import platform_keys
         return self.render_template("applications/platform_keys.html", keys=platform_keys(),
                                     new_key=new_key)
 
@@ -250,7 +242,6 @@ class PlatformKeyView(BaseView):
     @expose("/create", methods=["POST"])
     @has_access
     def create(self):
-        from app.services.platform import create_platform_key
         name = (request.form.get("name") or "").strip()[:100]
         if not name:
             flash(_("Enter a name for the key."), "danger")
@@ -261,7 +252,6 @@ class PlatformKeyView(BaseView):
     @expose("/<key_uuid>/revoke", methods=["POST"])
     @has_access
     def revoke(self, key_uuid):
-        from app.services.platform import revoke_platform_key
         if not revoke_platform_key(key_uuid):
             abort(404)
         flash(_("The key has been revoked."), "success")

@@ -19,7 +19,9 @@ from wtforms import BooleanField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
-from app.labels import choice_field, display, label
+from app.models.choices import label
+from app.web.display import display, masked
+from app.web.widgets import choice_field
 from app.models import Unit
 from app.models.authority import POLICE, ByKind
 from app.models.base import AuthoredMixin
@@ -27,14 +29,13 @@ from app.security import authority
 from app.security.scope import current_scope, scope_clause
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
-from app.services.idnumber import mask_id_number
 from app.web.crud import ScopedMixin, UnitNameFilter, is_shared
 from app.web.datamodel import use_indexed_filters
 
 from .lookup import LookupField
 
 def mask_if_needed(value):
-    return mask_id_number(value) if current_scope().mask_id_numbers else value
+    return masked(value, current_scope())
 
 
 def _optional_checkboxes(form_class):

@@ -7,6 +7,7 @@ The pages are thin: rows come only through app.security.scope (404 outside scope
 change goes through app.services.dispatch.
 """
 import datetime as dt
+import functools
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -20,14 +21,15 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import DateInput
 
 from app.extensions import db
-from app.labels import LABELS, tier_badge
+from app.models.vocabulary import LABELS
+from app.web.widgets import tier_badge
 from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
 from app.models.choices import SERVICE_STATUSES
 from app.security.scope import OutOfScope, current_scope, get_scoped, scope_clause
 from app.services import dispatch as workflow
 from app.services.errors import RuleViolation
-from app.services.idnumber import mask_id_number
 from app.services.rules import SERVING_UNIT_KINDS
+from app.web.display import person_label
 
 from .lookup import LookupField
 
@@ -39,13 +41,6 @@ def _date_arg(value):
         return dt.date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-
-
-def person_label(person):
-    number = person.id_number
-    if current_scope().mask_id_numbers:
-        number = mask_id_number(number)
-    return f"{person.name}（{number}）"
 
 
 class ServiceForm(DynamicForm):
@@ -216,7 +211,8 @@ class ServiceDeskView(BaseView):
         return self.render_template(
             "servicedesk/detail.html", title=_("Service details"), service=service,
             dispatches=dispatches, writable=writable, tier_badge=tier_badge,
-            person_label=person_label, today=dt.date.today(),
+            person_label=functools.partial(person_label, scope=current_scope()),
+            today=dt.date.today(),
             can_dispatch=writable and self._can("add", "Dispatch"),
             can_cancel=writable and self._can("edit", "Dispatch"),
             can_end=writable and self._can("edit"))
@@ -293,7 +289,8 @@ class ServiceDeskView(BaseView):
         return self.render_template(
             "servicedesk/dispatch.html", title=_("Dispatch guards"), service=service,
             errors=errors, reasons=reasons, chosen=chosen, start=start, post=post,
-            tier_badge=tier_badge, person_label=person_label)
+            tier_badge=tier_badge,
+            person_label=functools.partial(person_label, scope=current_scope()))
 
     @expose("/<int:pk>/guards/")
     @has_access
@@ -303,9 +300,9 @@ class ServiceDeskView(BaseView):
         rows, more = workflow.eligible_guards(self.session, service,
                                               request.args.get("q", "")[:50], limit=PAGE_SIZE,
                                               offset=(page - 1) * PAGE_SIZE)
-        results = []
+        results, scope = [], current_scope()
         for emp, active in rows:
-            text = f"{person_label(emp.person)} · {emp.unit.name}"
+            text = f"{person_label(emp.person, scope)} · {emp.unit.name}"
             item = {"id": emp.id, "text": text}
             if active is not None:
                 item["text"] = text + " " + _("(dispatched to %(target)s)",

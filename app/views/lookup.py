@@ -19,9 +19,10 @@ from wtforms.validators import ValidationError
 from app.extensions import db
 from app.models import Employment, Person, Region, Service, ServiceTarget, Unit
 from app.security.scope import scope_clause
-from app.services.idnumber import mask_id_number
+from app.services.idnumber import IdNumberError, parse_id_number
 from app.services.search import starts_with as prefix_match
 from app.security.scope import current_scope
+from app.web.display import person_label
 
 PAGE = 20
 
@@ -31,10 +32,7 @@ def starts_with(column, text):
 
 
 def _person_label(person):
-    number = person.id_number
-    if current_scope().mask_id_numbers:
-        number = mask_id_number(number)
-    return f"{person.name}（{number}）"
+    return person_label(person, current_scope())
 
 
 @dataclass
@@ -213,8 +211,6 @@ class PersonByIdNumberField(Field):
         self.data, self.raw = value, None
 
     def process_formdata(self, valuelist):
-        from app.services.idnumber import IdNumberError, parse_id_number
-
         self.raw = (valuelist[0] if valuelist else "").strip()
         self.data, self._error = None, None
         if not self.raw:

@@ -3,7 +3,7 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.labels import LABELS
+from app.models.vocabulary import LABELS
 from app.models import (EquipmentIssue, ExamResult, PoliceAssistance, SocialRelation,
                         TrainingRecord, WorkExperience)
 

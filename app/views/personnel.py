@@ -28,7 +28,8 @@ from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
 from .services import DispatchView
-from app.labels import LABELS, choice_field
+from app.models.vocabulary import LABELS
+from app.web.widgets import choice_field
 from .lookup import LookupField, PersonByIdNumberField
 
 

@@ -2,13 +2,15 @@
 (背景审查), their actions, and the screening history. Thin: rows come through the scope, every
 action goes to app.services.screening, which refuses what the role or the state does not allow.
 """
+import functools
+
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.labels import LABELS
+from app.models.vocabulary import LABELS
 from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
 from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
                                   BACKGROUND_WAITING, IDENTITY_CLOSED, IDENTITY_OPEN,
@@ -17,6 +19,7 @@ from app.security import authority
 from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
+from app.web.display import identity_changes
 
 from app.web.crud import METHOD_PERMISSIONS, READ_SCOPE
 
@@ -82,7 +85,8 @@ class ScreeningBaseView(ScopedModelView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, can_edit=False, item=item,
-            events=events, actions=type(self).actions_for(item, scope),
+            events=events, identity_changes=functools.partial(identity_changes, scope=scope),
+            actions=type(self).actions_for(item, scope),
             action_labels=self.action_labels, endpoint=self.canonical)
 
     @expose("/do/<pk>/<name>", methods=["POST"])

@@ -8,7 +8,8 @@ from app.models import Dispatch, Service, ServiceTarget, TargetCategory
 from app.models.choices import SERVICE_STATUSES, TIERS
 
 from .base import ScopedModelView
-from app.labels import LABELS, tier_badge
+from app.models.vocabulary import LABELS
+from app.web.widgets import tier_badge
 from app.services.rules import SERVING_UNIT_KINDS
 
 

@@ -21,7 +21,8 @@ from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.extensions import db
-from app.labels import LABELS, choice_field
+from app.models.vocabulary import LABELS
+from app.web.widgets import choice_field
 from app.models import Certificate, Employment, Person, Unit
 from app.models.authority import rule_for
 from app.models.choices import EDUCATION_LEVELS
@@ -422,9 +423,7 @@ class StaffIdCheckView(BaseView):
     @expose("/")
     @has_access
     def check(self):
-        if current_scope().denied or not (current_scope().write_all or
-                                          current_scope().region_prefix or
-                                          current_scope().write_units):
+        if not current_scope().writes:
             abort(404)
         id_number = request.args.get("id_number", "")[:30]
         name = request.args.get("name", "")[:50]

@@ -6,13 +6,27 @@ from app.models import ChangeLog, ExportLog, Region
 from app.models.choices import label
 
 from .base import ScopedModelView
-from app.labels import ENTITY_LABELS, LABELS, choice_field
+from app.models.vocabulary import ENTITY_LABELS, LABELS
+from app.web.widgets import choice_field
+from app.security.scope import current_scope
+from app.web.display import change_display
 
 READ_ONLY = ["can_read", "can_export"]
 
 
+class _ChangeLogInterface(SQLAInterface):
+    """The old and new values as the signed-in user may read them (app/web/display.py)."""
+
+    @staticmethod
+    def _get_attr_value(item, col):
+        if col in ("old_display", "new_display"):
+            value = item.old_value if col == "old_display" else item.new_value
+            return change_display(item, value, current_scope())
+        return SQLAInterface._get_attr_value(item, col)
+
+
 class ChangeLogView(ScopedModelView):
-    datamodel = SQLAInterface(ChangeLog)
+    datamodel = _ChangeLogInterface(ChangeLog)
     class_permission_name = "ChangeLog"
     base_permissions = READ_ONLY  # written by ORM events only, never by hand, not even admin
     list_title = show_title = _l("Change log")

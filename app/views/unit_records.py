@@ -9,7 +9,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 
-from app.labels import LABELS
+from app.models.vocabulary import LABELS
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
                         UnitAsset, UnitChange, UnitDocument)
 from app.models.application import CrossProvinceFiling

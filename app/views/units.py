@@ -11,14 +11,15 @@ from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_si
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 
-from app.labels import LABELS, display
+from app.models.vocabulary import LABELS
 from app.models import Unit
 from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
                                 INSPECTION_KINDS, INVESTOR_KINDS, UNIT_KINDS, UNIT_STATUSES,
                                 EMPLOYMENT_ROLES, label)
-from app.security.scope import current_scope, get_scoped
+from app.security.scope import current_scope, get_scoped, in_scope
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
+from app.web.display import display
 
 from app.web.crud import METHOD_PERMISSIONS
 
@@ -254,7 +255,6 @@ class UnitView(ScopedModelView):
             change_log=changelog_service.for_record(session, Unit, unit.id, current_scope()))
 
     def _writable(self, unit):
-        from app.security.scope import in_scope
         return in_scope(self.datamodel.session, unit, write=True)
 
     @expose("/licence/<pk>", methods=["GET"])

@@ -20,6 +20,7 @@ from app.security.scope import OutOfScope, current_scope, in_scope, scope_clause
 from app.services import rules
 from app.services.errors import RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
+from app.web.display import masked_columns, masks
 
 # One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
 METHOD_PERMISSIONS = {
@@ -132,9 +133,7 @@ class ScopedMixin:
 
     @staticmethod
     def masked_columns(columns):
-        if not current_scope().mask_id_numbers:
-            return ()
-        return tuple(c for c in columns if c.split(".")[-1] == "id_number")
+        return masked_columns(columns, current_scope())
 
     def relation_scopes(self, existing, columns):
         """The rows a relation field of the add/edit form may name: shared reference data
@@ -194,8 +193,7 @@ class ScopedMixin:
         columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
         rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
-        path, count = write_xlsx(rows, headers, sheet_title=title,
-                                 mask=current_scope().mask_id_numbers)
+        path, count = write_xlsx(rows, headers, sheet_title=title, mask=masks(current_scope()))
         log_export(self.datamodel.session, g.user.id, g.user.username,
                    self.class_permission_name, logged_filters, count)
 

@@ -10,7 +10,6 @@ APP = Path(__file__).resolve().parents[2] / "app"
 LAYERS = [
     ("base", {"app.extensions", "app.i18n", "app.jstext"}),
     ("models", {"app.models"}),
-    ("labels", {"app.labels"}),
     ("security", {"app.security"}),
     ("services", {"app.services"}),
     ("web", {"app.web"}),
@@ -21,7 +20,7 @@ LAYERS = [
 # Side by side, never importing each other.
 SIBLINGS = {("views", "api"), ("api", "views")}
 # Request handling the lower layers must not touch: the web layer binds them to requests.
-NO_REQUEST = {"models", "labels", "security"}
+NO_REQUEST = {"models", "security"}
 REQUEST_NAMES = {"request", "g", "session", "abort", "has_request_context", "current_app"}
 
 

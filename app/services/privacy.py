@@ -6,10 +6,11 @@ number is the holder's ID number, a natural-person investor's identifier, an app
 data, change-log values, free text. So the decision is taken here, once, on the value:
 
 - `mask_identity_values(text)` masks every ID-shaped number in a text;
-- `install(app)` adds the one response hook applying it to every text or JSON body for a
-  masking scope (pages, lazily loaded tabs, REST, lookups, search results, error pages);
+- the one response hook (app/web/display.py, installed by create_app) applies it to every
+  text or JSON body for a masking scope (pages, lazily loaded tabs, REST, lookups, search
+  results, error pages);
 - Excel exports are zipped, so `app.services.export.write_xlsx(..., mask=True)` applies the
-  same function to every cell.
+  same function (`mask_value`) to every cell.
 
 What counts as an identity number (GB 11643): 18 characters, 17 digits and a digit or X,
 whose first two digits are a province code and whose characters 7–14 are a birth date
@@ -24,8 +25,6 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date
-
-from flask import g, request
 
 from app.services import regions
 from app.services.idnumber import mask_id_number
@@ -110,48 +109,3 @@ def mask_value(value):
         masked = mask_identity_values(text)
         return masked if masked != text else value
     return value
-
-
-def masking_active() -> bool:
-    """Whether the signed-in user of this request sees ID numbers masked."""
-    from .scope import current_scope
-    return current_scope().mask_id_numbers
-
-
-# Bodies that carry text: pages, JSON, plain text, CSV, XML, scripts (not an .xlsx, whose
-# type names "xml" but whose body is zipped).
-_TEXT_TYPES = frozenset({"application/json", "application/xml", "application/javascript",
-                         "application/x-javascript", "application/ecmascript"})
-
-
-def _is_text(mimetype: str) -> bool:
-    return (mimetype.startswith("text/") or mimetype in _TEXT_TYPES
-            or mimetype.endswith(("+json", "+xml")))
-
-
-def mask_response(response):
-    """after_request: mask the body of every text response for a masking scope."""
-    if request.endpoint in ("static", "appbuilder.static") or response.content_encoding:
-        return response  # files of the application itself; or a body we cannot read
-    if not _is_text(response.mimetype or "") or getattr(g, "user", None) is None:
-        return response
-    try:
-        masking = masking_active()
-    except Exception:  # noqa: BLE001 (e.g. a failed transaction): when in doubt, mask
-        masking = True
-    if not masking:
-        return response
-    # Also a text file sent with send_file, or a streamed body: read it whole to mask it.
-    response.direct_passthrough = False
-    try:
-        text = response.get_data().decode("utf-8")
-    except UnicodeDecodeError:
-        return response  # bytes labelled as text: no text to mask
-    masked = mask_identity_values(text)
-    if masked != text:
-        response.set_data(masked)
-    return response
-
-
-def install(app):
-    app.after_request(mask_response)

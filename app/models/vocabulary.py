@@ -1,15 +1,15 @@
-"""The UI vocabulary shared by pages, exports and the change log: column labels, record-type
-names, display of stored values (English msgids; Chinese in the catalog)."""
-from flask_babel import lazy_gettext as _l
-from flask_appbuilder.fieldwidgets import Select2Widget
-from markupsafe import Markup, escape
-from wtforms import SelectField
-from wtforms.validators import DataRequired, Optional
+"""The words for stored codes, shared by pages, exports and the change log: column labels,
+record types (table names), resources (permission names) and the labels of the values the
+change log stores by (record type, field). English msgids; Chinese in the catalog.
 
-from app.models.choices import (AUTHOR_KIND_LABELS, ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS,
-                                CONDUCT_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
-                                EMPLOYMENT_ROLES, GENDERS, SERVICE_STATUSES, TIERS,
-                                UNIT_KINDS, UNIT_STATUSES, label)
+They live with the models because models name their own codes with them (a change-log row's
+field and record type, a unit change's field); app/web/widgets.py adds the form widgets on top."""
+from flask_babel import lazy_gettext as _l
+
+from .choices import (AUTHOR_KIND_LABELS, ASSET_KINDS, CERTIFICATE_KINDS, CERTIFICATE_STATUSES,
+                      CONDUCT_KINDS, EDUCATION_LEVELS, EMPLOYMENT_ROLES, GENDERS, INSPECTION_KINDS,
+                      INVESTOR_KINDS, SERVICE_STATUSES, UNIT_KINDS, UNIT_STATUSES, label)
+from .screening import ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES, IDENTITY_STATES, WATCH_LISTS
 
 LABELS = {
     "id": _l("ID"),
@@ -119,6 +119,13 @@ LABELS = {
     "review_result": _l("Annual review result"), "review_date": _l("Annual review date"),
     "field_label": _l("Field"), "reason": _l("Reason"), "approved_by": _l("Approved by"),
     "changed_on": _l("Change date"),
+    # screening cases and alerts (比对预警)
+    "state": _l("State"), "reasons": _l("Findings"), "background_state": _l("Background check"),
+    "waiting_since": _l("Waiting since"), "closed_at": _l("Closed at"),
+    "attempts": _l("Attempts"), "last_error": _l("Last error"),
+    "fingerprint": _l("Verified values (digest)"), "reason_code": _l("Reason code"),
+    "reason_text": _l("Reason"), "source": _l("Watch list"),
+    "identity_check_id": _l("Identity verification"),
 }
 
 # Resources (permission names) as the menu calls them, e.g. in the export log.
@@ -145,6 +152,8 @@ ENTITY_LABELS = {
     "inspection": _l("Inspection"), "unit_asset": _l("Equipment or material"),
     "temporary_event": _l("Temporary event"), "annual_report": _l("Annual data"),
     "unit_change": _l("Unit change"),
+    "identity_check": _l("Identity verification"),
+    "background_alert": _l("Background-check alert"),
 }
 
 
@@ -158,19 +167,15 @@ VALUE_CHOICES = {
     ("conduct_record", "kind"): CONDUCT_KINDS,
     ("investor", "kind"): INVESTOR_KINDS, ("inspection", "kind"): INSPECTION_KINDS,
     ("unit_asset", "kind"): ASSET_KINDS,
+    ("identity_check", "state"): IDENTITY_STATES,
+    ("identity_check", "background_state"): BACKGROUND_STATES,
+    ("background_alert", "kind"): ALERT_KINDS, ("background_alert", "state"): ALERT_STATES,
+    ("background_alert", "source"): WATCH_LISTS,
 }
 # Fields with the same codes in every table.
 FIELD_CHOICES = {"author_kind": AUTHOR_KIND_LABELS}
 BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
 
-
-def display(value):
-    """How a plain value reads in lists and detail pages: nothing for None, 是/否 for booleans."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _l("Yes") if value else _l("No")
-    return value
 
 
 def field_label(field):
@@ -187,56 +192,3 @@ def change_value(entity, field, value):
     if field in BOOLEAN_FIELDS:
         return _l("Yes") if value in ("1", "true", "True") else _l("No")
     return value
-
-
-def change_display(row, value):
-    """A value of a change-log row for display: labelled, and ID numbers masked for roles
-    that must not see them."""
-    if row.field == "id_number" and value:
-        from app.security.scope import current_scope
-        from app.services.idnumber import mask_id_number
-        if current_scope().mask_id_numbers:
-            return mask_id_number(value)
-    return change_value(row.entity, row.field, value)
-
-
-def choice_field(label_text, choices, required=True, exclude=()):
-    """A select over a choices mapping (code → translated label)."""
-    return SelectField(
-        label_text,
-        choices=[("", "")] * (not required) + [(k, v) for k, v in choices.items()
-                                                 if k not in exclude],
-        validators=[DataRequired()] if required else [Optional()], widget=Select2Widget())
-
-
-def tier_badge(tier):
-    """The coloured label of a service-target tier (red / yellow / green)."""
-    if tier not in TIERS:
-        return ""
-    colour = TIERS[tier]["colour"]
-    return Markup(f'<span class="tier-badge tier-{colour}">{escape(label(TIERS, tier))}</span>')
-
-
-# 比对预警: screening cases and alerts in the change log.
-def _screening_labels():
-    from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
-                                      IDENTITY_STATES, WATCH_LISTS)
-    ENTITY_LABELS.update(identity_check=_l("Identity verification"),
-                         background_alert=_l("Background-check alert"))
-    VALUE_CHOICES.update({
-        ("identity_check", "state"): IDENTITY_STATES,
-        ("identity_check", "background_state"): BACKGROUND_STATES,
-        ("background_alert", "kind"): ALERT_KINDS, ("background_alert", "state"): ALERT_STATES,
-        ("background_alert", "source"): WATCH_LISTS})
-    for field, text in (("state", _l("State")), ("reasons", _l("Findings")),
-                        ("background_state", _l("Background check")),
-                        ("waiting_since", _l("Waiting since")), ("closed_at", _l("Closed at")),
-                        ("attempts", _l("Attempts")), ("last_error", _l("Last error")),
-                        ("fingerprint", _l("Verified values (digest)")),
-                        ("reason_code", _l("Reason code")), ("reason_text", _l("Reason")),
-                        ("source", _l("Watch list")), ("identity_check_id", _l("Identity verification")),
-                        ("employment_id", _l("Employment"))):
-        LABELS.setdefault(field, text)
-
-
-_screening_labels()
