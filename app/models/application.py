@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from .authority import SYSTEM_RECORD
 from .base import Model, TimestampMixin, choice_check, utcnow
-from .choices import label
+from .choices import code_label
 
 # The ten items by code (their forms and rules: app/services/application_items.py).
 ITEM_TITLES = {
@@ -83,13 +83,9 @@ class Application(TimestampMixin, Model):
         Index("ix_application_phone", "applicant_phone"),
     )
 
-    @property
-    def item_label(self):
-        return label(ITEM_TITLES, self.item)
+    item_label = code_label("item", ITEM_TITLES)
 
-    @property
-    def status_label(self):
-        return label(STATUS_LABELS, self.status)
+    status_label = code_label("status", STATUS_LABELS)
 
     def __str__(self):
         return self.number or ""
@@ -155,13 +151,9 @@ class SmsMessage(Model):
 
     __table_args__ = (Index("ix_sms_message_phone", "phone", "created_at"),)
 
-    @property
-    def purpose_label(self):
-        return label(SMS_PURPOSES, self.purpose)
+    purpose_label = code_label("purpose", SMS_PURPOSES)
 
-    @property
-    def status_label(self):
-        return label(SMS_STATUSES, self.status)
+    status_label = code_label("status", SMS_STATUSES)
 
 
 class CrossProvinceFiling(TimestampMixin, Model):

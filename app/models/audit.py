@@ -3,7 +3,7 @@ from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
 from .authority import SYSTEM_RECORD
 from .base import Model, utcnow
-from .choices import CHANGE_ACTIONS, label
+from .choices import CHANGE_ACTIONS, code_label
 from .vocabulary import ENTITY_LABELS, RESOURCE_LABELS, change_value, field_label
 
 
@@ -31,9 +31,7 @@ class ChangeLog(Model):
     def entity_label(self):
         return ENTITY_LABELS.get(self.entity, self.entity)
 
-    @property
-    def action_label(self):
-        return label(CHANGE_ACTIONS, self.action)
+    action_label = code_label("action", CHANGE_ACTIONS)
 
     @property
     def field_label(self):

@@ -82,6 +82,17 @@ def label(choices, code):
         return str(code)
     return str(entry["label"] if isinstance(entry, dict) else entry)
 
+
+class code_label:  # noqa: N801  (used like `property`)
+    """A read-only attribute: the label of a code column, e.g.
+    `kind_label = code_label("kind", UNIT_KINDS)` for lists, pages and exports."""
+
+    def __init__(self, column, choices):
+        self.column, self.choices = column, choices
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else label(self.choices, getattr(obj, self.column))
+
 # Unit-owned records (unit pages).
 INVESTOR_KINDS = {"corporate": _l("Corporate shareholder"),
                   "individual": _l("Individual shareholder")}

@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from .authority import POLICE, POLICE_RECORD, UNIT, ByKind, rule
 from .base import AuthoredMixin, Model, TimestampMixin, choice_check
-from .choices import CONDUCT_KINDS, label
+from .choices import CONDUCT_KINDS, code_label
 
 
 class ConductRecord(AuthoredMixin, TimestampMixin, Model):
@@ -39,9 +39,7 @@ class ConductRecord(AuthoredMixin, TimestampMixin, Model):
         Index("ix_conduct_record_person", "person_id", "occurred_on"),
     )
 
-    @property
-    def kind_label(self):
-        return label(CONDUCT_KINDS, self.kind)
+    kind_label = code_label("kind", CONDUCT_KINDS)
 
     def audit_owner(self):
         return self.unit_id, self.person_id

@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from .authority import POLICE, UNIT, rule
 from .base import Model, TimestampMixin, choice_check
-from .choices import EMPLOYMENT_ROLES, label
+from .choices import EMPLOYMENT_ROLES, code_label
 
 
 class Employment(TimestampMixin, Model):
@@ -57,9 +57,7 @@ class Employment(TimestampMixin, Model):
     def active(self) -> bool:
         return self.end_date is None
 
-    @property
-    def role_label(self):
-        return label(EMPLOYMENT_ROLES, self.role)
+    role_label = code_label("role", EMPLOYMENT_ROLES)
 
     def audit_owner(self):
         return self.unit_id, self.person_id

@@ -6,7 +6,7 @@ from sqlalchemy.orm import relationship
 from .authority import POLICE, POLICE_RECORD, UNIT, UNIT_RECORD, ByKind, rule
 from .base import AuthoredMixin, Model, TimestampMixin, choice_check
 from .choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS, GENDERS,
-                      label)
+                      code_label)
 
 
 class Person(TimestampMixin, Model):
@@ -41,13 +41,9 @@ class Person(TimestampMixin, Model):
               postgresql_ops={"name": "varchar_pattern_ops"}).ddl_if(dialect="postgresql"),
     )
 
-    @property
-    def gender_label(self):
-        return label(GENDERS, self.gender)
+    gender_label = code_label("gender", GENDERS)
 
-    @property
-    def education_label(self):
-        return label(EDUCATION_LEVELS, self.education)
+    education_label = code_label("education", EDUCATION_LEVELS)
 
     def audit_owner(self):
         return None, self.id
@@ -90,13 +86,9 @@ class Certificate(AuthoredMixin, TimestampMixin, Model):
         Index("ix_certificate_number", "number"),
     )
 
-    @property
-    def kind_label(self):
-        return label(CERTIFICATE_KINDS, self.kind)
+    kind_label = code_label("kind", CERTIFICATE_KINDS)
 
-    @property
-    def status_label(self):
-        return label(CERTIFICATE_STATUSES, self.status)
+    status_label = code_label("status", CERTIFICATE_STATUSES)
 
     def audit_owner(self):
         return None, self.person_id

@@ -13,7 +13,7 @@ from sqlalchemy.sql import func
 
 from .authority import SYSTEM_RECORD
 from .base import Model, TimestampMixin, choice_check, utcnow
-from .choices import GENDERS, label
+from .choices import GENDERS, code_label, label
 
 IDENTITY_STATES = {
     "pending": _l("Pending verification"),
@@ -143,13 +143,9 @@ class IdentityCheck(_QueueItem, TimestampMixin, Model):
         Index("ix_identity_check_background", "background_state", "unit_id", "state"),
     )
 
-    @property
-    def state_label(self):
-        return label(IDENTITY_STATES, self.state)
+    state_label = code_label("state", IDENTITY_STATES)
 
-    @property
-    def background_state_label(self):
-        return label(BACKGROUND_STATES, self.background_state)
+    background_state_label = code_label("background_state", BACKGROUND_STATES)
 
     @property
     def is_open(self):
@@ -209,17 +205,11 @@ class BackgroundAlert(_QueueItem, TimestampMixin, Model):
         Index("ix_background_alert_state", "state", "kind", "waiting_since"),
     )
 
-    @property
-    def kind_label(self):
-        return label(ALERT_KINDS, self.kind)
+    kind_label = code_label("kind", ALERT_KINDS)
 
-    @property
-    def state_label(self):
-        return label(ALERT_STATES, self.state)
+    state_label = code_label("state", ALERT_STATES)
 
-    @property
-    def source_label(self):
-        return label(WATCH_LISTS, self.source)
+    source_label = code_label("source", WATCH_LISTS)
 
     @property
     def is_open(self):
@@ -265,9 +255,7 @@ class ScreeningEvent(Model):
         Index("ix_screening_event_unit", "unit_id", "at"),
     )
 
-    @property
-    def action_label(self):
-        return label(SCREENING_ACTIONS, self.action)
+    action_label = code_label("action", SCREENING_ACTIONS)
 
     @property
     def changed_fields(self):

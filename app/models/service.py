@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from .authority import POLICE, POLICE_RECORD, UNIT, UNIT_RECORD, rule
 from .base import Model, TimestampMixin, choice_check
-from .choices import SERVICE_STATUSES, TIERS, label
+from .choices import SERVICE_STATUSES, TIERS, code_label
 
 
 class TargetCategory(Model):
@@ -21,9 +21,7 @@ class TargetCategory(Model):
 
     __table_args__ = (CheckConstraint("tier IN (1, 2, 3)", name="ck_target_category_tier"),)
 
-    @property
-    def tier_label(self):
-        return label(TIERS, self.tier)
+    tier_label = code_label("tier", TIERS)
 
     @property
     def colour(self):
@@ -95,9 +93,7 @@ class Service(TimestampMixin, Model):
         Index("ix_service_target", "target_id"),
     )
 
-    @property
-    def status_label(self):
-        return label(SERVICE_STATUSES, self.status)
+    status_label = code_label("status", SERVICE_STATUSES)
 
     def audit_owner(self):
         return self.unit_id, None

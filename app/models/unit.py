@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from .authority import POLICE, UNIT, ByKind, rule
 from .base import Model, TimestampMixin, choice_check
-from .choices import UNIT_KINDS, UNIT_STATUSES, label
+from .choices import UNIT_KINDS, UNIT_STATUSES, code_label
 
 
 # Fields of a unit that change only through an approved application or by the police
@@ -78,13 +78,9 @@ class Unit(TimestampMixin, Model):
         # written against Unit would then bind to the parent's row.
         return self.parent_id
 
-    @property
-    def kind_label(self):
-        return label(UNIT_KINDS, self.kind)
+    kind_label = code_label("kind", UNIT_KINDS)
 
-    @property
-    def status_label(self):
-        return label(UNIT_STATUSES, self.status)
+    status_label = code_label("status", UNIT_STATUSES)
 
     def audit_owner(self):
         return self.id, None
