@@ -20,6 +20,8 @@ from app.services import personnel
 
 from app.views.personnel import registry_confirmation
 
+from app.web.transaction import atomic
+
 from .base import ScopedModelRestApi
 
 UNIT_FIELDS = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
@@ -217,7 +219,8 @@ class EndingMixin:
             except ValueError:
                 return self.response_400(message={"end_date": [_("Not a valid date.")]})
         try:
-            end(self.datamodel.session, current_scope(), item, end_date, body.get("reason"))
+            with atomic(self.datamodel.session):
+                end(self.datamodel.session, current_scope(), item, end_date, body.get("reason"))
         except OutOfScope:
             return self.response_404()
         except RuleViolation as violation:

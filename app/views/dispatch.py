@@ -28,6 +28,7 @@ from app.services import dispatch as workflow
 from app.services.errors import RuleViolation
 from app.services.idnumber import mask_id_number
 from app.services.rules import SERVING_UNIT_KINDS
+from app.web.transaction import atomic
 
 from .lookup import LookupField
 
@@ -173,9 +174,10 @@ class ServiceDeskView(BaseView):
                          "contact_person": form.target_contact_person.data,
                          "contact_phone": form.target_contact_phone.data})
             try:
-                service = workflow.create_service(
-                    self.session, current_scope(), unit, target, form.start_date.data,
-                    form.end_date.data, form.contract_number.data, form.note.data)
+                with atomic(self.session):
+                    service = workflow.create_service(
+                        self.session, current_scope(), unit, target, form.start_date.data,
+                        form.end_date.data, form.contract_number.data, form.note.data)
             except OutOfScope:
                 abort(404)
             except RuleViolation as violation:
@@ -227,8 +229,9 @@ class ServiceDeskView(BaseView):
         service = self._service(pk, write=True)
         end_date = _date_arg(request.form.get("end_date")) or dt.date.today()
         try:
-            workflow.end_service(self.session, current_scope(), service, end_date,
-                                 request.form.get("reason"))
+            with atomic(self.session):
+                workflow.end_service(self.session, current_scope(), service, end_date,
+                                     request.form.get("reason"))
         except OutOfScope:
             abort(404)
         except RuleViolation as violation:
@@ -245,8 +248,9 @@ class ServiceDeskView(BaseView):
         item = get_scoped(self.session, Dispatch, pk, write=True)
         service_id = item.service_id
         try:
-            workflow.end_dispatch(self.session, current_scope(), item,
-                                  _date_arg(request.form.get("end_date")))
+            with atomic(self.session):
+                workflow.end_dispatch(self.session, current_scope(), item,
+                                      _date_arg(request.form.get("end_date")))
         except OutOfScope:
             abort(404)
         except RuleViolation as violation:
@@ -273,8 +277,9 @@ class ServiceDeskView(BaseView):
                 errors["start_date"] = _("Enter the start date.")
             else:
                 try:
-                    created = workflow.dispatch_guards(self.session, current_scope(), service,
-                                                       chosen_ids, start, post)
+                    with atomic(self.session):
+                        created = workflow.dispatch_guards(self.session, current_scope(),
+                                                           service, chosen_ids, start, post)
                 except OutOfScope:
                     abort(404)
                 except workflow.DispatchRefused as refused:
