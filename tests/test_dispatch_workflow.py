@@ -350,3 +350,47 @@ def test_target_search_stays_fast_at_50k_targets(db_session):
             assert "Index" in plan, plan
     finally:
         db_session.rollback()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="PostgreSQL collations: runs in the PostgreSQL test run only")
+@pytest.mark.parametrize("collation", [None, "cs-x-icu"])
+def test_prefix_search_follows_the_postgresql_collation(db_session, collation):
+    """Names whose collation order differs from code-point order are found by their prefix:
+    under the database's own collation a rare character beyond U+FFFF after the prefix
+    (张𠮷), under a Czech collation the letter pair "ch", which sorts after "h". Both fall
+    outside the SQLite range [text, text + U+FFFF), which the searches must not use here."""
+    from sqlalchemy import text
+
+    if collation:  # the column's collation changes in this test's transaction only
+        db_session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        for table, length in (("service_target", 200), ("person", 50)):
+            db_session.execute(text(f'ALTER TABLE {table} ALTER COLUMN name TYPE '
+                                    f'varchar({length}) COLLATE "{collation}"'))
+    stem = unique_name("张")
+    tail = "chata" if collation else "𠮷"
+    q = stem + ("c" if collation else "")
+    outside_range = text("SELECT count(*) FROM service_target WHERE name = :name "
+                         "AND name >= :q AND name < :q || chr(65535)")
+    try:
+        # The service target search: the prefix hit first, then a name merely containing q.
+        cat = category(db_session)
+        prefixed, containing = stem + tail, "0" + q + "号"
+        for name in (prefixed, containing):
+            db_session.add(ServiceTarget(name=name, category_id=cat.id))
+        db_session.flush()
+        assert db_session.execute(outside_range, {"name": prefixed, "q": q}).scalar() == 0
+        scope = scope_of(db_session, "company_hz")
+        found = workflow.search_targets(db_session, scope, q)
+        assert [t.name for t in found] == [prefixed, containing]
+        # The guards a service may dispatch, searched by the start of the name.
+        service = workflow.create_service(
+            db_session, scope, user(db_session, "company_hz").unit,
+            TargetInput(name=unique_name("服务对象"), category_id=cat.id), D(2024, 1, 1))
+        guard = employ(db_session, new_person(db_session), service.unit, start=D(2023, 6, 1))
+        guard.person.name = prefixed
+        db_session.flush()
+        rows, _more = workflow.eligible_guards(db_session, service, q)
+        assert [e.id for e, _active in rows] == [guard.id]
+    finally:
+        db_session.rollback()
