@@ -15,12 +15,12 @@ from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employm
                         Service, ServiceTarget, Unit)
 
 from app.views.base import METHOD_PERMISSIONS
-from app.views.unit_records import stored_response
 from app.services import personnel
 
 from app.views.personnel import registry_confirmation
 
 from app.web.transaction import atomic
+from app.web.uploads import put_upload, stored_response
 
 from .base import ScopedModelRestApi
 
@@ -139,18 +139,8 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
         person = self.datamodel.get(pk, self._write_filters())
         if person is None:
             return self.response_404()
-        upload = request.files.get("photo")
-        if upload is None or not upload.filename:
-            return self.response_400(message={"photo": [_("Choose a file to upload.")]})
-        session = self.datamodel.session
-        try:
-            personnel.set_photo(person, upload.read())
-            self.pre_update(person)
-            session.commit()
-        except RuleViolation as violation:
-            session.rollback()
-            return self.response_400(message=violation.as_dict())
-        return self.response(200, message="OK")
+        return put_upload(self, person, "photo",
+                          lambda data, _name: personnel.set_photo(person, data))
 
     def pre_add(self, item):
         super().pre_add(item)

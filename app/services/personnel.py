@@ -177,17 +177,13 @@ def set_photo(person: Person, data: bytes, field: str = "photo") -> str:
     """照片: store a checked PNG/JPEG upload as the person's photo (RuleViolation at `field`
     otherwise). The old file goes once the transaction commits; the change is in the change
     log, and — the photo being an identity field — identity verification runs again."""
-    key, _content_type = storage.store_upload(data, field, allowed=storage.IMAGE_TYPES)
-    person.photo = key
-    return key
+    person.photo = storage.store_image(data, field)
+    return person.photo
 
 
 def photo_of(person: Person):
     """(data, content type) of the person's photo; FileNotFoundError when there is none."""
-    if not person.photo:
-        raise FileNotFoundError("no photo")
-    data = storage.storage().get(person.photo)
-    return data, (storage.sniff(data) or ("application/octet-stream",))[0]
+    return storage.stored_image(person.photo)
 
 
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,

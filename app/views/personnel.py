@@ -3,9 +3,8 @@ manual's tabs for the kind of person (保安员 / 兼职保安员 / 学员 / 教
 basic information and work history only), each tab loading when it is shown."""
 from dataclasses import dataclass
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, current_app, g, url_for
 from flask_appbuilder import expose, has_access
-from flask_wtf.file import FileField
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -22,7 +21,6 @@ from app.services.errors import RuleViolation
 from app.services.registry import get_registry
 
 from .base import LazyTab, ScopedModelView
-from .unit_records import stored_response
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
@@ -30,10 +28,11 @@ from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanc
 from .services import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
+from app.web.uploads import stored_response, take_upload, upload_field
 
 
 def _photo_field():
-    return FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
+    return upload_field(_l("Photo"), images=True)
 
 
 def registry_confirmation(session):
@@ -255,9 +254,8 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
                                 for key in ("unit", "role", "position", "start")}
 
     def _take_photo(self, item):
-        upload = request.files.get("photo_upload")
-        if upload is not None and upload.filename:
-            personnel.set_photo(item, upload.read(), "photo_upload")
+        take_upload("photo_upload",
+                    lambda data, _name: personnel.set_photo(item, data, "photo_upload"))
 
     def pre_update(self, item):
         super().pre_update(item)

@@ -14,7 +14,6 @@ from flask_appbuilder.models.filters import BaseFilter, FilterRelation
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DateField, IntegerField, StringField
@@ -29,6 +28,8 @@ from app.security import authority
 from app.security.scope import current_scope, get_scoped, scoped_query
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
+from app.web.transaction import atomic
+from app.web.uploads import upload_field, uploaded_file
 from app.services.registry import get_registry
 
 from .base import READ_SCOPE, ScopedListWidget, ScopedModelView, units_named
@@ -136,7 +137,7 @@ class StaffForm(DynamicForm):
     residence_address = StringField(_l("Residence address"),
                                     validators=[Optional(), Length(max=300)],
                                     widget=BS3TextFieldWidget())
-    photo = FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
+    photo = upload_field(_l("Photo"), images=True)
     # 工作信息
     unit = LookupField(_l("Employing unit"), entity="unit", validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=50)],
@@ -267,13 +268,11 @@ class StaffListView(ScopedModelView):
             form.start_date.data = dt.date.today()
         elif form.validate_on_submit():
             try:
-                employment = self._add_staff(form)
-                db.session.commit()
+                with atomic(db.session):
+                    employment = self._add_staff(form)
             except RuleViolation as violation:
-                db.session.rollback()
                 self._field_error(form, violation)
             except IntegrityError as exc:
-                db.session.rollback()
                 self._field_error(form, rules.violation_from_integrity_error(exc))
             else:
                 flash(_("Added %(name)s.", name=employment.person.name), "success")
@@ -317,8 +316,8 @@ class StaffListView(ScopedModelView):
                         spec["issued_on"] = form[f"cert_{kind}_issued_on"].data
                     certificates.append(spec)
         person = {key: form[key].data for key in BASIC if key not in NOT_PERSON_COLUMNS}
-        upload = form.photo.data
-        photo = upload.read() if upload and getattr(upload, "filename", None) else None
+        upload = uploaded_file(form.photo.name)
+        photo = upload.read() if upload is not None else None
         training = earlier_work = None
         if "training" in self.sections:
             training = {"class_name": form.training_class.data,
@@ -363,11 +362,10 @@ class StaffListView(ScopedModelView):
             form.end_date.data = dt.date.today()
         elif form.validate_on_submit():
             try:
-                personnel.resign(db.session, current_scope(), employment, form.end_date.data,
-                                 form.end_reason.data)
-                db.session.commit()
+                with atomic(db.session):
+                    personnel.resign(db.session, current_scope(), employment,
+                                     form.end_date.data, form.end_reason.data)
             except RuleViolation as violation:
-                db.session.rollback()
                 self._field_error(form, violation)
             else:
                 flash(_("%(name)s has left the unit.", name=employment.person.name), "success")
