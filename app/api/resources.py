@@ -1,7 +1,7 @@
 """REST resources under /api/v1/: same permissions, scope and rules as the pages."""
 import datetime as dt
 
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -17,8 +17,7 @@ from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employm
 from app.views.base import METHOD_PERMISSIONS
 from app.services import personnel
 
-from app.views.personnel import registry_confirmation
-
+from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation
 from app.web.transaction import atomic
 from app.web.uploads import put_upload, stored_response
 
@@ -53,7 +52,7 @@ class RegistryConfirmedBody:
         body = request.get_json(silent=True) if request.is_json else None
         if isinstance(body, dict):
             # A parsed body is cached once for every later read: FAB loads it without the flag.
-            g.registry_confirmed = body.pop("registry_confirmed", False) is True
+            confirm_registry(body.pop("registry_confirmed", False) is True)
         return super().post_headless()
 
 
@@ -149,7 +148,7 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
                                    item.birth_date, confirmed=confirmed)
 
 
-class EmploymentApi(RegistryConfirmedBody, ScopedModelRestApi):
+class EmploymentApi(EmploymentAdd, RegistryConfirmedBody, ScopedModelRestApi):
     resource_name = "employment"
     class_permission_name = "Employment"
     datamodel = SQLAInterface(Employment)
@@ -160,11 +159,6 @@ class EmploymentApi(RegistryConfirmedBody, ScopedModelRestApi):
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "unit", "person", "start_date", "end_date"]
     order_columns = ["id", "start_date", "end_date"]
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        registry, confirmed = registry_confirmation(self.datamodel.session)
-        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
 
 
 class CertificateApi(ScopedModelRestApi):

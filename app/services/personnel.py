@@ -109,6 +109,38 @@ def employment_added(session, employment, registry, *, confirmed=False, field="p
     return check
 
 
+def add_person(session, scope, person, registry, *, confirmed=False, employment=None,
+               check):
+    """A person entered on the generic people page, with the employment entered beside them
+    (`employment`: unit, role, position, start), which makes them staff in the same save.
+    Unit clerks add people only as their staff, so for them the employment is required.
+    `check(item, creating)` is the caller's save check (rules, scope, authority), run for
+    the person and then for the employment; the employment's refusals are reported at the
+    form's employment_* fields. Then the registry rule, and for staff the staff-added hooks.
+    Returns the registry result."""
+    spec = employment or {}
+    if spec.get("unit") is None and not scope.is_unit_user:
+        check(person, True)
+        return confirm_identity(registry, person.id_number, person.name, person.gender,
+                                person.birth_date, confirmed=confirmed)
+    if spec.get("unit") is None:
+        raise RuleViolation("employment_unit", _("Choose the employing unit."))
+    if not spec.get("role"):
+        raise RuleViolation("employment_role", _("Choose the staff type."))
+    if spec.get("start") is None:
+        raise RuleViolation("employment_start", _("Enter the start date."))
+    check(person, True)
+    staff = Employment(person=person, unit=spec["unit"], role=spec["role"],
+                       position=spec.get("position"), start_date=spec["start"])
+    try:
+        check(staff, True)
+    except RuleViolation as violation:
+        field = {"unit": "employment_unit", "role": "employment_role",
+                 "start_date": "employment_start"}.get(violation.field, "id_number")
+        raise RuleViolation(field, violation.message)
+    return employment_added(session, staff, registry, confirmed=confirmed, field="name")
+
+
 def check_id_number(id_number, name=None, registry=None) -> dict:
     """What the add form shows as the clerk types: decoded fields, or the reason the number
     is invalid; with a name, whether it matches the population registry."""
