@@ -12,8 +12,8 @@ from app.models import (EquipmentIssue, ExamResult, PoliceAssistance, SocialRela
                         TrainingRecord, WorkExperience)
 from app.services import personnel
 from app.services.errors import RuleViolation
+from app.web.staff import role_filters
 from app.web.transaction import atomic
-from app.views.staff import role_filters
 
 from .base import ScopedModelRestApi
 from .resources import EmploymentApi

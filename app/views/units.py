@@ -18,12 +18,13 @@ from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
 from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
+from app.web.staff import StaffOfUnitFilter
 from app.web.uploads import stored_response, take_upload, upload_field
 
 from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
-from .staff import STAFF_VIEWS, StaffOfUnitFilter
+from .staff import STAFF_VIEWS
 from .services import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView)
