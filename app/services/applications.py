@@ -19,6 +19,7 @@ from app.models import (Application, ApplicationDocument, ApplicationEvent, Cert
                         ConductRecord, CrossProvinceFiling, Person, Region, Unit)
 from app.models.authority import SYSTEM
 from app.models.base import utcnow
+from app.security.scope import SYSTEM as SYSTEM_SCOPE
 from app.security.scope import scope_clause
 from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
                                 SELF_HIRE_USER, TRAINING_USER)
@@ -459,7 +460,7 @@ def _unit_from_form(session, app, kind, parent=None):
     unit.region = session.get(Region, app.region_code)
     if kind != "branch":
         # Branches are the one kind check_unit refuses to create: only this filing makes one.
-        rules.check_unit(session, unit, creating=True, scope=None)
+        rules.check_unit(session, unit, creating=True, scope=SYSTEM_SCOPE)
     if kind == "company" and unit.registered_capital is not None \
             and float(unit.registered_capital) < 100:
         raise RuleViolation("registered_capital", _(

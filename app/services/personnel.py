@@ -22,6 +22,7 @@ from app.models.choices import EMPLOYMENT_ROLES
 
 from app.models.authority import SYSTEM
 from app.security import authority
+from app.security.scope import SYSTEM as SYSTEM_SCOPE
 
 from . import rules, storage
 from .errors import RuleViolation
@@ -230,7 +231,7 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
-    if scope is not None and not scope.can_write_unit(unit):
+    if not scope.can_write_unit(unit):
         raise RuleViolation("unit", _("You cannot add staff to this unit."))
     if role not in EMPLOYMENT_ROLES:
         raise RuleViolation("role", _("Choose the staff type."))
@@ -354,7 +355,7 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
     employments when a full-time guard leaves. Nothing is deleted."""
     from app.security.scope import in_scope
 
-    if scope is not None and not in_scope(session, employment, write=True, scope=scope):
+    if not in_scope(session, employment, write=True, scope=scope):
         raise RuleViolation(None, _("You cannot change this employment."))
     if employment.end_date is not None:
         raise RuleViolation("end_date", _("This employment has already ended."))
@@ -375,7 +376,7 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
                 Employment.role == "part_time_guard", Employment.end_date.is_(None))).scalars():
             part_time.end_date = max(end_date, part_time.start_date)
             part_time.end_reason = _("The full-time guard employment ended.")
-            rules.validate(session, part_time, creating=False, scope=None)
+            rules.validate(session, part_time, creating=False, scope=SYSTEM_SCOPE)
     session.flush()
     return employment
 
