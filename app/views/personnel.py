@@ -23,7 +23,7 @@ from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs (issue 6)
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
-from .services import DispatchView
+from .dispatch import DispatchView
 from app.labels import LABELS, choice_field
 from .lookup import LookupField, PersonByIdNumberField
 from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation

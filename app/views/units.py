@@ -25,7 +25,7 @@ from .base import METHOD_PERMISSIONS, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .staff import STAFF_VIEWS
-from .services import ServiceView
+from .dispatch import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
                            TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView)
 
