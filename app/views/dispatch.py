@@ -231,17 +231,21 @@ class ServiceDeskView(BaseView):
     def end_service(self, pk):
         service = self._service(pk, write=True)
         end_date = _date_arg(request.form.get("end_date")) or dt.date.today()
+        self._end(workflow.end_service, service, end_date, request.form.get("reason"),
+                  done=_("The service and all its dispatches have ended."))
+        return redirect(url_for(".detail", pk=pk))
+
+    def _end(self, end, item, end_date, reason=None, *, done):
+        """【解除服务】 or 取消派驻 through app.services.dispatch, with its outcome flashed."""
         try:
             with atomic(self.session):
-                workflow.end_service(self.session, current_scope(), service, end_date,
-                                     request.form.get("reason"))
+                end(self.session, current_scope(), item, end_date, reason)
         except OutOfScope:
             abort(404)
         except RuleViolation as violation:
             flash(violation.message, "danger")
         else:
-            flash(_("The service and all its dispatches have ended."), "success")
-        return redirect(url_for(".detail", pk=pk))
+            flash(done, "success")
 
     @expose("/dispatch/<int:pk>/end/", methods=["POST"])
     @has_access
@@ -250,16 +254,8 @@ class ServiceDeskView(BaseView):
             abort(404)
         item = get_scoped(self.session, Dispatch, pk, write=True)
         service_id = item.service_id
-        try:
-            with atomic(self.session):
-                workflow.end_dispatch(self.session, current_scope(), item,
-                                      _date_arg(request.form.get("end_date")))
-        except OutOfScope:
-            abort(404)
-        except RuleViolation as violation:
-            flash(violation.message, "danger")
-        else:
-            flash(_("The dispatch was cancelled."), "success")
+        self._end(workflow.end_dispatch, item, _date_arg(request.form.get("end_date")),
+                  done=_("The dispatch was cancelled."))
         return redirect(url_for(".detail", pk=service_id))
 
     # ------------------------------------------------------------ dispatch
