@@ -78,9 +78,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # in NO_MENU). A category's label is given by
 # the first entry that opens it. The menu name is also the permission name (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "services", "screening", "applications", "system")
+                "dispatch", "screening", "applications", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources", "unit_records", "staff", "screening", "applications")
+API_MODULES = ("resources", "dispatch", "unit_records", "staff", "screening", "applications")
 
 
 def _register(appbuilder):

@@ -6,6 +6,7 @@ import pytest
 from app.models import AppUser, Dispatch, Service, TargetCategory
 from app.security.scope import scope_for_user
 from app.services import dispatch as workflow
+from app.web.transaction import atomic
 from tests.helpers import unique_name
 from tests.test_dispatch_workflow import guard_of, new_service
 
@@ -58,8 +59,9 @@ def test_post_dispatch_refusals(api, db_session):
 def test_end_service_and_dispatch_over_rest(api, db_session):
     service = new_service(db_session, "company_hz")
     guards = [guard_of(db_session, service.unit) for _ in range(2)]
-    created = workflow.dispatch_guards(db_session, _scope(db_session, "company_hz"), service,
-                                       [g.id for g in guards], dt.date(2024, 2, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, _scope(db_session, "company_hz"), service,
+                                           [g.id for g in guards], dt.date(2024, 2, 1))
     caller = api("company_hz")
     response = caller.post(f"/api/v1/dispatch/{created[0].id}/end",
                            json={"end_date": "2024-02-20"})
@@ -82,8 +84,9 @@ def test_end_over_rest_is_404_outside_scope(api, db_session, username):
     """One user per test: requests inside the db_session app context share `g`."""
     service = new_service(db_session, "company_nb")
     guard = guard_of(db_session, service.unit)
-    created = workflow.dispatch_guards(db_session, _scope(db_session, "company_nb"), service,
-                                       [guard.id], dt.date(2024, 2, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, _scope(db_session, "company_nb"), service,
+                                           [guard.id], dt.date(2024, 2, 1))
     caller = api(username)
     expected = (404,) if username in ("company_hz", "police_hz", "selfhire_hz") else (401, 403)
     assert caller.post(f"/api/v1/service/{service.id}/end", json={}).status_code in expected

@@ -13,6 +13,7 @@ from app.security.scope import OutOfScope, scope_for_user
 from app.services import dispatch as workflow
 from app.services.dispatch import DispatchRefused, TargetInput
 from app.services.errors import RuleViolation
+from app.web.transaction import atomic
 from tests.helpers import unique_name
 from tests.test_rules import employ, new_person
 
@@ -33,10 +34,11 @@ def category(session, tier=1):
 
 def new_service(session, username="company_hz", unit=None, start=D(2024, 1, 1), end=None):
     unit = unit or user(session, username).unit
-    return workflow.create_service(
-        session, scope_of(session, username), unit,
-        TargetInput(name=unique_name("服务对象"), category_id=category(session).id,
-                    details={"address": "某路1号"}), start, end, contract_number="HT-1")
+    with atomic(session):
+        return workflow.create_service(
+            session, scope_of(session, username), unit,
+            TargetInput(name=unique_name("服务对象"), category_id=category(session).id,
+                        details={"address": "某路1号"}), start, end, contract_number="HT-1")
 
 
 def guard_of(session, unit, start=D(2023, 6, 1)):
@@ -47,10 +49,11 @@ def guard_of(session, unit, start=D(2023, 6, 1)):
 
 def test_new_target_name_creates_the_target_with_the_service(db_session):
     name = unique_name("新目标")
-    service = workflow.create_service(
-        db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
-        TargetInput(name=f"  {name} ", category_id=category(db_session, 2).id,
-                    details={"address": "文三路9号", "contact_person": "王五"}), D(2024, 2, 1))
+    with atomic(db_session):
+        service = workflow.create_service(
+            db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
+            TargetInput(name=f"  {name} ", category_id=category(db_session, 2).id,
+                        details={"address": "文三路9号", "contact_person": "王五"}), D(2024, 2, 1))
     target = db_session.query(ServiceTarget).filter_by(name=name).one()
     assert service.target_id == target.id and target.tier == 2
     assert target.address == "文三路9号" and target.contact_person == "王五"
@@ -60,9 +63,10 @@ def test_new_target_name_creates_the_target_with_the_service(db_session):
 def test_existing_name_selects_the_existing_target(db_session):
     first = new_service(db_session)
     count = db_session.query(ServiceTarget).count()
-    second = workflow.create_service(
-        db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
-        TargetInput(name=first.target.name, target_id=None), D(2024, 3, 1))
+    with atomic(db_session):
+        second = workflow.create_service(
+            db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
+            TargetInput(name=first.target.name, target_id=None), D(2024, 3, 1))
     assert second.target_id == first.target_id
     assert db_session.query(ServiceTarget).count() == count
 
@@ -71,10 +75,11 @@ def test_what_the_clerk_sees_is_what_is_saved(db_session):
     """A picked suggestion whose name was then edited is the edited name, never the id."""
     first = new_service(db_session)
     typed = unique_name("改过的名称")
-    service = workflow.create_service(
-        db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
-        TargetInput(name=typed, target_id=first.target_id, category_id=category(db_session).id),
-        D(2024, 3, 1))
+    with atomic(db_session):
+        service = workflow.create_service(
+            db_session, scope_of(db_session, "company_hz"), user(db_session, "company_hz").unit,
+            TargetInput(name=typed, target_id=first.target_id, category_id=category(db_session).id),
+            D(2024, 3, 1))
     assert service.target.name == typed and service.target_id != first.target_id
 
 
@@ -108,8 +113,9 @@ def test_dispatch_several_guards_at_once(db_session):
     service = new_service(db_session)
     unit = service.unit
     guards = [guard_of(db_session, unit) for _ in range(3)]
-    created = workflow.dispatch_guards(db_session, scope_of(db_session, "company_hz"), service,
-                                       [g.id for g in guards], D(2024, 2, 1), post="门岗")
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, scope_of(db_session, "company_hz"), service,
+                                           [g.id for g in guards], D(2024, 2, 1), post="门岗")
     assert len(created) == 3
     rows = db_session.query(Dispatch).filter_by(service_id=service.id).all()
     assert {d.person_id for d in rows} == {g.person_id for g in guards}
@@ -123,8 +129,9 @@ def test_every_refusal_has_its_reason_and_nothing_is_saved(db_session):
     busy_service = new_service(db_session)
     ok = guard_of(db_session, hz)
     busy = guard_of(db_session, hz)
-    workflow.dispatch_guards(db_session, scope_of(db_session, "company_hz"), busy_service,
-                             [busy.id], D(2024, 2, 1))
+    with atomic(db_session):
+        workflow.dispatch_guards(db_session, scope_of(db_session, "company_hz"), busy_service,
+                                 [busy.id], D(2024, 2, 1))
     elsewhere = guard_of(db_session, nb)
     part_timer = employ(db_session, elsewhere.person, hz, role="part_time_guard",
                         start=D(2023, 7, 1))
@@ -175,26 +182,32 @@ def test_cancel_one_dispatch_keeps_the_others(db_session):
     scope = scope_of(db_session, "company_hz")
     service = new_service(db_session)
     guards = [guard_of(db_session, service.unit) for _ in range(3)]
-    created = workflow.dispatch_guards(db_session, scope, service, [g.id for g in guards],
-                                       D(2024, 2, 1))
-    workflow.end_dispatch(db_session, scope, created[1], D(2024, 3, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, scope, service, [g.id for g in guards],
+                                           D(2024, 2, 1))
+    with atomic(db_session):
+        workflow.end_dispatch(db_session, scope, created[1], D(2024, 3, 1))
     assert created[1].end_date == D(2024, 3, 1) and created[1].end_reason
     assert created[0].end_date is None and created[2].end_date is None
     with pytest.raises(RuleViolation):
         workflow.end_dispatch(db_session, scope, created[1])
     # The guard is free again and can be posted elsewhere.
     other = new_service(db_session)
-    workflow.dispatch_guards(db_session, scope, other, [guards[1].id], D(2024, 3, 2))
+    with atomic(db_session):
+        workflow.dispatch_guards(db_session, scope, other, [guards[1].id], D(2024, 3, 2))
 
 
 def test_end_service_ends_all_active_dispatches(db_session):
     scope = scope_of(db_session, "company_hz")
     service = new_service(db_session)
     guards = [guard_of(db_session, service.unit) for _ in range(3)]
-    created = workflow.dispatch_guards(db_session, scope, service, [g.id for g in guards],
-                                       D(2024, 2, 1))
-    workflow.end_dispatch(db_session, scope, created[0], D(2024, 2, 10))
-    workflow.end_service(db_session, scope, service, D(2024, 4, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, scope, service, [g.id for g in guards],
+                                           D(2024, 2, 1))
+    with atomic(db_session):
+        workflow.end_dispatch(db_session, scope, created[0], D(2024, 2, 10))
+    with atomic(db_session):
+        workflow.end_service(db_session, scope, service, D(2024, 4, 1))
     db_session.expire_all()
     assert service.status == "ended" and service.end_date == D(2024, 4, 1)
     ends = {d.id: d.end_date for d in db_session.query(Dispatch).filter_by(service_id=service.id)}
@@ -212,8 +225,9 @@ def test_end_service_ends_all_active_dispatches(db_session):
 def test_foreign_service_and_dispatch_are_out_of_scope(db_session):
     service = new_service(db_session, "company_nb")
     guard = guard_of(db_session, service.unit)
-    created = workflow.dispatch_guards(db_session, scope_of(db_session, "company_nb"), service,
-                                       [guard.id], D(2024, 2, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, scope_of(db_session, "company_nb"), service,
+                                           [guard.id], D(2024, 2, 1))
     hz = scope_of(db_session, "company_hz")
     with pytest.raises(OutOfScope):
         workflow.dispatch_guards(db_session, hz, service, [guard.id], D(2024, 2, 1))
@@ -233,11 +247,13 @@ def test_self_hiring_unit_dispatches_guards_of_its_client_units(db_session):
     client_guard = guard_of(db_session, client)
     own_guard = guard_of(db_session, selfhire)
     service = new_service(db_session, "selfhire_hz")
-    workflow.dispatch_guards(db_session, scope, service, [client_guard.id], D(2024, 2, 1))
+    with atomic(db_session):
+        workflow.dispatch_guards(db_session, scope, service, [client_guard.id], D(2024, 2, 1))
     # … and the self-hiring unit posts its guards to a service at its client unit.
     at_client = new_service(db_session, "selfhire_hz", unit=client)
     assert at_client.unit_id == client.id
-    workflow.dispatch_guards(db_session, scope, at_client, [own_guard.id], D(2024, 2, 1))
+    with atomic(db_session):
+        workflow.dispatch_guards(db_session, scope, at_client, [own_guard.id], D(2024, 2, 1))
     listed = [e.id for e, _active in workflow.eligible_guards(db_session, service, limit=500)[0]]
     assert client_guard.id in listed and own_guard.id in listed
     # A company's service still takes only the company's own guards.
@@ -268,8 +284,9 @@ def test_two_clerks_dispatching_the_same_guard_at_once(app, db_session):
                 service = session.get(Service, ids[index])
                 barrier.wait(timeout=10)
                 try:
-                    workflow.dispatch_guards(session, scope, service, [guard.id],
-                                             D(2024, 2, 1))
+                    with atomic(session):
+                        workflow.dispatch_guards(session, scope, service, [guard.id],
+                                                 D(2024, 2, 1))
                     results[index] = "ok"
                 except RuleViolation as violation:
                     results[index] = violation.message
@@ -331,5 +348,49 @@ def test_target_search_stays_fast_at_50k_targets(db_session):
                 "EXPLAIN SELECT id FROM service_target WHERE name >= :a AND name < :b"
                 " ORDER BY name LIMIT 10"), {"a": stem, "b": stem + "\uffff"}))
             assert "Index" in plan, plan
+    finally:
+        db_session.rollback()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="PostgreSQL collations: runs in the PostgreSQL test run only")
+@pytest.mark.parametrize("collation", [None, "cs-x-icu"])
+def test_prefix_search_follows_the_postgresql_collation(db_session, collation):
+    """Names whose collation order differs from code-point order are found by their prefix:
+    under the database's own collation a rare character beyond U+FFFF after the prefix
+    (张𠮷), under a Czech collation the letter pair "ch", which sorts after "h". Both fall
+    outside the SQLite range [text, text + U+FFFF), which the searches must not use here."""
+    from sqlalchemy import text
+
+    if collation:  # the column's collation changes in this test's transaction only
+        db_session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        for table, length in (("service_target", 200), ("person", 50)):
+            db_session.execute(text(f'ALTER TABLE {table} ALTER COLUMN name TYPE '
+                                    f'varchar({length}) COLLATE "{collation}"'))
+    stem = unique_name("张")
+    tail = "chata" if collation else "𠮷"
+    q = stem + ("c" if collation else "")
+    outside_range = text("SELECT count(*) FROM service_target WHERE name = :name "
+                         "AND name >= :q AND name < :q || chr(65535)")
+    try:
+        # The service target search: the prefix hit first, then a name merely containing q.
+        cat = category(db_session)
+        prefixed, containing = stem + tail, "0" + q + "号"
+        for name in (prefixed, containing):
+            db_session.add(ServiceTarget(name=name, category_id=cat.id))
+        db_session.flush()
+        assert db_session.execute(outside_range, {"name": prefixed, "q": q}).scalar() == 0
+        scope = scope_of(db_session, "company_hz")
+        found = workflow.search_targets(db_session, scope, q)
+        assert [t.name for t in found] == [prefixed, containing]
+        # The guards a service may dispatch, searched by the start of the name.
+        service = workflow.create_service(
+            db_session, scope, user(db_session, "company_hz").unit,
+            TargetInput(name=unique_name("服务对象"), category_id=cat.id), D(2024, 1, 1))
+        guard = employ(db_session, new_person(db_session), service.unit, start=D(2023, 6, 1))
+        guard.person.name = prefixed
+        db_session.flush()
+        rows, _more = workflow.eligible_guards(db_session, service, q)
+        assert [e.id for e, _active in rows] == [guard.id]
     finally:
         db_session.rollback()

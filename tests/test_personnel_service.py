@@ -9,6 +9,7 @@ from app.models import (AppUser, Certificate, ChangeLog, Dispatch, Employment, E
 from app.security.scope import scope_for_user
 from app.services import personnel
 from app.security.authority import AuthorityViolation
+from app.security.scope import OutOfScope
 from app.services.errors import RuleViolation
 from app.services.idnumber import make_id_number
 from app.services.registry import get_registry
@@ -116,7 +117,8 @@ def test_invalid_number_and_unit_rules(db_session):
     assert rule(add, db_session, "company_hz", number="330106199001011234",
                 name="某人").field == "id_number"
     school = unit_of(db_session, "school_hz")
-    assert rule(add, db_session, "company_hz", unit=school).field == "unit"  # out of scope
+    with pytest.raises(OutOfScope):  # out of scope: the one signal, 404 on the pages
+        add(db_session, "company_hz", unit=school)
     assert rule(add, db_session, "school_hz", role="guard").field == "role"
 
 
@@ -147,8 +149,9 @@ def test_resign_ends_dispatches_and_keeps_history(db_session):
     scope = scope_of(db_session, "company_hz")
     assert rule(personnel.resign, db_session, scope, emp, dt.date(2025, 1, 1), " ").field \
         == "end_reason"
-    assert rule(personnel.resign, db_session, scope_of(db_session, "company_nb"), emp,
-                dt.date(2025, 1, 1), "个人原因").field is None
+    with pytest.raises(OutOfScope):
+        personnel.resign(db_session, scope_of(db_session, "company_nb"), emp,
+                         dt.date(2025, 1, 1), "个人原因")
     personnel.resign(db_session, scope, emp, dt.date(2025, 1, 1), "个人原因")
     assert emp.end_date == dt.date(2025, 1, 1) and emp.end_reason == "个人原因"
     assert dispatch.end_date == dt.date(2025, 1, 1) and dispatch.end_reason

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.models import (AppUser, Dispatch, Employment, Person, Region, Service, ServiceTarget,
                         TargetCategory, Unit)
 from app.security import authority
-from app.security.scope import scope_for_user
+from app.security.scope import SYSTEM, scope_for_user
 from app.services import rules
 from app.security.authority import AuthorityViolation
 from app.services.errors import RuleViolation
@@ -20,7 +20,7 @@ def unit_of(session, username):
 
 def new_person(session, gender="male", year=1988, **kw):
     person = Person(id_number=fresh_id_number(gender, year=year), name=unique_name("人"), **kw)
-    rules.validate(session, person, creating=True)
+    rules.validate(session, person, creating=True, scope=SYSTEM)
     session.add(person)
     session.flush()
     return person
@@ -28,7 +28,7 @@ def new_person(session, gender="male", year=1988, **kw):
 
 def employ(session, person, unit, role="guard", start=dt.date(2024, 1, 1)):
     emp = Employment(person=person, unit=unit, role=role, start_date=start)
-    rules.validate(session, emp, creating=True)
+    rules.validate(session, emp, creating=True, scope=SYSTEM)
     session.add(emp)
     session.flush()
     return emp
@@ -45,7 +45,7 @@ def violation(callable_, *args, **kwargs):
 def test_id_number_fills_gender_birth_date_and_region(db_session):
     number = fresh_id_number("female", region="330102", year=1990)
     person = Person(id_number=number.lower(), name=" 王芳 ")
-    rules.validate(db_session, person, creating=True)
+    rules.validate(db_session, person, creating=True, scope=SYSTEM)
     assert person.id_number == number.upper()
     assert person.gender == "female"
     assert person.birth_date.year == 1990
@@ -59,14 +59,14 @@ def test_id_number_fills_gender_birth_date_and_region(db_session):
     ("330102199002300011", "出生日期"),
 ])
 def test_invalid_id_number_is_refused_with_reason(db_session, number, fragment):
-    err = violation(rules.validate, db_session, Person(id_number=number, name="张三"), True)
+    err = violation(rules.validate, db_session, Person(id_number=number, name="张三"), True, SYSTEM)
     assert err.field == "id_number" and fragment in err.message
 
 
 def test_duplicate_id_number_is_refused(db_session):
     existing = db_session.query(Person).first()
     err = violation(rules.validate, db_session,
-                    Person(id_number=existing.id_number, name="李四"), True)
+                    Person(id_number=existing.id_number, name="李四"), True, SYSTEM)
     assert err.field == "id_number"
 
 
@@ -148,16 +148,16 @@ def _unit(db_session, **kw):
 def test_branch_cannot_be_created_by_hand(db_session):
     hz = unit_of(db_session, "company_hz")
     err = violation(rules.validate, db_session, _unit(db_session, kind="branch", parent=hz),
-                    True)
+                    True, SYSTEM)
     assert err.field == "kind"
 
 
 def test_client_unit_needs_a_self_hiring_parent(db_session):
     hz, selfhire = unit_of(db_session, "company_hz"), unit_of(db_session, "selfhire_hz")
     err = violation(rules.validate, db_session, _unit(db_session, kind="client", parent=hz),
-                    True)
+                    True, SYSTEM)
     assert err.field == "parent"
-    rules.validate(db_session, _unit(db_session, kind="client", parent=selfhire), True)
+    rules.validate(db_session, _unit(db_session, kind="client", parent=selfhire), True, SYSTEM)
 
 
 def test_parent_kind_is_enforced_by_the_database(db_session):
@@ -170,19 +170,19 @@ def test_parent_kind_is_enforced_by_the_database(db_session):
 def test_jurisdiction_must_be_a_current_zhejiang_region(db_session):
     for code in ("330103", "110101"):  # abolished 下城区; Beijing
         err = violation(rules.validate, db_session,
-                        _unit(db_session, region=db_session.get(Region, code)), True)
+                        _unit(db_session, region=db_session.get(Region, code)), True, SYSTEM)
         assert err.field == "region"
 
 
 def test_invalid_credit_code_is_refused(db_session):
     err = violation(rules.validate, db_session, _unit(db_session, credit_code="91330102MA0000000X"),
-                    True)
+                    True, SYSTEM)
     assert err.field == "credit_code"
 
 
 def test_armed_escort_needs_ten_million_capital(db_session):
     err = violation(rules.validate, db_session,
-                    _unit(db_session, armed_escort=True, registered_capital=500), True)
+                    _unit(db_session, armed_escort=True, registered_capital=500), True, SYSTEM)
     assert err.field == "registered_capital"
 
 
@@ -207,7 +207,7 @@ def _service(db_session, unit):
     target = ServiceTarget(name=unique_name("目标"),
                            category=db_session.query(TargetCategory).first())
     service = Service(unit=unit, target=target, start_date=dt.date(2024, 1, 1))
-    rules.validate(db_session, service, True)
+    rules.validate(db_session, service, True, SYSTEM)
     db_session.add(service)
     db_session.flush()
     return service
@@ -215,7 +215,7 @@ def _service(db_session, unit):
 
 def _dispatch(db_session, service, emp, start=dt.date(2024, 3, 1)):
     dispatch = Dispatch(service=service, employment=emp, start_date=start, post="门岗")
-    rules.validate(db_session, dispatch, True)
+    rules.validate(db_session, dispatch, True, SYSTEM)
     db_session.add(dispatch)
     db_session.flush()
     return dispatch
@@ -256,9 +256,9 @@ def test_ending_service_or_employment_ends_dispatches(db_session):
     guards = [employ(db_session, new_person(db_session), hz) for _ in range(2)]
     dispatches = [_dispatch(db_session, service, g) for g in guards]
     guards[0].end_date, guards[0].end_reason = dt.date(2024, 5, 1), "辞职"
-    rules.validate(db_session, guards[0], False)
+    rules.validate(db_session, guards[0], False, SYSTEM)
     assert dispatches[0].end_date == dt.date(2024, 5, 1) and dispatches[1].end_date is None
     service.status, service.end_date = "ended", dt.date(2024, 6, 1)
-    rules.validate(db_session, service, False)
+    rules.validate(db_session, service, False, SYSTEM)
     assert dispatches[1].end_date == dt.date(2024, 6, 1)
     db_session.rollback()

@@ -8,7 +8,7 @@ from flask import current_app
 
 from app.models import (AppUser, BackgroundAlert, ChangeLog, Employment, IdentityCheck, Person,
                         PopulationRecord, ScreeningEvent, WatchListEntry)
-from app.security.scope import scope_for_user
+from app.security.scope import SYSTEM, scope_for_user
 from app.services import personnel, rules, screening
 from app.security.actor import acting_as
 from app.services.errors import RuleViolation
@@ -46,7 +46,7 @@ def make_guard(session, unit, registered_name=None, registered=True, role="guard
     person = Person(id_number=fresh_id_number(), name=unique_name("卫"))
     if photo:
         personnel.set_photo(person, demo_photo_png(1))
-    rules.validate(session, person, creating=True)
+    rules.validate(session, person, creating=True, scope=SYSTEM)
     session.add(person)
     if registered:
         session.add(PopulationRecord(id_number=person.id_number,
@@ -57,7 +57,7 @@ def make_guard(session, unit, registered_name=None, registered=True, role="guard
                                    reason_code=code, detail="测试"))
     emp = Employment(person=person, unit=unit, role=role, start_date=__import__(
         "datetime").date(2024, 3, 1))
-    rules.validate(session, emp, creating=True)
+    rules.validate(session, emp, creating=True, scope=SYSTEM)
     session.add(emp)
     session.flush()
     return person
@@ -586,7 +586,7 @@ def test_reopened_guard_employment_screens_again(app, db_session):
     # Ended before it was ever screened: no case.
     person = Person(id_number=fresh_id_number(), name=unique_name("返"))
     personnel.set_photo(person, demo_photo_png(4))
-    rules.validate(db_session, person, creating=True)
+    rules.validate(db_session, person, creating=True, scope=SYSTEM)
     db_session.add_all([person, PopulationRecord(
         id_number=person.id_number, name=person.name, gender=person.gender,
         birth_date=person.birth_date)])

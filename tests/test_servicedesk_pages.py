@@ -8,6 +8,7 @@ import pytest
 from app.models import AppUser, Dispatch, Service, ServiceTarget, TargetCategory
 from app.security.scope import scope_for_user
 from app.services import dispatch as workflow
+from app.web.transaction import atomic
 from tests.conftest import csrf_token
 from tests.helpers import unique_name
 from tests.test_dispatch_workflow import guard_of, new_service
@@ -81,12 +82,13 @@ def test_add_for_a_foreign_unit_is_refused(client_for, db_session):
 
 def test_target_autocomplete_prefix_then_contains(client_for, db_session):
     name = f"{unique_name('补全')}测试大厦"
-    service = workflow.create_service(
-        db_session, scope_for_user(_user(db_session, "company_hz")),
-        _user(db_session, "company_hz").unit,
-        workflow.TargetInput(name=name, category_id=db_session.query(TargetCategory.id)
-                             .filter_by(tier=1).first()[0], details={"address": "某路1号"}),
-        dt.date(2024, 1, 1))
+    with atomic(db_session):
+        service = workflow.create_service(
+            db_session, scope_for_user(_user(db_session, "company_hz")),
+            _user(db_session, "company_hz").unit,
+            workflow.TargetInput(name=name, category_id=db_session.query(TargetCategory.id)
+                                 .filter_by(tier=1).first()[0], details={"address": "某路1号"}),
+            dt.date(2024, 1, 1))
     client = client_for("company_nb")  # targets are shared reference data
     found = client.get("/servicedesk/targets/", query_string={"q": name[:-2]}).json["results"]
     assert [t["name"] for t in found] == [name]
@@ -146,7 +148,8 @@ def test_dispatch_refusal_lists_each_guard_with_its_reason(client_for, db_sessio
     hz_scope = scope_for_user(_user(db_session, "company_hz"))
     service, busy_service = new_service(db_session), new_service(db_session)
     ok, busy = guard_of(db_session, service.unit), guard_of(db_session, service.unit)
-    workflow.dispatch_guards(db_session, hz_scope, busy_service, [busy.id], dt.date(2024, 2, 1))
+    with atomic(db_session):
+        workflow.dispatch_guards(db_session, hz_scope, busy_service, [busy.id], dt.date(2024, 2, 1))
     client = client_for("company_hz")
     response = client.post(f"/servicedesk/{service.id}/dispatch/", data={
         "csrf_token": csrf_token(client, f"/servicedesk/{service.id}/dispatch/"),
@@ -163,8 +166,9 @@ def test_foreign_service_pages_are_404(client_for, db_session, username):
     roles without the permission are refused."""
     service = new_service(db_session, "company_nb")
     guard = guard_of(db_session, service.unit)
-    created = workflow.dispatch_guards(db_session, scope_for_user(_user(db_session, "company_nb")),
-                                       service, [guard.id], dt.date(2024, 2, 1))
+    with atomic(db_session):
+        created = workflow.dispatch_guards(db_session, scope_for_user(_user(db_session, "company_nb")),
+                                           service, [guard.id], dt.date(2024, 2, 1))
     client = client_for(username)
     token = csrf_token(client, "/")
     allowed = username in ("company_hz", "police_nb")

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 
 from app.models import AppUser, Dispatch, Service, ServiceTarget
+from app.web.transaction import atomic
 from tests.helpers import page_with_tabs
 from tests.test_dispatch_workflow import guard_of, new_service
 
@@ -23,8 +24,9 @@ def posted(db_session):
     service = new_service(db_session, "company_hz")
     guard = guard_of(db_session, service.unit)
     user = db_session.query(AppUser).filter_by(username="company_hz").one()
-    dispatch = workflow.dispatch_guards(db_session, scope_for_user(user), service, [guard.id],
-                                        dt.date(2024, 2, 1))[0]
+    with atomic(db_session):
+        dispatch = workflow.dispatch_guards(db_session, scope_for_user(user), service, [guard.id],
+                                            dt.date(2024, 2, 1))[0]
     return service, dispatch
 
 

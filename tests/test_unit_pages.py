@@ -9,6 +9,7 @@ import pytest
 
 from app.models import (AnnualReport, AppUser, Certificate, Employment, Incident, Inspection,
                         Unit, UnitAsset, UnitChange, UnitDocument)
+from app.security.scope import SYSTEM
 from app.services import rules, storage, unit_changes
 from app.services.errors import RuleViolation
 from seed.demo import demo_licence_png, demo_pdf
@@ -241,7 +242,7 @@ def test_branch_cannot_be_created_by_hand(client_for, api, db):
         parent = s.get(Unit, hz.id)
         with pytest.raises(RuleViolation) as excinfo:
             rules.validate(s, Unit(name=name, kind="branch", parent=parent,
-                                   region_code="330105"), creating=True)
+                                   region_code="330105"), creating=True, scope=SYSTEM)
         return excinfo.value.field
     assert db(validate) == "kind"
 

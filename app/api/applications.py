@@ -15,6 +15,7 @@ from app.models import Application
 from app.security.roles import GOV_PLATFORM
 from app.services import applications as service
 from app.services.errors import RuleViolation
+from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
 
@@ -80,14 +81,14 @@ class ApplicationIntakeApi(BaseApi):
         if not isinstance(payload, dict):
             return self.response_400(message=_("Send the application as JSON."))
         try:
-            app = service.submit(db.session, payload.get("item"), payload.get("applicant_name"),
-                                 payload.get("applicant_phone"), payload.get("form") or {},
-                                 _documents(payload), region_code=payload.get("region_code"),
-                                 unit_credit_code=payload.get("unit_credit_code"),
-                                 channel="platform")
-            db.session.commit()
+            with atomic(db.session):
+                app = service.submit(db.session, payload.get("item"),
+                                     payload.get("applicant_name"),
+                                     payload.get("applicant_phone"), payload.get("form") or {},
+                                     _documents(payload), region_code=payload.get("region_code"),
+                                     unit_credit_code=payload.get("unit_credit_code"),
+                                     channel="platform")
         except RuleViolation as exc:
-            db.session.rollback()
             return self.response_400(message=exc.as_dict())
         return self.response(201, number=app.number, status=app.status)
 
@@ -117,10 +118,10 @@ class ApplicationIntakeApi(BaseApi):
         if app is None:
             return self.response_404()
         try:
-            service.resubmit(db.session, app, payload.get("form") or {}, _documents(payload))
-            db.session.commit()
+            with atomic(db.session):
+                service.resubmit(db.session, app, payload.get("form") or {},
+                                 _documents(payload))
         except RuleViolation as exc:
-            db.session.rollback()
             return self.response_400(message=exc.as_dict())
         return self.response(200, **_status_payload(app))
 

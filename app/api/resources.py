@@ -1,24 +1,15 @@
 """REST resources under /api/v1/: same permissions, scope and rules as the pages."""
-import datetime as dt
-
-from flask import g, request
+from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
-from flask_babel import gettext as _
 
-from app.security.scope import OutOfScope, current_scope
-from app.services import dispatch as workflow
-from app.services.errors import RuleViolation
-
-from app.models import (Certificate, ChangeLog, ConductRecord, Dispatch, Employment, Person,
-                        Service, ServiceTarget, Unit)
+from app.models import Certificate, ChangeLog, ConductRecord, Employment, Person, Unit
 
 from app.web.crud import METHOD_PERMISSIONS
-from app.views.unit_records import stored_response
 from app.services import personnel
 
-from app.views.personnel import registry_confirmation
+from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation
+from app.web.uploads import put_upload, stored_response
 
 from .base import ScopedModelRestApi
 
@@ -51,7 +42,7 @@ class RegistryConfirmedBody:
         body = request.get_json(silent=True) if request.is_json else None
         if isinstance(body, dict):
             # A parsed body is cached once for every later read: FAB loads it without the flag.
-            g.registry_confirmed = body.pop("registry_confirmed", False) is True
+            confirm_registry(body.pop("registry_confirmed", False) is True)
         return super().post_headless()
 
 
@@ -137,18 +128,8 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
         person = self.datamodel.get(pk, self._write_filters())
         if person is None:
             return self.response_404()
-        upload = request.files.get("photo")
-        if upload is None or not upload.filename:
-            return self.response_400(message={"photo": [_("Choose a file to upload.")]})
-        session = self.datamodel.session
-        try:
-            personnel.set_photo(person, upload.read())
-            self.pre_update(person)
-            session.commit()
-        except RuleViolation as violation:
-            session.rollback()
-            return self.response_400(message=violation.as_dict())
-        return self.response(200, message="OK")
+        return put_upload(self, person, "photo",
+                          lambda data, _name: personnel.set_photo(person, data))
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -157,7 +138,7 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
                                    item.birth_date, confirmed=confirmed)
 
 
-class EmploymentApi(RegistryConfirmedBody, ScopedModelRestApi):
+class EmploymentApi(EmploymentAdd, RegistryConfirmedBody, ScopedModelRestApi):
     resource_name = "employment"
     class_permission_name = "Employment"
     datamodel = SQLAInterface(Employment)
@@ -168,11 +149,6 @@ class EmploymentApi(RegistryConfirmedBody, ScopedModelRestApi):
     edit_columns = ["position", "key_manager", "start_date", "end_date", "end_reason"]
     search_columns = ["role", "unit", "person", "start_date", "end_date"]
     order_columns = ["id", "start_date", "end_date"]
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        registry, confirmed = registry_confirmation(self.datamodel.session)
-        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
 
 
 class CertificateApi(ScopedModelRestApi):
@@ -187,115 +163,6 @@ class CertificateApi(ScopedModelRestApi):
     edit_columns = add_columns
     search_columns = ["kind", "number", "status", "person"]
     order_columns = ["id", "issued_on", "expires_on"]
-
-
-class ServiceTargetApi(ScopedModelRestApi):
-    resource_name = "service_target"
-    class_permission_name = "ServiceTarget"
-    datamodel = SQLAInterface(ServiceTarget)
-    list_columns = ["id", "name", "category.name", "category.tier", "region.code", "address"]
-    show_columns = list_columns + ["contact_person", "contact_phone"]
-    add_columns = ["name", "category", "region", "address", "contact_person", "contact_phone"]
-    edit_columns = add_columns
-    search_columns = ["name", "category"]
-    order_columns = ["id", "name"]
-
-
-class EndingMixin:
-    """POST /<pk>/end {"end_date": "YYYY-MM-DD", "reason": "..."} (both optional) through
-    app.services.dispatch, under the write scope (404 outside it)."""
-
-    def _end(self, pk, end):
-        item = self.datamodel.get(pk, self._write_filters())
-        if not item:
-            return self.response_404()
-        body = request.get_json(silent=True) or {}
-        end_date = None
-        if body.get("end_date"):
-            try:
-                end_date = dt.date.fromisoformat(str(body["end_date"]))
-            except ValueError:
-                return self.response_400(message={"end_date": [_("Not a valid date.")]})
-        try:
-            end(self.datamodel.session, current_scope(), item, end_date, body.get("reason"))
-        except OutOfScope:
-            return self.response_404()
-        except RuleViolation as violation:
-            return self.response_400(message=violation.as_dict())
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
-
-
-class ServiceApi(EndingMixin, ScopedModelRestApi):
-    resource_name = "service"
-    class_permission_name = "Service"
-    datamodel = SQLAInterface(Service)
-    list_columns = ["id", "unit.id", "unit.name", "target.id", "target.name",
-                    "contract_number", "start_date", "end_date",
-                    "status"]
-    show_columns = list_columns + ["note"]
-    add_columns = ["unit", "target", "contract_number", "start_date", "end_date", "note"]
-    edit_columns = ["contract_number", "start_date", "end_date", "status", "note"]
-    search_columns = ["unit", "target", "status", "start_date"]
-    order_columns = ["id", "start_date", "end_date"]
-
-    @expose("/<int:pk>/end", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("edit")
-    def end(self, pk):
-        """【解除服务】: end the service and all its active dispatches in one transaction
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The ended service
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        return self._end(pk, workflow.end_service)
-
-
-class DispatchApi(EndingMixin, ScopedModelRestApi):
-    resource_name = "dispatch"
-    class_permission_name = "Dispatch"
-    datamodel = SQLAInterface(Dispatch)
-    list_columns = ["id", "service.id", "employment.id", "person.id", "person.name", "unit.id",
-                    "post", "start_date", "end_date"]
-    show_columns = list_columns + ["end_reason"]
-    add_columns = ["service", "employment", "post", "start_date"]
-    edit_columns = ["post", "start_date", "end_date", "end_reason"]
-    search_columns = ["service", "employment", "start_date", "end_date"]
-    order_columns = ["id", "start_date", "end_date"]
-
-    @expose("/<int:pk>/end", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("edit")
-    def end(self, pk):
-        """取消派驻: end one dispatch
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The ended dispatch
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        return self._end(pk, workflow.end_dispatch)
 
 
 class ChangeLogApi(ScopedModelRestApi):
@@ -324,5 +191,4 @@ class ConductRecordApi(ScopedModelRestApi):
     order_columns = ["id", "occurred_on"]
 
 
-RESOURCES = [UnitApi, PersonApi, EmploymentApi, CertificateApi, ServiceTargetApi, ServiceApi,
-             DispatchApi, ChangeLogApi, ConductRecordApi]
+RESOURCES = [UnitApi, PersonApi, EmploymentApi, CertificateApi, ChangeLogApi, ConductRecordApi]

@@ -11,6 +11,7 @@ from app.models import BackgroundAlert, IdentityCheck
 from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
+from app.web.transaction import atomic
 
 from app.web.crud import METHOD_PERMISSIONS
 
@@ -65,10 +66,9 @@ class ScreeningApi(ScopedModelRestApi):
         session = self.datamodel.session
         try:
             kwargs = {k: body.get(k) for k in self.fields_of(name) if k in body}
-            self.perform[name](session, item, current_scope(), **kwargs)
-            session.commit()
+            with atomic(session):
+                self.perform[name](session, item, current_scope(), **kwargs)
         except RuleViolation as violation:
-            session.rollback()
             return self.response_400(message=violation.as_dict())
         session.refresh(item)
         return self.response(200, **{API_RESULT_RES_KEY: self.show_model_schema.dump(item)})

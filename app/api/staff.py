@@ -12,7 +12,8 @@ from app.models import (EquipmentIssue, ExamResult, PoliceAssistance, SocialRela
                         TrainingRecord, WorkExperience)
 from app.services import personnel
 from app.services.errors import RuleViolation
-from app.views.staff import role_filters
+from app.web.staff import role_filters
+from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
 from .resources import EmploymentApi
@@ -106,24 +107,26 @@ class ExamSyncApi(BaseApi):
         session = db.session
         answers = []
         try:
-            for index, item in enumerate(items):
-                try:
-                    exam_date = dt.date.fromisoformat(str(item.get("exam_date", "")))
-                except ValueError:
-                    raise RuleViolation("exam_date", _("Enter the exam date."))
-                if "score" not in item or "passed" not in item:
-                    raise RuleViolation("score", _("The score must be a number."))
-                result, changed = personnel.sync_exam_result(
-                    session, item.get("id_number"), exam_date, item.get("score"),
-                    item.get("passed") is True, source=item.get("batch"),
-                    certificate_number=item.get("certificate_number"))
-                answers.append({"id": result.id, "person_id": result.person_id,
-                                "changed": changed})
-            session.commit()
+            with atomic(session):
+                for index, item in enumerate(items):
+                    answers.append(self._sync(session, item))
         except RuleViolation as violation:
-            session.rollback()
             return self.response_400(message={"index": index, **violation.as_dict()})
         return self.response(200, result=answers)
+
+    @staticmethod
+    def _sync(session, item):
+        try:
+            exam_date = dt.date.fromisoformat(str(item.get("exam_date", "")))
+        except ValueError:
+            raise RuleViolation("exam_date", _("Enter the exam date."))
+        if "score" not in item or "passed" not in item:
+            raise RuleViolation("score", _("The score must be a number."))
+        result, changed = personnel.sync_exam_result(
+            session, item.get("id_number"), exam_date, item.get("score"),
+            item.get("passed") is True, source=item.get("batch"),
+            certificate_number=item.get("certificate_number"))
+        return {"id": result.id, "person_id": result.person_id, "changed": changed}
 
 
 RESOURCES = [GuardApi, PartTimeGuardApi, OtherStaffApi, StudentApi, InstructorApi,

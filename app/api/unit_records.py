@@ -1,9 +1,7 @@
 """REST resources of the records a unit owns: same permissions, scope and rules as the pages.
 Files are uploaded through the pages; the API carries the document's metadata."""
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext as _
 
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
                         UnitAsset, UnitChange, UnitDocument)
@@ -12,7 +10,7 @@ from app.models.application import CrossProvinceFiling
 from app.services import storage
 from app.services.errors import RuleViolation
 from app.web.crud import METHOD_PERMISSIONS
-from app.views.unit_records import serve_stored
+from app.web.uploads import put_upload, serve_stored
 
 from .base import ScopedModelRestApi
 
@@ -100,20 +98,8 @@ class UnitDocumentApi(_UnitDocumentBase):
         document = self.datamodel.get(pk, self._write_filters())
         if document is None:
             return self.response_404()
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            return self.response_400(message={"file": [_("Choose a file to upload.")]})
-        session = self.datamodel.session
-        try:
-            data = upload.read()
-            document.file_key, document.content_type = storage.store_upload(data, "file")
-            document.file_name, document.file_size = upload.filename[-200:], len(data)
-            self.pre_update(document)
-            session.commit()
-        except RuleViolation as violation:
-            session.rollback()
-            return self.response_400(message=violation.as_dict())
-        return self.response(200, message="OK")
+        return put_upload(self, document, "file", lambda data, name: storage.attach_file(
+            document, data, name, "file"))
 InvestorApi = _resource(Investor, "investor", ["kind", "name", "identifier", "contribution",
                                                "share_ratio", "contributed_on", "phone"],
                         ["kind", "name"], ["contribution"])

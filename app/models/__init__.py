@@ -4,7 +4,7 @@ from .region import Region  # noqa: F401
 from .unit import Unit  # noqa: F401
 from .person import Certificate, Person  # noqa: F401
 from .employment import Employment  # noqa: F401
-from .service import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F401
+from .dispatch import Dispatch, Service, ServiceTarget, TargetCategory  # noqa: F401
 from .conduct import ConductRecord  # noqa: F401
 from .person_records import (EquipmentIssue, ExamResult, PoliceAssistance,  # noqa: F401
                              SocialRelation, TrainingRecord, WorkExperience)

@@ -19,6 +19,8 @@ from app.models import (Application, ApplicationDocument, ApplicationEvent, Cert
                         ConductRecord, CrossProvinceFiling, Person, Region, Unit)
 from app.models.authority import SYSTEM
 from app.models.base import utcnow
+from app.security.scope import SYSTEM as SYSTEM_SCOPE
+from app.security.scope import scope_clause
 from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
                                 SELF_HIRE_USER, TRAINING_USER)
 
@@ -265,6 +267,49 @@ ACTIONS = {
     "reject": (("submitted", "accepted", "province_review"), "rejected"),
     "return": (("submitted", "accepted", "province_review"), "returned"),
 }
+
+
+def competent_statuses(scope):
+    """What the officer's level is competent for now: the city accepts and reviews, the
+    province decides what the city passed up."""
+    return OPEN_STATUSES if scope.role == PROVINCE_ADMIN else ("submitted", "accepted")
+
+
+def desk_query(session, scope, status):
+    """The review desk's applications: the officer's jurisdiction; "open" is what the
+    officer is competent for now, a status its applications, anything else all of them."""
+    query = session.query(Application).filter(scope_clause(Application, scope))
+    if status == "open":
+        return query.filter(Application.status.in_(competent_statuses(scope)))
+    if status in OPEN_STATUSES + FINAL_STATUSES:
+        return query.filter(Application.status == status)
+    return query
+
+
+def _refusal(app, action, scope):
+    """Why the acting user may not take `action` (a key of ACTIONS) on the application now,
+    as a RuleViolation, or None: its state, their competence, the item's decider."""
+    from_statuses, _to_status = ACTIONS[action]
+    if app.status not in from_statuses:
+        return RuleViolation(None, _("This application cannot be %(action)s in its present "
+                                     "state.", action=action_label(action)))
+    try:
+        check_actor(app, scope)
+    except RuleViolation as violation:
+        return violation
+    item = ITEMS[app.item]
+    if action == "forward" and item.decider != PROVINCE:
+        return RuleViolation(None, _("The city decides this item itself."))
+    if action == "approve" and item.decider == PROVINCE and app.status != "province_review":
+        return RuleViolation(None, _("The city passes its opinion to the province, which "
+                                     "decides this item."))
+    return None
+
+
+def allowed_actions(app, scope):
+    """The actions (keys of ACTIONS) the acting user may take on the application now."""
+    return [action for action in ACTIONS if _refusal(app, action, scope) is None]
+
 def _transition(session, app, action, to_status, from_statuses, actor, note, **values):
     """Move the status with a conditional UPDATE: the loser of a race changes nothing."""
     from_status = app.status
@@ -303,16 +348,10 @@ def act(session, app, action, scope, actor, note=None, today=None):
     if action not in ACTIONS:
         raise RuleViolation("action", _("Unknown action."))
     from_statuses, to_status = ACTIONS[action]
-    if app.status not in from_statuses:
-        raise RuleViolation(None, _("This application cannot be %(action)s in its present "
-                                    "state.", action=action_label(action)))
-    check_actor(app, scope)
+    refusal = _refusal(app, action, scope)
+    if refusal is not None:
+        raise refusal
     item = ITEMS[app.item]
-    if action == "forward" and item.decider != PROVINCE:
-        raise RuleViolation(None, _("The city decides this item itself."))
-    if action == "approve" and item.decider == PROVINCE and app.status != "province_review":
-        raise RuleViolation(None, _("The city passes its opinion to the province, which "
-                                    "decides this item."))
     if action in ("reject", "return") and not note:
         raise RuleViolation("note", _("Enter the reason.") if action == "reject"
                             else _("Enter what the applicant must correct."))
@@ -419,7 +458,7 @@ def _unit_from_form(session, app, kind, parent=None):
     unit.region = session.get(Region, app.region_code)
     if kind != "branch":
         # Branches are the one kind check_unit refuses to create: only this filing makes one.
-        rules.check_unit(session, unit, creating=True, scope=None)
+        rules.check_unit(session, unit, creating=True, scope=SYSTEM_SCOPE)
     if kind == "company" and unit.registered_capital is not None \
             and float(unit.registered_capital) < 100:
         raise RuleViolation("registered_capital", _(

@@ -2,11 +2,13 @@
 ending one dispatch, ending a service with all its dispatches.
 
 Every function works on a session and a Scope (no Flask request objects), runs the per-record
-checks of app.services.rules, writes in one transaction and either commits or rolls back and
-raises RuleViolation with a Chinese message. Rows outside the write scope raise OutOfScope
-(callers answer 404).
+checks of app.services.rules and flushes its writes, all or nothing: on a refusal it rolls back
+and raises RuleViolation with a Chinese message. It never commits: the web layer does, once per
+request (app.web.transaction.atomic). Rows outside the write scope raise OutOfScope (callers
+answer 404).
 """
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -19,6 +21,7 @@ from app.security.scope import OutOfScope, Scope, in_scope, scope_clause
 
 from . import rules
 from .errors import RuleViolation
+from .search import starts_with
 
 TARGET_FIELDS = ("address", "contact_person", "contact_phone")
 
@@ -44,12 +47,23 @@ class TargetInput:
     details: dict = field(default_factory=dict)
 
 
-def _commit(session):
+@contextmanager
+def _all_or_nothing(session):
+    """The writes of the block are flushed together; a refusal (a rule, the database's
+    constraints, the scope) rolls them back and is raised."""
     try:
-        session.commit()
-    except IntegrityError as exc:
+        yield
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise rules.violation_from_integrity_error(exc)
+    except (RuleViolation, OutOfScope):
         session.rollback()
-        raise rules.violation_from_integrity_error(exc)
+        raise
+
+
+def _dialect(session):
+    return session.get_bind().dialect.name
 
 
 def _require_write(session, item, scope):
@@ -105,7 +119,7 @@ def create_service(session, scope: Scope, unit: Unit, target: TargetInput,
                    contract_number: str | None = None, note: str | None = None) -> Service:
     """【新增】 a service: the target chosen by full name (created when new) and the service,
     in one transaction."""
-    try:
+    with _all_or_nothing(session):
         if unit is None:
             raise RuleViolation("unit", _("Choose the unit."))
         _require_write(session, unit, scope)
@@ -118,10 +132,6 @@ def create_service(session, scope: Scope, unit: Unit, target: TargetInput,
             rules.validate(session, service, True, scope)
             _require_write(session, service, scope)
         session.add(service)
-        _commit(session)
-    except (RuleViolation, OutOfScope):
-        session.rollback()
-        raise
     return service
 
 
@@ -138,7 +148,7 @@ def eligible_guards(session, service: Service, q: str = "", limit: int = 20, off
         if len(q) >= 15:
             query = query.filter(Person.id_number == q.upper())
         else:
-            query = query.filter(Person.name >= q, Person.name < q + "\uffff")
+            query = query.filter(starts_with(Person.name, q, _dialect(session)))
     rows = query.order_by(Person.name, Employment.id).offset(offset).limit(limit + 1).all()
     active = {}
     if rows:
@@ -153,7 +163,7 @@ def dispatch_guards(session, scope: Scope, service: Service, employment_ids,
                     start_date: dt.date, post: str | None = None) -> list[Dispatch]:
     """【派驻】 several guards at once: all are posted, or none (DispatchRefused lists every
     refused guard with its reason)."""
-    try:
+    with _all_or_nothing(session):
         _require_write(session, service, scope)
         ids = []
         for raw in employment_ids or ():
@@ -199,10 +209,6 @@ def dispatch_guards(session, scope: Scope, service: Service, employment_ids,
         for dispatch in created:
             _require_write(session, dispatch, scope)
             session.add(dispatch)
-        _commit(session)
-    except (RuleViolation, OutOfScope):
-        session.rollback()
-        raise
     return created
 
 
@@ -221,24 +227,20 @@ def _discard(session, dispatch):
 def end_dispatch(session, scope: Scope, dispatch: Dispatch, end_date: dt.date | None = None,
                  reason: str | None = None) -> Dispatch:
     """取消派驻: end one dispatch (history kept)."""
-    try:
+    with _all_or_nothing(session):
         _require_write(session, dispatch, scope)
         if dispatch.end_date is not None:
             raise RuleViolation("end_date", _("This dispatch has already ended."))
         dispatch.end_date = end_date or max(dt.date.today(), dispatch.start_date)
         dispatch.end_reason = (reason or "").strip() or _("Dispatch cancelled")
         rules.validate(session, dispatch, False, scope)
-        _commit(session)
-    except (RuleViolation, OutOfScope):
-        session.rollback()
-        raise
     return dispatch
 
 
 def end_service(session, scope: Scope, service: Service, end_date: dt.date | None = None,
                 reason: str | None = None) -> Service:
     """【解除服务】: the service and all its active dispatches end in one transaction."""
-    try:
+    with _all_or_nothing(session):
         _require_write(session, service, scope)
         if service.status != "active":
             raise RuleViolation("end_date", _("This service has ended."))
@@ -250,10 +252,6 @@ def end_service(session, scope: Scope, service: Service, end_date: dt.date | Non
         if reason:
             service.note = "\n".join(filter(None, [service.note, reason.strip()]))
         rules.validate(session, service, False, scope)
-        _commit(session)
-    except (RuleViolation, OutOfScope):
-        session.rollback()
-        raise
     return service
 
 
@@ -266,8 +264,8 @@ def search_targets(session, scope: Scope, q: str, limit: int = 10):
         return []
     readable = scope_clause(ServiceTarget, scope)
     found = list(session.execute(
-        select(ServiceTarget).where(readable, ServiceTarget.name >= q,
-                                    ServiceTarget.name < q + "\uffff")
+        select(ServiceTarget).where(readable,
+                                    starts_with(ServiceTarget.name, q, _dialect(session)))
         .order_by(ServiceTarget.name).limit(limit)).scalars())
     if len(found) < limit and len(q) >= 2:
         seen = [t.id for t in found]

@@ -92,4 +92,4 @@ def log_export(session, user_id, username, resource, filters, rows):
     session.add(ExportLog(user_id=user_id, username=username or "", resource=resource,
                           filters=json.dumps(filters, ensure_ascii=False, default=str),
                           rows=rows))
-    session.commit()
+    session.flush()

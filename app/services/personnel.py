@@ -22,7 +22,8 @@ from app.models.choices import EMPLOYMENT_ROLES
 
 from app.models.authority import SYSTEM
 from app.security import authority
-from app.security.scope import in_scope
+from app.security.scope import SYSTEM as SYSTEM_SCOPE
+from app.security.scope import OutOfScope, in_scope
 
 from . import rules, storage
 from .errors import RuleViolation
@@ -110,6 +111,38 @@ def employment_added(session, employment, registry, *, confirmed=False, field="p
     return check
 
 
+def add_person(session, scope, person, registry, *, confirmed=False, employment=None,
+               check):
+    """A person entered on the generic people page, with the employment entered beside them
+    (`employment`: unit, role, position, start), which makes them staff in the same save.
+    Unit clerks add people only as their staff, so for them the employment is required.
+    `check(item, creating)` is the caller's save check (rules, scope, authority), run for
+    the person and then for the employment; the employment's refusals are reported at the
+    form's employment_* fields. Then the registry rule, and for staff the staff-added hooks.
+    Returns the registry result."""
+    spec = employment or {}
+    if spec.get("unit") is None and not scope.is_unit_user:
+        check(person, True)
+        return confirm_identity(registry, person.id_number, person.name, person.gender,
+                                person.birth_date, confirmed=confirmed)
+    if spec.get("unit") is None:
+        raise RuleViolation("employment_unit", _("Choose the employing unit."))
+    if not spec.get("role"):
+        raise RuleViolation("employment_role", _("Choose the staff type."))
+    if spec.get("start") is None:
+        raise RuleViolation("employment_start", _("Enter the start date."))
+    check(person, True)
+    staff = Employment(person=person, unit=spec["unit"], role=spec["role"],
+                       position=spec.get("position"), start_date=spec["start"])
+    try:
+        check(staff, True)
+    except RuleViolation as violation:
+        field = {"unit": "employment_unit", "role": "employment_role",
+                 "start_date": "employment_start"}.get(violation.field, "id_number")
+        raise RuleViolation(field, violation.message)
+    return employment_added(session, staff, registry, confirmed=confirmed, field="name")
+
+
 def check_id_number(id_number, name=None, registry=None) -> dict:
     """What the add form shows as the clerk types: decoded fields, or the reason the number
     is invalid; with a name, whether it matches the population registry."""
@@ -178,17 +211,13 @@ def set_photo(person: Person, data: bytes, field: str = "photo") -> str:
     """照片: store a checked PNG/JPEG upload as the person's photo (RuleViolation at `field`
     otherwise). The old file goes once the transaction commits; the change is in the change
     log, and — the photo being an identity field — identity verification runs again."""
-    key, _content_type = storage.store_upload(data, field, allowed=storage.IMAGE_TYPES)
-    person.photo = key
-    return key
+    person.photo = storage.store_image(data, field)
+    return person.photo
 
 
 def photo_of(person: Person):
     """(data, content type) of the person's photo; FileNotFoundError when there is none."""
-    if not person.photo:
-        raise FileNotFoundError("no photo")
-    data = storage.storage().get(person.photo)
-    return data, (storage.sniff(data) or ("application/octet-stream",))[0]
+    return storage.stored_image(person.photo)
 
 
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
@@ -203,8 +232,8 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
-    if scope is not None and not in_scope(session, unit, write=True, scope=scope):
-        raise RuleViolation("unit", _("You cannot add staff to this unit."))
+    if not in_scope(session, unit, write=True, scope=scope):
+        raise OutOfScope()
     if role not in EMPLOYMENT_ROLES:
         raise RuleViolation("role", _("Choose the staff type."))
     name = (person.get("name") or "").strip()
@@ -326,8 +355,8 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
     (rules.check_employment → rules.end_dispatches), and so do the person's part-time guard
     employments when a full-time guard leaves. Nothing is deleted."""
 
-    if scope is not None and not in_scope(session, employment, write=True, scope=scope):
-        raise RuleViolation(None, _("You cannot change this employment."))
+    if not in_scope(session, employment, write=True, scope=scope):
+        raise OutOfScope()
     if employment.end_date is not None:
         raise RuleViolation("end_date", _("This employment has already ended."))
     if end_date is None:
@@ -347,7 +376,7 @@ def resign(session, scope, employment: Employment, end_date, reason) -> Employme
                 Employment.role == "part_time_guard", Employment.end_date.is_(None))).scalars():
             part_time.end_date = max(end_date, part_time.start_date)
             part_time.end_reason = _("The full-time guard employment ended.")
-            rules.validate(session, part_time, creating=False, scope=None)
+            rules.validate(session, part_time, creating=False, scope=SYSTEM_SCOPE)
     session.flush()
     return employment
 

@@ -316,7 +316,7 @@ CHECKS = {
 }
 
 
-def validate(session, item, creating: bool, scope=None):
+def validate(session, item, creating: bool, scope):
     """Run the rules of the item's model (no-op for models without rules)."""
     check = CHECKS.get(type(item))
     if check is not None:

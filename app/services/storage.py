@@ -86,6 +86,27 @@ def store_upload(data: bytes, field: str, allowed=None):
     return storage().put(data, extension), content_type
 
 
+def store_image(data: bytes, field: str) -> str:
+    """Check and store a PNG or JPEG upload (a photo, a licence image): its key."""
+    return store_upload(data, field, allowed=IMAGE_TYPES)[0]
+
+
+def attach_file(record, data: bytes, filename: str, field: str) -> None:
+    """Check and store an upload as the file of a record with file_key, content_type,
+    file_name and file_size columns (办事材料)."""
+    record.file_key, record.content_type = store_upload(data, field)
+    record.file_name, record.file_size = filename[-200:], len(data)
+
+
+def stored_image(key: str):
+    """(data, content type by its content) of a stored file; FileNotFoundError when there
+    is none."""
+    if not key:
+        raise FileNotFoundError("no file")
+    data = storage().get(key)
+    return data, (sniff(data) or ("application/octet-stream",))[0]
+
+
 # ---------------------------------------------------------------- stored files follow their rows
 # Columns holding storage keys. A key that is replaced, or whose row is deleted, is removed
 # from storage once the transaction commits (never before: a rollback keeps the old file).

@@ -17,12 +17,14 @@ from app.models.vocabulary import LABELS
 from app.models import Application, ApplicationDocument, AppUser, Region, SmsMessage
 from app.models.application import STATUS_LABELS
 from app.models.choices import EDUCATION_LEVELS
-from app.security.scope import current_scope, get_scoped, scope_clause
+from app.security.scope import current_scope, get_scoped
 from app.services import applications as service
 from app.services.application_items import ITEMS
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, policy_text
 from app.services.platform import create_platform_key, platform_keys, revoke_platform_key
+from app.web.transaction import atomic
+from app.web.uploads import uploaded_files
 
 from .base import ScopedModelView
 
@@ -42,19 +44,6 @@ DESK_PAGE_SIZE = 50
 
 
 
-def _desk_query(scope, status):
-    """The officer's jurisdiction; "open" is what the officer's level is competent for now:
-    the city accepts and reviews, the province decides what the city passed up."""
-    query = db.session.query(Application).filter(scope_clause(Application, scope))
-    if status == "open":
-        competent = service.OPEN_STATUSES if scope.role == "province_admin" \
-            else ("submitted", "accepted")
-        return query.filter(Application.status.in_(competent))
-    if status in STATUS_LABELS:
-        return query.filter(Application.status == status)
-    return query
-
-
 class ApplicationDeskView(BaseView):
     """审批工作台: the queue with deadlines, one application with its documents, form and
     history, and the actions its stage allows."""
@@ -70,7 +59,7 @@ class ApplicationDeskView(BaseView):
         scope = current_scope()
         status = request.args.get("status", "open")
         page = max(request.args.get("page", 0, type=int), 0)
-        query = _desk_query(scope, status)
+        query = service.desk_query(db.session, scope, status)
         today = dt.date.today()
         if status in service.FINAL_STATUSES:
             # Decided applications have no clock: the newest first, a page from the database.
@@ -129,22 +118,12 @@ class ApplicationDeskView(BaseView):
             missing_docs=[label for code, label in item.documents
                           if code not in {d.code for d in app.documents}])
 
-    def _allowed_actions(self, app):
-        scope = current_scope()
-        try:
-            service.check_actor(app, scope)
-        except RuleViolation:
-            return []
-        item = ITEMS[app.item]
-        allowed = [a for a, (froms, _to) in service.ACTIONS.items() if app.status in froms]
-        if item.decider == "province":
-            allowed = [a for a in allowed if not (a == "approve" and app.status != "province_review")]
-        else:
-            allowed = [a for a in allowed if a != "forward"]
+    @staticmethod
+    def _allowed_actions(app):
         labels = {"accept": _("Accept"), "forward": _("Pass opinion to the province"),
                   "approve": _("Approve"), "reject": _("Reject"),
                   "return": _("Return for correction")}
-        return [(a, labels[a]) for a in allowed]
+        return [(a, labels[a]) for a in service.allowed_actions(app, current_scope())]
 
     @expose("/<int:pk>/document/<int:doc_id>")
     @has_access
@@ -162,13 +141,12 @@ class ApplicationDeskView(BaseView):
     def act(self, pk):
         app = get_scoped(db.session, Application, pk, write=True)
         try:
-            service.act(db.session, app, request.form.get("action", ""), current_scope(),
-                        g.user.username, note=request.form.get("note"))
-            db.session.commit()
+            with atomic(db.session):
+                service.act(db.session, app, request.form.get("action", ""), current_scope(),
+                            g.user.username, note=request.form.get("note"))
             flash(_("Done: %(action)s.", action=service.action_label(
                 request.form.get("action"))), "success")
         except RuleViolation as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
         return redirect(url_for(".show", pk=pk))
 
@@ -261,13 +239,9 @@ class PlatformKeyView(BaseView):
 # ------------------------------------------------------------------ public pages
 
 def _uploads(item):
-    uploads = []
-    for code, _label in item.documents:
-        for storage in request.files.getlist(f"doc_{code}"):
-            if storage and storage.filename:
-                uploads.append(service.Upload(code, storage.filename, storage.read(),
-                                              storage.mimetype or "application/octet-stream"))
-    return uploads
+    return [service.Upload(code, upload.filename, upload.read(),
+                           upload.mimetype or "application/octet-stream")
+            for code, _label in item.documents for upload in uploaded_files(f"doc_{code}")]
 
 
 class PublicApplicationView(BaseView):
@@ -291,16 +265,16 @@ class PublicApplicationView(BaseView):
         if request.method == "POST":
             form = {f.name: request.form.get(f.name, "") for f in item.fields}
             try:
-                app = service.submit(db.session, code, request.form.get("applicant_name"),
-                                     request.form.get("applicant_phone"), form, _uploads(item),
-                                     region_code=request.form.get("region_code") or None,
-                                     unit_credit_code=request.form.get("unit_credit_code")
-                                     or None, channel="web")
-                db.session.commit()
+                with atomic(db.session):
+                    app = service.submit(db.session, code, request.form.get("applicant_name"),
+                                         request.form.get("applicant_phone"), form,
+                                         _uploads(item),
+                                         region_code=request.form.get("region_code") or None,
+                                         unit_credit_code=request.form.get("unit_credit_code")
+                                         or None, channel="web")
                 return self.render_template("applications/public_done.html", app=app,
                                             item_title=item_title(code))
             except RuleViolation as exc:
-                db.session.rollback()
                 error = exc.message
         regions = (db.session.query(Region).filter(Region.level == "county",
                                                    Region.code.like("33%"),
@@ -321,16 +295,15 @@ class PublicApplicationView(BaseView):
                 error = _("No application has this number and phone.")
             elif request.form.get("withdraw") or request.form.get("resubmit"):
                 try:
-                    if request.form.get("withdraw"):
-                        service.withdraw(db.session, app)
-                    else:
-                        item = ITEMS[app.item]
-                        service.resubmit(db.session, app, {
-                            f.name: request.form.get(f.name) for f in item.fields
-                            if f.name in request.form}, _uploads(item))
-                    db.session.commit()
+                    with atomic(db.session):
+                        if request.form.get("withdraw"):
+                            service.withdraw(db.session, app)
+                        else:
+                            item = ITEMS[app.item]
+                            service.resubmit(db.session, app, {
+                                f.name: request.form.get(f.name) for f in item.fields
+                                if f.name in request.form}, _uploads(item))
                 except RuleViolation as exc:
-                    db.session.rollback()
                     error = exc.message
         return self.render_template(
             "applications/public_status.html", app=app, error=error,
@@ -355,22 +328,22 @@ class PasswordChangeView(BaseView):
             user = db.session.get(AppUser, current_user.id)
             new = request.form.get("new_password", "")
             try:
-                if not _check(user, request.form.get("old_password", "")):
-                    raise RuleViolation("old_password", _("The current password is wrong."))
-                if new != request.form.get("confirm_password", ""):
-                    raise RuleViolation("confirm_password", _("The two new passwords differ."))
-                if _check(user, new):
-                    raise RuleViolation("new_password", _("Choose a password different from "
-                                                          "the current one."))
-                check_strength(new, user.username, field="new_password")
-                sm.reset_password(user.id, new)
-                user = db.session.get(AppUser, current_user.id)
-                user.must_change_password = False
-                db.session.commit()
+                with atomic(db.session):
+                    if not _check(user, request.form.get("old_password", "")):
+                        raise RuleViolation("old_password", _("The current password is wrong."))
+                    if new != request.form.get("confirm_password", ""):
+                        raise RuleViolation("confirm_password",
+                                            _("The two new passwords differ."))
+                    if _check(user, new):
+                        raise RuleViolation("new_password", _("Choose a password different "
+                                                              "from the current one."))
+                    check_strength(new, user.username, field="new_password")
+                    sm.reset_password(user.id, new)
+                    user = db.session.get(AppUser, current_user.id)
+                    user.must_change_password = False
                 flash(_("Your password has been changed."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
             except RuleViolation as exc:
-                db.session.rollback()
                 error, error_field = exc.message, exc.field
         return self.render_template("applications/password_change.html", error=error,
                                     error_field=error_field, policy=policy_text())

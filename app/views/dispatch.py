@@ -1,7 +1,8 @@
 """服务（对象）单位 and 派驻: the services of a unit with coloured tier labels and the actions
 【派驻】【解除服务】【详情】; the 新增 service form with autocomplete over all service targets;
 the 派驻 form with a searchable multi-select over the serving unit's active full-time guards;
-the 详情 page where a single dispatch is cancelled.
+the 详情 page where a single dispatch is cancelled; and the generic lists of service targets
+(tiered by category), services and dispatches.
 
 The pages are thin: rows come only through app.security.scope (404 outside scope) and every
 change goes through app.services.dispatch.
@@ -13,6 +14,7 @@ from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
@@ -24,13 +26,15 @@ from app.extensions import db
 from app.models.vocabulary import LABELS
 from app.web.widgets import tier_badge
 from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
-from app.models.choices import SERVICE_STATUSES
+from app.models.choices import SERVICE_STATUSES, TIERS
 from app.security.scope import OutOfScope, current_scope, get_scoped, scope_clause
 from app.services import dispatch as workflow
 from app.services.errors import RuleViolation
 from app.services.rules import SERVING_UNIT_KINDS
 from app.web.display import person_label
+from app.web.transaction import atomic
 
+from .base import ScopedModelView
 from .lookup import LookupField
 
 PAGE_SIZE = 20
@@ -125,7 +129,7 @@ class ServiceDeskView(BaseView):
                              .filter(Dispatch.service_id.in_(ids), Dispatch.end_date.is_(None))
                              .group_by(Dispatch.service_id).all()) if ids else {}
         return self.render_template(
-            "servicedesk/list.html", title=_("Service targets of the unit"), services=services,
+            "dispatch/list.html", title=_("Service targets of the unit"), services=services,
             active_counts=active_counts, writable=self._writable(Service, ids), q=q,
             status=status, unit=unit, page=page, pages=max((total - 1) // PAGE_SIZE + 1, 1),
             total=total, statuses=SERVICE_STATUSES, tier_badge=tier_badge,
@@ -168,9 +172,10 @@ class ServiceDeskView(BaseView):
                          "contact_person": form.target_contact_person.data,
                          "contact_phone": form.target_contact_phone.data})
             try:
-                service = workflow.create_service(
-                    self.session, current_scope(), unit, target, form.start_date.data,
-                    form.end_date.data, form.contract_number.data, form.note.data)
+                with atomic(self.session):
+                    service = workflow.create_service(
+                        self.session, current_scope(), unit, target, form.start_date.data,
+                        form.end_date.data, form.contract_number.data, form.note.data)
             except OutOfScope:
                 abort(404)
             except RuleViolation as violation:
@@ -183,7 +188,7 @@ class ServiceDeskView(BaseView):
                 flash(_("The service was added."), "success")
                 return redirect(url_for(".detail", pk=service.id))
         return self.render_template(
-            "servicedesk/add.html", title=_("Add service target of the unit"), form=form,
+            "dispatch/add.html", title=_("Add service target of the unit"), form=form,
             own_units=own_units, categories=categories, tier_badge=tier_badge)
 
     @expose("/targets/")
@@ -209,7 +214,7 @@ class ServiceDeskView(BaseView):
                                 Dispatch.id.desc()).all())
         writable = bool(self._writable(Service, [service.id]))
         return self.render_template(
-            "servicedesk/detail.html", title=_("Service details"), service=service,
+            "dispatch/detail.html", title=_("Service details"), service=service,
             dispatches=dispatches, writable=writable, tier_badge=tier_badge,
             person_label=functools.partial(person_label, scope=current_scope()),
             today=dt.date.today(),
@@ -222,16 +227,21 @@ class ServiceDeskView(BaseView):
     def end_service(self, pk):
         service = self._service(pk, write=True)
         end_date = _date_arg(request.form.get("end_date")) or dt.date.today()
+        self._end(workflow.end_service, service, end_date, request.form.get("reason"),
+                  done=_("The service and all its dispatches have ended."))
+        return redirect(url_for(".detail", pk=pk))
+
+    def _end(self, end, item, end_date, reason=None, *, done):
+        """【解除服务】 or 取消派驻 through app.services.dispatch, with its outcome flashed."""
         try:
-            workflow.end_service(self.session, current_scope(), service, end_date,
-                                 request.form.get("reason"))
+            with atomic(self.session):
+                end(self.session, current_scope(), item, end_date, reason)
         except OutOfScope:
             abort(404)
         except RuleViolation as violation:
             flash(violation.message, "danger")
         else:
-            flash(_("The service and all its dispatches have ended."), "success")
-        return redirect(url_for(".detail", pk=pk))
+            flash(done, "success")
 
     @expose("/dispatch/<int:pk>/end/", methods=["POST"])
     @has_access
@@ -240,15 +250,8 @@ class ServiceDeskView(BaseView):
             abort(404)
         item = get_scoped(self.session, Dispatch, pk, write=True)
         service_id = item.service_id
-        try:
-            workflow.end_dispatch(self.session, current_scope(), item,
-                                  _date_arg(request.form.get("end_date")))
-        except OutOfScope:
-            abort(404)
-        except RuleViolation as violation:
-            flash(violation.message, "danger")
-        else:
-            flash(_("The dispatch was cancelled."), "success")
+        self._end(workflow.end_dispatch, item, _date_arg(request.form.get("end_date")),
+                  done=_("The dispatch was cancelled."))
         return redirect(url_for(".detail", pk=service_id))
 
     # ------------------------------------------------------------ dispatch
@@ -269,8 +272,9 @@ class ServiceDeskView(BaseView):
                 errors["start_date"] = _("Enter the start date.")
             else:
                 try:
-                    created = workflow.dispatch_guards(self.session, current_scope(), service,
-                                                       chosen_ids, start, post)
+                    with atomic(self.session):
+                        created = workflow.dispatch_guards(self.session, current_scope(),
+                                                           service, chosen_ids, start, post)
                 except OutOfScope:
                     abort(404)
                 except workflow.DispatchRefused as refused:
@@ -287,7 +291,7 @@ class ServiceDeskView(BaseView):
                 Employment.id.in_([int(v) for v in chosen_ids]),
                 scope_clause(Employment, current_scope())).all()
         return self.render_template(
-            "servicedesk/dispatch.html", title=_("Dispatch guards"), service=service,
+            "dispatch/dispatch.html", title=_("Dispatch guards"), service=service,
             errors=errors, reasons=reasons, chosen=chosen, start=start, post=post,
             tier_badge=tier_badge,
             person_label=functools.partial(person_label, scope=current_scope()))
@@ -312,7 +316,110 @@ class ServiceDeskView(BaseView):
         return jsonify({"results": results, "pagination": {"more": more}})
 
 
+# ------------------------------------------------------------------ the generic lists
+
+class DispatchView(ScopedModelView):
+    datamodel = SQLAInterface(Dispatch)
+    class_permission_name = "Dispatch"
+    list_title = show_title = _l("Dispatches")
+    add_title = _l("Add dispatch")
+    edit_title = _l("Edit dispatch")
+    label_columns = {**LABELS, "service.target.name": _l("Service target"),
+                     "service.target.tier": _l("Tier"), "service.target.tier_label": _l("Tier")}
+    list_columns = ["person.name", "unit.name", "service.target.name", "service.target.tier",
+                    "post", "start_date", "end_date"]
+    # Exports carry the tier as text.
+    export_columns = ["person.name", "unit.name", "service.target.name",
+                      "service.target.tier_label", "post", "start_date", "end_date"]
+    formatters_columns = {"service.target.tier": tier_badge}
+    show_columns = ["person", "unit", "service", "post", "start_date", "end_date",
+                    "end_reason"]
+    add_columns = ["service", "employment", "post", "start_date"]
+    edit_columns = ["post", "start_date", "end_date", "end_reason"]
+    search_columns = ["post", "start_date", "end_date"]
+    order_columns = ["start_date", "end_date", "post"]
+    base_order = ("start_date", "desc")
+    lookup_columns = {"service": "service", "employment": "employment"}
+
+
+class ServiceView(ScopedModelView):
+    datamodel = SQLAInterface(Service)
+    class_permission_name = "Service"
+    list_title = show_title = _l("Services")
+    add_title = _l("Add service")
+    edit_title = _l("Edit service")
+    label_columns = {**LABELS, "target.tier": _l("Tier"), "target.tier_label": _l("Tier")}
+    list_columns = ["unit.name", "target.name", "target.tier", "contract_number", "start_date",
+                    "end_date", "status_label"]
+    export_columns = ["unit.name", "target.name", "target.tier_label", "contract_number",
+                      "start_date", "end_date", "status_label"]
+    show_columns = ["unit", "target", "target.tier", "contract_number", "start_date",
+                    "end_date", "status_label", "note"]
+    add_columns = ["unit", "target", "contract_number", "start_date", "end_date", "note"]
+    edit_columns = ["contract_number", "start_date", "end_date", "status", "note"]
+    search_columns = ["contract_number", "status", "start_date", "end_date"]
+    order_columns = ["start_date", "end_date", "status"]
+    base_order = ("start_date", "desc")
+    formatters_columns = {"target.tier": tier_badge}
+    related_views = [DispatchView]
+    lookup_columns = {"unit": ("unit", SERVING_UNIT_KINDS),
+                      "target": "service_target"}
+    own_unit_fields = ("unit",)
+    choice_columns = {"status": SERVICE_STATUSES}
+    required_choices = ("status",)
+
+
+class ServiceTargetView(ScopedModelView):
+    datamodel = SQLAInterface(ServiceTarget)
+    class_permission_name = "ServiceTarget"
+    list_title = show_title = _l("Service targets")
+    add_title = _l("Add service target")
+    edit_title = _l("Edit service target")
+    label_columns = {**LABELS, "name": _l("Full name of the unit"),
+                     "category.tier": _l("Tier"), "category.tier_label": _l("Tier")}
+    list_columns = ["name", "category.name", "category.tier", "address", "contact_person",
+                    "contact_phone"]
+    export_columns = ["name", "category.name", "category.tier_label", "address",
+                      "contact_person", "contact_phone"]
+    show_columns = ["name", "category", "category.tier", "region", "address",
+                    "contact_person", "contact_phone"]
+    add_columns = ["name", "category", "region", "address", "contact_person", "contact_phone"]
+    edit_columns = add_columns
+    search_columns = ["name", "address"]
+    order_columns = ["name"]
+    base_order = ("name", "asc")
+    formatters_columns = {"category.tier": tier_badge}
+    related_views = [ServiceView]
+    lookup_columns = {"region": "region"}
+
+
+class TargetCategoryView(ScopedModelView):
+    datamodel = SQLAInterface(TargetCategory)
+    class_permission_name = "TargetCategory"
+    list_title = show_title = _l("Service target categories")
+    add_title = _l("Add category")
+    edit_title = _l("Edit category")
+    label_columns = {**LABELS, "name": _l("Category")}
+    list_columns = ["name", "tier", "sort_order"]
+    show_columns = add_columns = edit_columns = ["name", "tier", "sort_order"]
+    search_columns = ["name", "tier"]
+    base_order = ("sort_order", "asc")
+    formatters_columns = {"tier": tier_badge}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "tier": SelectField(_l("Tier"), coerce=int,
+                            choices=[(tier, spec["label"]) for tier, spec in TIERS.items()],
+                            widget=Select2Widget()),
+    }
+
+
+# (view, menu name = permission name, label, icon, category, category label)
 MENU = [
     (ServiceDeskView, "ServiceDesk", _l("Service targets of the unit"), "fa-shield",
      "Services", _l("Services and dispatch")),
+    (ServiceTargetView, "ServiceTarget", _l("Service targets"), "fa-flag", "Services",
+     _l("Services and dispatch")),
+    (ServiceView, "Service", _l("Services"), "fa-handshake", "Services", None),
+    (DispatchView, "Dispatch", _l("Dispatches"), "fa-share-square", "Services", None),
+    (TargetCategoryView, "TargetCategory", _l("Service target categories"), "fa-tags",
+     "System", None),
 ]

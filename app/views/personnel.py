@@ -3,9 +3,8 @@ manual's tabs for the kind of person (保安员 / 兼职保安员 / 学员 / 教
 basic information and work history only), each tab loading when it is shown."""
 from dataclasses import dataclass
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, url_for
 from flask_appbuilder import expose, has_access
-from flask_wtf.file import FileField
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -18,29 +17,22 @@ from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATI
 from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import personnel, screening
-from app.services.errors import RuleViolation
-from app.services.registry import get_registry
 
 from .base import LazyTab, ScopedModelView
-from .unit_records import stored_response
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
-from .services import DispatchView
+from .dispatch import DispatchView
 from app.models.vocabulary import LABELS
 from app.web.widgets import choice_field
 from .lookup import LookupField, PersonByIdNumberField
+from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation
+from app.web.uploads import stored_response, take_upload, upload_field
 
 
 def _photo_field():
-    return FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
-
-
-def registry_confirmation(session):
-    """(population registry, whether the clerk confirmed the entered identity) for the
-    generic add paths; personnel.confirm_identity applies the rule."""
-    return get_registry(session, current_app.config), bool(g.get("registry_confirmed"))
+    return upload_field(_l("Photo"), images=True)
 
 
 def registry_confirmed_field():
@@ -55,10 +47,10 @@ class RegistryConfirmedForm:
     def process_form(self, form, is_created):
         super().process_form(form, is_created)
         if is_created:
-            g.registry_confirmed = bool(form.registry_confirmed.data)
+            confirm_registry(form.registry_confirmed.data)
 
 
-class EmploymentView(RegistryConfirmedForm, ScopedModelView):
+class EmploymentView(EmploymentAdd, RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Employment)
     class_permission_name = "Employment"
     list_title = show_title = _l("Staff")
@@ -80,11 +72,6 @@ class EmploymentView(RegistryConfirmedForm, ScopedModelView):
     choice_columns = {"role": EMPLOYMENT_ROLES}
     required_choices = ("role",)
     related_views = [DispatchView]  # 工作经历: each employment with its dispatches
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        registry, confirmed = registry_confirmation(self.datamodel.session)
-        personnel.employment_added(self.datamodel.session, item, registry, confirmed=confirmed)
     add_form_extra_fields = {
         "person": PersonByIdNumberField(_l("ID number"), validators=[DataRequired()]),
         "registry_confirmed": registry_confirmed_field(),
@@ -248,17 +235,9 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
                                                                    item.id))
                    for view_class, _heading in tab.panes)
 
-    def process_form(self, form, is_created):
-        super().process_form(form, is_created)
-        # The employment fields are not columns of Person: keep them for pre_add.
-        if is_created:
-            g.new_employment = {key: form[f"employment_{key}"].data
-                                for key in ("unit", "role", "position", "start")}
-
     def _take_photo(self, item):
-        upload = request.files.get("photo_upload")
-        if upload is not None and upload.filename:
-            personnel.set_photo(item, upload.read(), "photo_upload")
+        take_upload("photo_upload",
+                    lambda data, _name: personnel.set_photo(item, data, "photo_upload"))
 
     def pre_update(self, item):
         super().pre_update(item)
@@ -283,36 +262,13 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
         return stored_response(data, content_type)
 
     def pre_add(self, item):
-        self._pre_add(item)
-        self._take_photo(item)   # stored only once the rest is valid
-
-    def _pre_add(self, item):
-        spec = getattr(g, "new_employment", None) or {}
+        # The employment fields are not columns of Person: the form set them on the item.
+        spec = {key: getattr(item, f"employment_{key}", None)
+                for key in ("unit", "role", "position", "start")}
         registry, confirmed = registry_confirmation(self.datamodel.session)
-        if spec.get("unit") is not None or current_scope().is_unit_user:
-            # Unit clerks add people as their staff: person and employment in one save.
-            if spec.get("unit") is None:
-                raise RuleViolation("employment_unit", _l("Choose the employing unit."))
-            if not spec.get("role"):
-                raise RuleViolation("employment_role", _l("Choose the staff type."))
-            if spec.get("start") is None:
-                raise RuleViolation("employment_start", _l("Enter the start date."))
-            super().pre_add(item)
-            employment = Employment(person=item, unit=spec["unit"], role=spec["role"],
-                                    position=spec.get("position"),
-                                    start_date=spec["start"])
-            try:
-                self.check_item(employment, creating=True)
-            except RuleViolation as violation:
-                field = {"unit": "employment_unit", "role": "employment_role",
-                         "start_date": "employment_start"}.get(violation.field, "id_number")
-                raise RuleViolation(field, violation.message)
-            personnel.employment_added(self.datamodel.session, employment, registry,
-                                       confirmed=confirmed, field="name")
-        else:
-            super().pre_add(item)
-            personnel.confirm_identity(registry, item.id_number, item.name, item.gender,
-                                       item.birth_date, confirmed=confirmed)
+        personnel.add_person(self.datamodel.session, current_scope(), item, registry,
+                             confirmed=confirmed, employment=spec, check=self.check_item)
+        self._take_photo(item)   # stored only once the rest is valid
 
 
 # (view, menu name = permission name, label, icon, category, category label)

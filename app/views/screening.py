@@ -20,6 +20,7 @@ from app.security.scope import current_scope, get_scoped
 from app.services import screening
 from app.services.errors import RuleViolation
 from app.web.display import identity_changes
+from app.web.transaction import atomic
 
 from app.web.crud import METHOD_PERMISSIONS, READ_SCOPE
 
@@ -97,10 +98,9 @@ class ScreeningBaseView(ScopedModelView):
         item = self._item(pk, write=True)
         session = self.datamodel.session
         try:
-            self.run_action(session, item, name, request.form)
-            session.commit()
+            with atomic(session):
+                self.run_action(session, item, name, request.form)
         except RuleViolation as violation:
-            session.rollback()
             flash(violation.message, "danger")
         else:
             flash(str(self.action_labels[name]) + " ✓", "success")
@@ -142,11 +142,10 @@ class _IdentityViewBase(ScreeningBaseView):
         if request.method == "POST":
             values = {k: (request.form.get(k) or "").strip() for k in values}
             try:
-                screening.resubmit(session, item, current_scope(), name=values["name"],
-                                   id_number=values["id_number"], note=values["note"])
-                session.commit()
+                with atomic(session):
+                    screening.resubmit(session, item, current_scope(), name=values["name"],
+                                       id_number=values["id_number"], note=values["note"])
             except RuleViolation as violation:
-                session.rollback()
                 error = violation
                 flash(violation.message, "danger")
             else:

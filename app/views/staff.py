@@ -4,18 +4,14 @@ fills gender, birth date and household region as it is typed), 【详情】 (the
 its tabs) and 【离职】. All writes go through app.services.personnel."""
 import datetime as dt
 
-from flask import (abort, current_app, flash, g, has_request_context, jsonify, redirect,
-                   request, url_for)
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,
                                            DatePickerWidget)
 from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.models.filters import BaseFilter, FilterRelation
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
-from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -23,100 +19,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.extensions import db
 from app.models.vocabulary import LABELS
 from app.web.widgets import choice_field
-from app.models import Certificate, Employment, Person, Unit
+from app.models import Certificate, Employment, Unit
 from app.models.authority import rule_for
 from app.models.choices import EDUCATION_LEVELS
 from app.security import authority
 from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
+from app.web.staff import role_filters
+from app.web.transaction import atomic
+from app.web.uploads import upload_field, uploaded_file
 from app.services.registry import get_registry
 
-from app.web.crud import READ_SCOPE, units_named
-
 from .base import ScopedListWidget, ScopedModelView
-from .lookup import LookupField, starts_with
-
-
-# ------------------------------------------------------------------ list filters
-
-class ActiveRoleFilter(BaseFilter):
-    """Active employments of one role (arg_name None: no URL can drop it)."""
-    name = "role"
-    arg_name = None
-
-    def apply(self, query, value):
-        return query.filter(Employment.role == value, Employment.end_date.is_(None))
-
-
-SEARCH_IDS_MAX = 2000
-SEARCH_UNITS_MAX = 500
-
-
-def _once(key, compute):
-    """compute() once per request: a list's count, page and export apply the same filters,
-    and the ids they fetch first stay the same within the request."""
-    cache = g.setdefault("staff_list_ids", {})
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
-
-
-def staff_search_clause(q: str, unit_text: str):
-    """The list search: name (prefix), ID number (exact), certificate number (exact), and
-    the unit by a part of its name. Plain text boxes, no dropdown of units."""
-    conditions = []
-    q = (q or "").strip()[:50]
-    if q:
-        upper = q.upper()
-        people = select(Person.id).where(or_(starts_with(Person.name, q),
-                                             Person.id_number == upper)) \
-            .union(select(Certificate.person_id).where(Certificate.number == q))
-        # Most searches find a few people: fetch their employments' ids first, so that the
-        # list looks those rows up by id. Left to the planner, SQLite walks a whole city's
-        # staff newest first and tests each row against the search (hundreds of ms).
-        jobs = _once(("search", q), lambda: db.session.execute(select(Employment.id).where(
-            Employment.person_id.in_(people)).limit(SEARCH_IDS_MAX + 1)).scalars().all())
-        if len(jobs) <= SEARCH_IDS_MAX:
-            conditions.append(Employment.id.in_(jobs) if jobs else false())
-        else:  # a broad prefix: walking newest first finds a page soon enough
-            conditions.append(Employment.person_id.in_(people))
-    units = units_named(unit_text)
-    if units is not None:
-        # A self-hiring unit's staff include the guards of its client units.
-        ids = _once(("named", unit_text.strip()[:50]), lambda: rules.staff_unit_ids(
-            db.session, units, limit=SEARCH_UNITS_MAX))
-        conditions.append(Employment.unit_id.in_(
-            rules.staff_unit_ids_select(units) if ids is None else ids))
-    return conditions
-
-
-class StaffOfUnitFilter(FilterRelation):
-    """The staff tab of a unit's page: employments at the unit or, for a self-hiring unit,
-    at its client units. A related-view filter, so the tab's 【新增】 presets the unit."""
-    name = "staff of unit"
-
-    def apply(self, query, value):
-        unit_id = int(value)
-        return query.filter(Employment.unit_id.in_(_once(
-            ("unit", unit_id), lambda: rules.staff_unit_ids(db.session, unit_id))))
-
-
-class StaffSearchFilter(BaseFilter):
-    """Reads the list's own search box (`search`, `unit`; `q` is FAB's rison) from the request."""
-    name = "search"
-    arg_name = None
-
-    def apply(self, query, value):
-        if not has_request_context():
-            return query
-        for condition in staff_search_clause(request.args.get("search"), request.args.get("unit")):
-            query = query.filter(condition)
-        return query
-
-
-def role_filters(role):
-    return READ_SCOPE + [["id", ActiveRoleFilter, role], ["id", StaffSearchFilter, None]]
+from .lookup import LookupField
 
 
 # ------------------------------------------------------------------ the add form
@@ -139,7 +55,7 @@ class StaffForm(DynamicForm):
     residence_address = StringField(_l("Residence address"),
                                     validators=[Optional(), Length(max=300)],
                                     widget=BS3TextFieldWidget())
-    photo = FileField(_l("Photo"), description=_l("PNG or JPEG; at most 10 MB."))
+    photo = upload_field(_l("Photo"), images=True)
     # 工作信息
     unit = LookupField(_l("Employing unit"), entity="unit", validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=50)],
@@ -272,13 +188,11 @@ class StaffListView(ScopedModelView):
             form.start_date.data = dt.date.today()
         elif form.validate_on_submit():
             try:
-                employment = self._add_staff(form)
-                db.session.commit()
+                with atomic(db.session):
+                    employment = self._add_staff(form)
             except RuleViolation as violation:
-                db.session.rollback()
                 self._field_error(form, violation)
             except IntegrityError as exc:
-                db.session.rollback()
                 self._field_error(form, rules.violation_from_integrity_error(exc))
             else:
                 flash(_("Added %(name)s.", name=employment.person.name), "success")
@@ -322,8 +236,8 @@ class StaffListView(ScopedModelView):
                         spec["issued_on"] = form[f"cert_{kind}_issued_on"].data
                     certificates.append(spec)
         person = {key: form[key].data for key in BASIC if key not in NOT_PERSON_COLUMNS}
-        upload = form.photo.data
-        photo = upload.read() if upload and getattr(upload, "filename", None) else None
+        upload = uploaded_file(form.photo.name)
+        photo = upload.read() if upload is not None else None
         training = earlier_work = None
         if "training" in self.sections:
             training = {"class_name": form.training_class.data,
@@ -368,11 +282,10 @@ class StaffListView(ScopedModelView):
             form.end_date.data = dt.date.today()
         elif form.validate_on_submit():
             try:
-                personnel.resign(db.session, current_scope(), employment, form.end_date.data,
-                                 form.end_reason.data)
-                db.session.commit()
+                with atomic(db.session):
+                    personnel.resign(db.session, current_scope(), employment,
+                                     form.end_date.data, form.end_reason.data)
             except RuleViolation as violation:
-                db.session.rollback()
                 self._field_error(form, violation)
             else:
                 flash(_("%(name)s has left the unit.", name=employment.person.name), "success")

@@ -1,13 +1,12 @@
 """Pages of the records a unit owns (tabs of the unit page, see app.views.units): 办事材料,
 出资人, 发案记录, 安全检查, 物品信息, 临时活动, 年度数据, 单位变更. One shared base; each page
 only names its columns."""
-from flask import Response, abort, request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 
 from app.models.vocabulary import LABELS
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
@@ -16,6 +15,7 @@ from app.models.application import CrossProvinceFiling
 from app.models.choices import ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS
 from app.security.scope import get_scoped
 from app.services import storage
+from app.web.uploads import serve_stored, take_upload, upload_field
 
 from .base import ScopedModelView
 
@@ -44,19 +44,11 @@ class UnitDocumentView(UnitRecordView):
     order_columns = ["title", "filed_on"]
     base_order = ("filed_on", "desc")
     add_form_extra_fields = edit_form_extra_fields = {
-        "upload": FileField(_l("Upload file"),
-                            description=_l("PDF, PNG or JPEG; at most 10 MB.")),
+        "upload": upload_field(_l("Upload file")),
     }
 
     def _take_upload(self, item):
-        upload = request.files.get("upload") if request else None
-        if upload is None or not upload.filename:
-            return
-        data = upload.read()
-        key, content_type = storage.store_upload(data, "upload")
-        item.file_key, item.content_type = key, content_type
-        item.file_name = upload.filename[-200:]
-        item.file_size = len(data)
+        take_upload("upload", lambda data, name: storage.attach_file(item, data, name, "upload"))
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -79,28 +71,6 @@ def _download_link(document):
     url = url_for("UnitDocumentView.download", pk=document.id)
     return Markup('<a href="{}" target="_blank" rel="noopener"><i class="fa fa-file"></i> {}</a>'
                   ).format(url, document.file_name or _("Download"))
-
-
-def serve_stored(key, content_type, name=None):
-    """A stored file, inline, never cached by shared caches; 404 when missing."""
-    if not key:
-        abort(404)
-    try:
-        data = storage.storage().get(key)
-    except FileNotFoundError:
-        abort(404)
-    return stored_response(data, content_type, name)
-
-
-def stored_response(data, content_type, name=None):
-    """Stored bytes, inline, never cached by shared caches, never sniffed by the browser."""
-    response = Response(data, mimetype=content_type or "application/octet-stream")
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if name:
-        from urllib.parse import quote
-        response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 class InvestorView(UnitRecordView):

@@ -9,7 +9,6 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_order_args, get_page_args, get_page_size_args
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 
 from app.models.vocabulary import LABELS
 from app.models import Unit
@@ -20,17 +19,18 @@ from app.security.scope import current_scope, get_scoped, in_scope
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
 from app.web.display import display
+from app.web.staff import StaffOfUnitFilter
+from app.web.uploads import stored_response, take_upload, upload_field
 
 from app.web.crud import METHOD_PERMISSIONS
 
 from .base import LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
-from .staff import STAFF_VIEWS, StaffOfUnitFilter
-from .services import ServiceView
+from .staff import STAFF_VIEWS
+from .dispatch import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
-                           TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView,
-                           serve_stored)
+                           TemporaryEventView, UnitAssetView, UnitChangeView, UnitDocumentView)
 
 
 @dataclass
@@ -144,19 +144,15 @@ class UnitView(ScopedModelView):
     # Branches come only from an approved branch filing, never from this form.
     choice_exclude_on_add = {"kind": ("branch",)}
     add_form_extra_fields = edit_form_extra_fields = {
-        "licence_upload": FileField(_l("Licence image"),
-                                    description=_l("PNG or JPEG; at most 10 MB.")),
+        "licence_upload": upload_field(_l("Licence image"), images=True),
     }
 
     # ------------------------------------------------------------ forms
 
     def _take_licence(self, unit):
-        upload = request.files.get("licence_upload")
-        if upload is None or not upload.filename:
-            return
-        key, _type = storage.store_upload(upload.read(), "licence_upload",
-                                          allowed=storage.IMAGE_TYPES)
-        unit.licence_image = key
+        def store(data, _name):
+            unit.licence_image = storage.store_image(data, "licence_upload")
+        take_upload("licence_upload", store)
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -262,14 +258,11 @@ class UnitView(ScopedModelView):
     def licence(self, pk):
         """The licence image, only for users whose scope covers the unit."""
         unit = get_scoped(self.datamodel.session, Unit, pk)
-        if not unit.licence_image:
-            abort(404)
         try:
-            data = storage.storage().get(unit.licence_image)
+            data, content_type = storage.stored_image(unit.licence_image)
         except FileNotFoundError:
             abort(404)
-        content_type = (storage.sniff(data) or ("application/octet-stream",))[0]
-        return serve_stored(unit.licence_image, content_type)
+        return stored_response(data, content_type)
 
     @expose("/holders/<pk>/<kind>", methods=["GET"])
     @has_access

@@ -21,6 +21,7 @@ from app.services import rules
 from app.services.errors import RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.web.display import masked_columns, masks
+from app.web.transaction import atomic
 
 # One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
 METHOD_PERMISSIONS = {
@@ -154,15 +155,11 @@ class ScopedMixin:
         field's message too), OutOfScope or AuthorityViolation is raised."""
         session = self.datamodel.session
         try:
-            (self.pre_add if creating else self.pre_update)(item)
-            session.add(item)
-            session.commit()
+            with atomic(session):
+                (self.pre_add if creating else self.pre_update)(item)
+                session.add(item)
         except IntegrityError as exc:
-            session.rollback()
             raise rules.violation_from_integrity_error(exc) from exc
-        except Exception:
-            session.rollback()
-            raise
         (self.post_add if creating else self.post_update)(item)
 
     def delete_items(self, items):
@@ -172,16 +169,12 @@ class ScopedMixin:
         for item in items:
             self.pre_delete(item)
         try:
-            for item in items:
-                session.delete(item)
-            session.commit()
+            with atomic(session):
+                for item in items:
+                    session.delete(item)
         except IntegrityError as exc:
-            session.rollback()
             raise RuleViolation(None, _("This record is still referenced by other records "
                                         "and cannot be deleted.")) from exc
-        except Exception:
-            session.rollback()
-            raise
         for item in items:
             self.post_delete(item)
 
@@ -194,8 +187,9 @@ class ScopedMixin:
         headers = [self.label_columns.get(c, c) for c in columns]
         rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
         path, count = write_xlsx(rows, headers, sheet_title=title, mask=masks(current_scope()))
-        log_export(self.datamodel.session, g.user.id, g.user.username,
-                   self.class_permission_name, logged_filters, count)
+        with atomic(self.datamodel.session):
+            log_export(self.datamodel.session, g.user.id, g.user.username,
+                       self.class_permission_name, logged_filters, count)
 
         @after_this_request
         def _cleanup(response):
