@@ -7,6 +7,7 @@ migrations, exactly as in production.
 import contextvars
 import os
 import re
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -103,15 +104,18 @@ def client_for(app):
 
 
 _tokens = {}
+TOKEN_REUSE_SECONDS = 600  # access tokens live 15 minutes; a slow run must not outlive one
 
 
 def api_headers(app, username):
-    if username not in _tokens:
+    token, issued = _tokens.get(username, (None, 0.0))
+    if token is None or time.monotonic() - issued > TOKEN_REUSE_SECONDS:
         response = app.test_client().post("/api/v1/security/login", json={
             "username": username, "password": DEMO_PASSWORD, "provider": "db"})
         assert response.status_code == 200, response.get_data(as_text=True)
-        _tokens[username] = response.json["access_token"]
-    return {"Authorization": f"Bearer {_tokens[username]}"}
+        token, issued = response.json["access_token"], time.monotonic()
+        _tokens[username] = (token, issued)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
