@@ -1,9 +1,9 @@
 """Custom REST endpoints, declared one way: `operation` writes an endpoint's OpenAPI operation
 (FAB reads it from the docstring into /api/v1/_openapi), `file_endpoints` makes the GET and
 PUT of a record's file, and `run_action` runs an action of a service on one record."""
+import yaml
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.const import API_RESULT_RES_KEY
-import yaml
 
 from app.security.scope import OutOfScope
 from app.services.errors import RuleViolation
@@ -81,10 +81,11 @@ def file_endpoints(field, read, store, *, get_summary, put_summary, served):
             return self.response_404()
         return put_upload(self, item, field, lambda data, name: store(item, data, name))
 
+    pk = {"pk": "integer"}
     return (endpoint(f"{field}_get", url, "GET", get, operation(
-                "get", get_summary, answers(served, refused="Bad request"), path={"pk": "integer"})),
+                "get", get_summary, answers(served, refused="Bad request"), path=pk)),
             endpoint(f"{field}_put", url, "PUT", put, operation(
-                "put", put_summary, answers("Stored"), path={"pk": "integer"}, body=field)))
+                "put", put_summary, answers("Stored"), path=pk, body=field)))
 
 
 def run_action(api, item, action, **payload):
