@@ -18,6 +18,7 @@ from app.services.errors import RuleViolation
 from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
+from .endpoints import answers, operation
 
 
 class ApplicationApi(ScopedModelRestApi):
@@ -93,24 +94,9 @@ class ApplicationIntakeApi(BaseApi):
         return self.response(201, number=app.number, status=app.status)
 
     @expose("/<number>/resubmit", methods=["POST"])
+    @operation("post", "Resubmit a returned application with corrections",
+               answers("Its status"), path={"number": "string"})
     def resubmit(self, number):
-        """Resubmit a returned application with corrections
-        ---
-        post:
-          parameters:
-          - in: path
-            name: number
-            required: true
-            schema:
-              type: string
-          responses:
-            200:
-              description: Its status
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
         if _platform_user() is None:
             return self.response_401()
         payload = request.get_json(silent=True) or {}

@@ -14,6 +14,7 @@ from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError
 
+from app.api.endpoints import operation
 from app.api.validation import RelatedIdConverter, check_request
 from app.models.base import AuthoredMixin
 from app.security import authority
@@ -79,14 +80,25 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             payload["id"] = self.datamodel.get_pk_value(item)
         return self.response(201 if creating else 200, **payload)
 
-    def post_headless(self):
+    def _load_and_commit(self, item=None):
+        """The JSON body loaded into a new record, or over `item` (merged with its values),
+        and saved: 400 when the body is not JSON, 422 when it does not load."""
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
+        creating = item is None
         try:
-            item = request_local.load(self.add_model_schema, request.json)
+            if creating:
+                item = request_local.load(self.add_model_schema, request.json)
+            else:
+                data = self._merge_update_item(item, request.json)
+                item = request_local.load(self.edit_model_schema, data, instance=item)
         except ValidationError as err:
+            self.datamodel.session.rollback()  # nothing of a half-loaded record stays
             return self.response_422(message=err.messages)
-        return self._commit(item, creating=True)
+        return self._commit(item, creating)
+
+    def post_headless(self):
+        return self._load_and_commit()
 
     def put_headless(self, pk):
         item = self.datamodel.get(pk, self._write_filters())
@@ -96,15 +108,7 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             authority.check(self.datamodel.session, item, authority.CHANGE)
         except AuthorityViolation as refusal:
             return self.response(403, message=refusal.message)
-        if not request.is_json:
-            return self.response_400(message=_("The request body must be JSON."))
-        try:
-            data = self._merge_update_item(item, request.json)
-            item = request_local.load(self.edit_model_schema, data, instance=item)
-        except ValidationError as err:
-            self.datamodel.session.rollback()
-            return self.response_422(message=err.messages)
-        return self._commit(item, creating=False)
+        return self._load_and_commit(item)
 
     def delete_headless(self, pk):
         item = self.datamodel.get(pk, self._write_filters())
@@ -125,21 +129,11 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     @safe
     @permission_name("export_xlsx")
     @rison(get_list_schema)
+    @operation("get", "Excel export of the rows visible under the given filters",
+               {200: "An .xlsx file"}, parameters=[{"in": "query", "name": "q", "content": {
+                   "application/json": {"schema": {
+                       "$ref": "#/components/schemas/get_list_schema"}}}}])
     def export_xlsx(self, **kwargs):
-        """Excel export of the rows visible under the given filters
-        ---
-        get:
-          parameters:
-          - in: query
-            name: q
-            content:
-              application/json:
-                schema:
-                  $ref: '#/components/schemas/get_list_schema'
-          responses:
-            200:
-              description: An .xlsx file
-        """
         args = kwargs.get("rison", {})
         try:
             filters = self._handle_filters_args(args)

@@ -3,18 +3,15 @@ actions of app.services.dispatch; same permissions, scope and rules as the pages
 import datetime as dt
 
 from flask import request
-from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 
 from app.models import Dispatch, Service, ServiceTarget
-from app.security.scope import OutOfScope, current_scope
+from app.security.scope import current_scope
 from app.services import dispatch as workflow
-from app.services.errors import RuleViolation
-from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
+from .endpoints import answers, endpoint, operation, run_action
 
 
 class ServiceTargetApi(ScopedModelRestApi):
@@ -29,11 +26,11 @@ class ServiceTargetApi(ScopedModelRestApi):
     order_columns = ["id", "name"]
 
 
-class EndingMixin:
+def _ending(end, summary, ended):
     """POST /<pk>/end {"end_date": "YYYY-MM-DD", "reason": "..."} (both optional) through
-    app.services.dispatch, under the write scope (404 outside it)."""
-
-    def _end(self, pk, end):
+    end(session, scope, item, end date, reason) of app.services.dispatch, under the write
+    scope (404 outside it)."""
+    def handler(self, pk):
         item = self.datamodel.get(pk, self._write_filters())
         if not item:
             return self.response_404()
@@ -44,17 +41,13 @@ class EndingMixin:
                 end_date = dt.date.fromisoformat(str(body["end_date"]))
             except ValueError:
                 return self.response_400(message={"end_date": [_("Not a valid date.")]})
-        try:
-            with atomic(self.datamodel.session):
-                end(self.datamodel.session, current_scope(), item, end_date, body.get("reason"))
-        except OutOfScope:
-            return self.response_404()
-        except RuleViolation as violation:
-            return self.response_400(message=violation.as_dict())
-        return self.response(200, result=self.show_model_schema.dump(item), id=item.id)
+        return run_action(self, item, lambda session: end(
+            session, current_scope(), item, end_date, body.get("reason")), id=item.id)
+    return endpoint("end", "/<int:pk>/end", "POST", handler, operation(
+        "post", summary, answers(ended), path={"pk": "integer"}), permission="edit")
 
 
-class ServiceApi(EndingMixin, ScopedModelRestApi):
+class ServiceApi(ScopedModelRestApi):
     resource_name = "service"
     class_permission_name = "Service"
     datamodel = SQLAInterface(Service)
@@ -67,31 +60,11 @@ class ServiceApi(EndingMixin, ScopedModelRestApi):
     search_columns = ["unit", "target", "status", "start_date"]
     order_columns = ["id", "start_date", "end_date"]
 
-    @expose("/<int:pk>/end", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("edit")
-    def end(self, pk):
-        """【解除服务】: end the service and all its active dispatches in one transaction
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The ended service
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        return self._end(pk, workflow.end_service)
+    end = _ending(workflow.end_service, "【解除服务】: end the service and all its active "
+                  "dispatches in one transaction", "The ended service")
 
 
-class DispatchApi(EndingMixin, ScopedModelRestApi):
+class DispatchApi(ScopedModelRestApi):
     resource_name = "dispatch"
     class_permission_name = "Dispatch"
     datamodel = SQLAInterface(Dispatch)
@@ -103,28 +76,7 @@ class DispatchApi(EndingMixin, ScopedModelRestApi):
     search_columns = ["service", "employment", "start_date", "end_date"]
     order_columns = ["id", "start_date", "end_date"]
 
-    @expose("/<int:pk>/end", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("edit")
-    def end(self, pk):
-        """取消派驻: end one dispatch
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The ended dispatch
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        return self._end(pk, workflow.end_dispatch)
+    end = _ending(workflow.end_dispatch, "取消派驻: end one dispatch", "The ended dispatch")
 
 
 RESOURCES = [ServiceTargetApi, ServiceApi, DispatchApi]

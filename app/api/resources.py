@@ -1,6 +1,5 @@
 """REST resources under /api/v1/: same permissions, scope and rules as the pages."""
 from flask import request
-from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import Certificate, ChangeLog, ConductRecord, Employment, Person, Unit
@@ -9,9 +8,9 @@ from app.web.crud import METHOD_PERMISSIONS
 from app.services import personnel
 
 from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation
-from app.web.uploads import put_upload, stored_response
 
 from .base import ScopedModelRestApi
+from .endpoints import file_endpoints
 
 UNIT_FIELDS = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
                "principal_phone", "contact_person", "contact_phone", "address", "region",
@@ -64,72 +63,11 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
 
     # 照片: PUT /<pk>/photo (multipart field `photo`, PNG or JPEG) replaces the photo — logged
     # in the change log, and identity verification runs again; GET /<pk>/photo returns it.
-    # Both only within the user's scope (404 otherwise).
-    @expose("/<int:pk>/photo", methods=["GET"])
-    @protect()
-    @safe
-    def photo_get(self, pk):
-        """The person's photo
-        ---
-        get:
-          parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The photo (PNG or JPEG)
-            400:
-              description: Bad request
-            404:
-              description: Not found or outside scope
-        """
-        person = self.datamodel.get(pk, self._base_filters)
-        if person is None:
-            return self.response_404()
-        try:
-            data, content_type = personnel.photo_of(person)
-        except FileNotFoundError:
-            return self.response_404()
-        return stored_response(data, content_type)
-
-    @expose("/<int:pk>/photo", methods=["PUT"])
-    @protect()
-    @safe
-    def photo_put(self, pk):
-        """Replace the person's photo
-        ---
-        put:
-          parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
-          requestBody:
-            content:
-              multipart/form-data:
-                schema:
-                  type: object
-                  properties:
-                    photo:
-                      type: string
-                      format: binary
-          responses:
-            200:
-              description: Stored
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        person = self.datamodel.get(pk, self._write_filters())
-        if person is None:
-            return self.response_404()
-        return put_upload(self, person, "photo",
-                          lambda data, _name: personnel.set_photo(person, data))
+    photo_get, photo_put = file_endpoints(
+        "photo", lambda person: (*personnel.photo_of(person), None),
+        lambda person, data, _name: personnel.set_photo(person, data),
+        get_summary="The person's photo", put_summary="Replace the person's photo",
+        served="The photo (PNG or JPEG)")
 
     def pre_add(self, item):
         super().pre_add(item)

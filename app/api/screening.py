@@ -3,19 +3,16 @@ changed only through their actions (POST /api/v1/<resource>/<id>/<action>), whic
 machines in app.services.screening allow or refuse (400 with a Chinese message)."""
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
 from app.models import BackgroundAlert, IdentityCheck
 from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import screening
-from app.services.errors import RuleViolation
-from app.web.transaction import atomic
-
 from app.web.crud import METHOD_PERMISSIONS
 
 from .base import ScopedModelRestApi
+from .endpoints import answers, operation, run_action
 
 
 class ScreeningApi(ScopedModelRestApi):
@@ -34,27 +31,11 @@ class ScreeningApi(ScopedModelRestApi):
     @expose("/<int:pk>/<string:name>", methods=["POST"])
     @protect()
     @safe
+    @operation("post", "Take an action of the state machine on a case or an alert",
+               answers("The record after the action",
+                       refused="The action is not allowed for the role or the state"),
+               path={"pk": "integer", "name": "string"})
     def act(self, pk, name):
-        """Take an action of the state machine on a case or an alert
-        ---
-        post:
-          parameters:
-          - in: path
-            name: pk
-            schema:
-              type: integer
-          - in: path
-            name: name
-            schema:
-              type: string
-          responses:
-            200:
-              description: The record after the action
-            400:
-              description: The action is not allowed for the role or the state
-            404:
-              description: Not found or out of scope
-        """
         if name not in self.perform:
             return self.response_404()
         item = self._in_write_scope(pk)
@@ -63,15 +44,9 @@ class ScreeningApi(ScopedModelRestApi):
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
         body = request.json or {}
-        session = self.datamodel.session
-        try:
-            kwargs = {k: body.get(k) for k in self.fields_of(name) if k in body}
-            with atomic(session):
-                self.perform[name](session, item, current_scope(), **kwargs)
-        except RuleViolation as violation:
-            return self.response_400(message=violation.as_dict())
-        session.refresh(item)
-        return self.response(200, **{API_RESULT_RES_KEY: self.show_model_schema.dump(item)})
+        kwargs = {k: body.get(k) for k in self.fields_of(name) if k in body}
+        return run_action(self, item, lambda session: self.perform[name](
+            session, item, current_scope(), **kwargs))
 
     def fields_of(self, name):
         return self.fields

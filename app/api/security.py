@@ -16,6 +16,8 @@ from app.services import lockout, tokens
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength
 
+from .endpoints import operation
+
 
 def _auth_rate_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
@@ -38,28 +40,13 @@ class AccountSecurityApi(SecurityApi):
     @expose("/logout", methods=["POST"])
     @jwt_required(verify_type=False)
     @safe
+    @operation("post", "Revoke the presented token and every refresh token of its user", {
+        200: {"description": "Signed out", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"message": {"type": "string"}}}}}},
+        401: {"$ref": "#/components/responses/401"}},
+        description="Sign out of the API: the access (or refresh) token sent and all refresh"
+                    " tokens of the user stop working.", security=[{"jwt": []}])
     def logout(self):
-        """Revoke the presented token and every refresh token of its user
-        ---
-        post:
-          description: >-
-            Sign out of the API: the access (or refresh) token sent and all refresh
-            tokens of the user stop working.
-          responses:
-            200:
-              description: Signed out
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      message:
-                        type: string
-            401:
-              $ref: '#/components/responses/401'
-          security:
-            - jwt: []
-        """
         payload = get_jwt()
         tokens.revoke(payload)
         tokens.revoke_refresh_tokens(int(payload["sub"]))

@@ -16,6 +16,7 @@ from app.web.staff import role_filters
 from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
+from .endpoints import operation
 from .resources import EmploymentApi
 
 
@@ -83,21 +84,10 @@ class ExamSyncApi(BaseApi):
     @expose("/", methods=["POST"])
     @protect()
     @safe
+    @operation("post", "Post exam results",
+               {200: "Each result with whether it changed anything",
+                400: "A result was refused (nothing saved)"}, body="json")
     def post(self):
-        """Post exam results
-        ---
-        post:
-          requestBody:
-            content:
-              application/json:
-                schema:
-                  type: object
-          responses:
-            200:
-              description: Each result with whether it changed anything
-            400:
-              description: A result was refused (nothing saved)
-        """
         if not request.is_json:
             return self.response_400(message=_("The request body must be JSON."))
         payload = request.json

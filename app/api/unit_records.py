@@ -1,6 +1,5 @@
 """REST resources of the records a unit owns: same permissions, scope and rules as the pages.
-Files are uploaded through the pages; the API carries the document's metadata."""
-from flask_appbuilder.api import expose, protect, safe
+A document's file goes through GET and PUT /api/v1/unit_document/<pk>/file."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,
@@ -8,11 +7,10 @@ from app.models import (AnnualReport, Incident, Inspection, Investor, TemporaryE
 from app.models.application import CrossProvinceFiling
 
 from app.services import storage
-from app.services.errors import RuleViolation
 from app.web.crud import METHOD_PERMISSIONS
-from app.web.uploads import put_upload, serve_stored
 
 from .base import ScopedModelRestApi
+from .endpoints import file_endpoints
 
 
 def _resource(model, name, fields, search, order, **extra):
@@ -39,67 +37,14 @@ class UnitDocumentApi(_UnitDocumentBase):
     show_columns = _UnitDocumentBase.show_columns + ["file_name", "content_type", "file_size"]
     method_permission_name = {**METHOD_PERMISSIONS, "file_get": "read", "file_put": "edit"}
 
-    @expose("/<int:pk>/file", methods=["GET"])
-    @protect()
-    @safe
-    def file_get(self, pk):
-        """The document's file
-        ---
-        get:
-          parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
-          responses:
-            200:
-              description: The file
-            400:
-              description: Bad request
-            404:
-              description: Not found or outside scope
-        """
-        document = self.datamodel.get(pk, self._base_filters)
-        if document is None or not document.file_key:
-            return self.response_404()
-        return serve_stored(document.file_key, document.content_type, document.file_name)
+    file_get, file_put = file_endpoints(
+        "file", lambda document: (storage.stored_file(document.file_key),
+                                  document.content_type, document.file_name),
+        lambda document, data, name: storage.attach_file(document, data, name, "file"),
+        get_summary="The document's file", put_summary="Store the document's file",
+        served="The file")
 
-    @expose("/<int:pk>/file", methods=["PUT"])
-    @protect()
-    @safe
-    def file_put(self, pk):
-        """Store the document's file
-        ---
-        put:
-          parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
-          requestBody:
-            content:
-              multipart/form-data:
-                schema:
-                  type: object
-                  properties:
-                    file:
-                      type: string
-                      format: binary
-          responses:
-            200:
-              description: Stored
-            400:
-              description: A rule refused it
-            404:
-              description: Not found or outside scope
-        """
-        document = self.datamodel.get(pk, self._write_filters())
-        if document is None:
-            return self.response_404()
-        return put_upload(self, document, "file", lambda data, name: storage.attach_file(
-            document, data, name, "file"))
+
 InvestorApi = _resource(Investor, "investor", ["kind", "name", "identifier", "contribution",
                                                "share_ratio", "contributed_on", "phone"],
                         ["kind", "name"], ["contribution"])

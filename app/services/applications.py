@@ -526,26 +526,29 @@ def _cross_province(session, app, today):
         end_date=dt.date.fromisoformat(form["end_date"]) if form.get("end_date") else None))
 
 
+def _each_named(session, column, values, field, missing):
+    """The row whose `column` is each of `values` (upper-cased); RuleViolation at `field`
+    with missing(value) for the first that names none."""
+    rows = []
+    for value in values:
+        row = session.execute(select(column.class_).where(column == value.upper())) \
+            .scalar_one_or_none()
+        if row is None:
+            raise RuleViolation(field, missing(value))
+        rows.append(row)
+    return rows
+
+
 def _commendation(session, app, today):
     form = app.form
     codes, numbers = form.get("unit_credit_codes") or [], form.get("guard_id_numbers") or []
     if not codes and not numbers:
         raise RuleViolation("unit_credit_codes", _("Name at least one unit or guard."))
-    units, people = [], []
-    for code in codes:
-        unit = session.execute(select(Unit).where(Unit.credit_code == code.upper())) \
-            .scalar_one_or_none()
-        if unit is None:
-            raise RuleViolation("unit_credit_codes", _("No unit has the credit code "
-                                                       "%(code)s.", code=code))
-        units.append(unit)
-    for number in numbers:
-        person = session.execute(select(Person).where(Person.id_number == number.upper())) \
-            .scalar_one_or_none()
-        if person is None:
-            raise RuleViolation("guard_id_numbers", _("No person has the ID number "
-                                                      "%(number)s.", number=number))
-        people.append(person)
+    units = _each_named(session, Unit.credit_code, codes, "unit_credit_codes", lambda code: _(
+        "No unit has the credit code %(code)s.", code=code))
+    people = _each_named(session, Person.id_number, numbers, "guard_id_numbers",
+                         lambda number: _("No person has the ID number %(number)s.",
+                                          number=number))
     authority = _("Public security department") if ITEMS[app.item].decider == PROVINCE \
         else _("City public security bureau")
     for unit in units:

@@ -11,3 +11,12 @@ class RuleViolation(Exception):
 
     def as_dict(self):
         return {self.field or "_": [self.message]}
+
+
+def accepts(check, error, value, **kwargs) -> bool:
+    """True if check(value, **kwargs) raises no `error` (a code validator's own error)."""
+    try:
+        check(value, **kwargs)
+    except error:
+        return False
+    return True

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.services import regions
+from app.services.errors import accepts
 
 _WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 _CHECK = "10X98765432"  # ISO 7064 MOD 11-2: index = weighted sum mod 11
@@ -107,11 +108,7 @@ def parse_id_number(value: str, *, today: date | None = None, strict_region: boo
 
 def is_valid(value, **kwargs) -> bool:
     """True if parse_id_number accepts the value (same keyword options)."""
-    try:
-        parse_id_number(value, **kwargs)
-    except IdNumberError:
-        return False
-    return True
+    return accepts(parse_id_number, IdNumberError, value, **kwargs)
 
 
 def mask_id_number(value) -> str:

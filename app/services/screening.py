@@ -482,30 +482,30 @@ def identity_actions_for(case, scope) -> list[str]:
 
 # ---------------------------------------------------------------- alert actions
 
+def _close_alert(session, alert, kind, refusal, action, state, note):
+    """Close an open alert of `kind` (RuleViolation `refusal` for another kind) into `state`,
+    with note() as its note, and record `action`."""
+    if alert.kind != kind:
+        raise RuleViolation(None, refusal)
+    if alert.state != "open":
+        raise RuleViolation(None, _("This alert is already closed."))
+    alert.note = note()
+    alert.state, alert.closed_at = state, utcnow()
+    _record(session, action, alert=alert, from_state="open", to_state=state, note=alert.note)
+
+
 def sign(session, alert, scope, note=None):
     """【签收】 of a unit-attention alert by the unit."""
     _require_unit(scope)
-    if alert.kind != "unit_attention":
-        raise RuleViolation(None, _("Only the police close this alert."))
-    if alert.state != "open":
-        raise RuleViolation(None, _("This alert is already closed."))
-    alert.state, alert.closed_at = "signed", utcnow()
-    alert.note = (note or "").strip() or None
-    _record(session, "signed", alert=alert, from_state="open", to_state="signed",
-            note=alert.note)
+    _close_alert(session, alert, "unit_attention", _("Only the police close this alert."),
+                 "signed", "signed", lambda: (note or "").strip() or None)
 
 
 def handle(session, alert, scope, note=None):
     """The police close a police alert with a handling note."""
     _require_police(scope)
-    if alert.kind != "police":
-        raise RuleViolation(None, _("The unit signs for this alert itself."))
-    if alert.state != "open":
-        raise RuleViolation(None, _("This alert is already closed."))
-    alert.note = _note(note)
-    alert.state, alert.closed_at = "closed", utcnow()
-    _record(session, "handled", alert=alert, from_state="open", to_state="closed",
-            note=alert.note)
+    _close_alert(session, alert, "police", _("The unit signs for this alert itself."),
+                 "handled", "closed", lambda: _note(note))
 
 
 ALERT_ACTIONS = {"sign": sign, "handle": handle}

@@ -98,12 +98,17 @@ def attach_file(record, data: bytes, filename: str, field: str) -> None:
     record.file_name, record.file_size = filename[-200:], len(data)
 
 
+def stored_file(key: str) -> bytes:
+    """The bytes of a stored file; FileNotFoundError when there is none."""
+    if not key:
+        raise FileNotFoundError("no file")
+    return storage().get(key)
+
+
 def stored_image(key: str):
     """(data, content type by its content) of a stored file; FileNotFoundError when there
     is none."""
-    if not key:
-        raise FileNotFoundError("no file")
-    data = storage().get(key)
+    data = stored_file(key)
     return data, (sniff(data) or ("application/octet-stream",))[0]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from app.services.errors import accepts
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
@@ -58,11 +60,8 @@ def validate_uscc(code, *, check_org: bool = True) -> str:
 
 
 def is_valid_uscc(code, **kwargs) -> bool:
-    try:
-        validate_uscc(code, **kwargs)
-    except UsccError:
-        return False
-    return True
+    """True if validate_uscc accepts the code (same keyword options)."""
+    return accepts(validate_uscc, UsccError, code, **kwargs)
 
 
 def make_uscc(region_code: str, seq: int) -> str:

@@ -55,10 +55,8 @@ def put_upload(api, item, name, store):
 
 def serve_stored(key, content_type, name=None):
     """A stored file, inline, never cached by shared caches; 404 when missing."""
-    if not key:
-        abort(404)
     try:
-        data = storage.storage().get(key)
+        data = storage.stored_file(key)
     except FileNotFoundError:
         abort(404)
     return stored_response(data, content_type, name)
