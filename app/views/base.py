@@ -115,6 +115,20 @@ def locked_form(form_class, fields, labels, choices):
         else form_class
 
 
+class _LockedFormSlot:
+    """`add_form` / `edit_form` of a ScopedModelView: FAB stores the form class it built, the
+    view reads it through `_form_for` (locked for the signed-in author)."""
+
+    def __set_name__(self, owner, name):
+        self.key = f"_{name}"
+
+    def __get__(self, view, owner=None):
+        return self if view is None else view._form_for(self.key)
+
+    def __set__(self, view, form_class):
+        view.__dict__[self.key] = form_class
+
+
 class ScopedModelView(ScopedMixin, ModelView):
     list_widget = ScopedListWidget
     search_widget = ScopedSearchWidget
@@ -216,21 +230,8 @@ class ScopedModelView(ScopedMixin, ModelView):
 
     # The add and edit forms of a user who may not set some fields of this kind of record
     # (a unit: the 年审 result, a unit's approval-only facts): those fields read-only.
-    @property
-    def add_form(self):
-        return self._form_for("_add_form")
-
-    @add_form.setter
-    def add_form(self, form_class):
-        self.__dict__["_add_form"] = form_class
-
-    @property
-    def edit_form(self):
-        return self._form_for("_edit_form")
-
-    @edit_form.setter
-    def edit_form(self, form_class):
-        self.__dict__["_edit_form"] = form_class
+    add_form = _LockedFormSlot()
+    edit_form = _LockedFormSlot()
 
     def _form_for(self, attr):
         form_class = self.__dict__.get(attr)

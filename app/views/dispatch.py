@@ -10,16 +10,16 @@ change goes through app.services.dispatch.
 import datetime as dt
 import functools
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import Optional
 from wtforms.widgets import DateInput
 
 from app.extensions import db
@@ -27,7 +27,7 @@ from app.models.vocabulary import LABELS
 from app.web.widgets import tier_badge
 from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
 from app.models.choices import SERVICE_STATUSES, TIERS
-from app.security.scope import OutOfScope, current_scope, get_scoped, scope_clause
+from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import dispatch as workflow
 from app.services.errors import RuleViolation
 from app.services.rules import SERVING_UNIT_KINDS
@@ -35,6 +35,7 @@ from app.web.display import person_label
 from app.web.transaction import atomic
 
 from .base import ScopedModelView
+from .forms import date_field, text_field
 from .lookup import LookupField
 
 PAGE_SIZE = 20
@@ -49,25 +50,16 @@ def _date_arg(value):
 
 class ServiceForm(DynamicForm):
     unit = LookupField(_l("Serving unit"), entity="unit", kinds=SERVING_UNIT_KINDS)
-    target_name = StringField(_l("Full name of the service target"),
-                              validators=[DataRequired(), Length(max=200)],
-                              widget=BS3TextFieldWidget())
+    target_name = text_field(_l("Full name of the service target"), 200, required=True)
     target_id = HiddenField()
     target_category = SelectField(_l("Category"), coerce=lambda v: int(v) if v else None,
                                   validators=[Optional()], widget=Select2Widget())
-    target_address = StringField(LABELS["address"], validators=[Optional(), Length(max=300)],
-                                 widget=BS3TextFieldWidget())
-    target_contact_person = StringField(LABELS["contact_person"],
-                                        validators=[Optional(), Length(max=50)],
-                                        widget=BS3TextFieldWidget())
-    target_contact_phone = StringField(LABELS["contact_phone"],
-                                       validators=[Optional(), Length(max=20)],
-                                       widget=BS3TextFieldWidget())
-    contract_number = StringField(_l("Contract number"), validators=[Optional(), Length(max=50)],
-                                  widget=BS3TextFieldWidget())
-    start_date = DateField(LABELS["start_date"], validators=[DataRequired()],
-                           widget=DateInput())
-    end_date = DateField(LABELS["end_date"], validators=[Optional()], widget=DateInput())
+    target_address = text_field(LABELS["address"], 300)
+    target_contact_person = text_field(LABELS["contact_person"], 50)
+    target_contact_phone = text_field(LABELS["contact_phone"], 20)
+    contract_number = text_field(_l("Contract number"), 50)
+    start_date = date_field(LABELS["start_date"], required=True, widget=DateInput())
+    end_date = date_field(LABELS["end_date"], widget=DateInput())
     note = TextAreaField(LABELS["note"], validators=[Optional()])
 
 
@@ -176,8 +168,6 @@ class ServiceDeskView(BaseView):
                     service = workflow.create_service(
                         self.session, current_scope(), unit, target, form.start_date.data,
                         form.end_date.data, form.contract_number.data, form.note.data)
-            except OutOfScope:
-                abort(404)
             except RuleViolation as violation:
                 field = form._fields.get(violation.field) or form._fields.get(
                     "target_name" if violation.field in ("name", "target") else "")
@@ -236,8 +226,6 @@ class ServiceDeskView(BaseView):
         try:
             with atomic(self.session):
                 end(self.session, current_scope(), item, end_date, reason)
-        except OutOfScope:
-            abort(404)
         except RuleViolation as violation:
             flash(violation.message, "danger")
         else:
@@ -275,8 +263,6 @@ class ServiceDeskView(BaseView):
                     with atomic(self.session):
                         created = workflow.dispatch_guards(self.session, current_scope(),
                                                            service, chosen_ids, start, post)
-                except OutOfScope:
-                    abort(404)
                 except workflow.DispatchRefused as refused:
                     reasons = refused.reasons  # listed above the form, guard by guard
                 except RuleViolation as violation:

@@ -24,6 +24,7 @@ from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
 from .dispatch import DispatchView
+from .forms import UploadsOnSave
 from app.models.vocabulary import LABELS
 from app.web.widgets import choice_field
 from .lookup import LookupField, PersonByIdNumberField
@@ -137,7 +138,7 @@ def person_tabs(profile: personnel.PersonProfile) -> list:
             PersonTab("ChangeLog", _l("Change log"), body="change_log")]
 
 
-class PersonView(RegistryConfirmedForm, ScopedModelView):
+class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
     datamodel = SQLAInterface(Person)
     class_permission_name = "Person"
     list_title = show_title = _l("People")
@@ -235,13 +236,9 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
                                                                    item.id))
                    for view_class, _heading in tab.panes)
 
-    def _take_photo(self, item):
+    def take_uploads(self, item):   # stored only once the rest is valid
         take_upload("photo_upload",
                     lambda data, _name: personnel.set_photo(item, data, "photo_upload"))
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        self._take_photo(item)   # stored only once the rest is valid
 
     def _summary(self, pk):
         """The photo and screening state at the top of 人员信息."""
@@ -261,14 +258,14 @@ class PersonView(RegistryConfirmedForm, ScopedModelView):
             abort(404)
         return stored_response(data, content_type)
 
-    def pre_add(self, item):
+    def pre_add(self, item):   # not the generic add: app.services.personnel.add_person
         # The employment fields are not columns of Person: the form set them on the item.
         spec = {key: getattr(item, f"employment_{key}", None)
                 for key in ("unit", "role", "position", "start")}
         registry, confirmed = registry_confirmation(self.datamodel.session)
         personnel.add_person(self.datamodel.session, current_scope(), item, registry,
                              confirmed=confirmed, employment=spec, check=self.check_item)
-        self._take_photo(item)   # stored only once the rest is valid
+        self.take_uploads(item)
 
 
 # (view, menu name = permission name, label, icon, category, category label)

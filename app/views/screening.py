@@ -127,10 +127,6 @@ class _IdentityViewBase(ScreeningBaseView):
     action_labels = {"resubmit": _l("Handle"), "confirm": _l("Information correct, no action"),
                      "return": _l("Return to the unit"), "clear": _l("Pass")}
 
-    def run_action(self, session, item, name, form):
-        note = form.get("note")
-        self.perform[name](session, item, current_scope(), note)
-
     @expose("/process/<pk>", methods=["GET", "POST"])
     @has_access
     def process(self, pk):

@@ -6,15 +6,14 @@ import datetime as dt
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.fieldwidgets import (BS3TextAreaFieldWidget, BS3TextFieldWidget,
-                                           DatePickerWidget)
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, DateField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.extensions import db
 from app.models.vocabulary import LABELS
@@ -32,6 +31,7 @@ from app.web.uploads import upload_field, uploaded_file
 from app.services.registry import get_registry
 
 from .base import ScopedListWidget, ScopedModelView
+from .forms import date_field, text_field
 from .lookup import LookupField
 
 
@@ -39,73 +39,42 @@ from .lookup import LookupField
 
 class StaffForm(DynamicForm):
     # 基本信息
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)],
-                            widget=BS3TextFieldWidget())
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)],
-                       widget=BS3TextFieldWidget())
+    id_number = text_field(_l("ID number"), 18, required=True)
+    name = text_field(_l("Full name"), 50, required=True)
     registry_confirmed = BooleanField(_l("I have checked the identity: save as entered"))
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)],
-                        widget=BS3TextFieldWidget())
-    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)],
-                            widget=BS3TextFieldWidget())
+    phone = text_field(_l("Phone"), 20)
+    ethnicity = text_field(_l("Ethnicity"), 20)
     education = choice_field(_l("Education"), EDUCATION_LEVELS, required=False)
-    household_address = StringField(_l("Household address"),
-                                    validators=[Optional(), Length(max=300)],
-                                    widget=BS3TextFieldWidget())
-    residence_address = StringField(_l("Residence address"),
-                                    validators=[Optional(), Length(max=300)],
-                                    widget=BS3TextFieldWidget())
+    household_address = text_field(_l("Household address"), 300)
+    residence_address = text_field(_l("Residence address"), 300)
     photo = upload_field(_l("Photo"), images=True)
     # 工作信息
     unit = LookupField(_l("Employing unit"), entity="unit", validators=[DataRequired()])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=50)],
-                           widget=BS3TextFieldWidget())
-    start_date = DateField(_l("Start date"), validators=[DataRequired()],
-                           widget=DatePickerWidget())
+    position = text_field(_l("Position"), 50)
+    start_date = date_field(_l("Start date"), required=True)
     key_manager = BooleanField(_l("Key manager"))
     # 证件信息
-    cert_guard_number = StringField(_l("Guard certificate number"),
-                                    validators=[Optional(), Length(max=50)],
-                                    widget=BS3TextFieldWidget())
-    cert_guard_issued_on = DateField(_l("Guard certificate issue date"),
-                                     validators=[Optional()], widget=DatePickerWidget())
-    cert_firearm_permit_number = StringField(_l("Firearm permit number"),
-                                             validators=[Optional(), Length(max=50)],
-                                             widget=BS3TextFieldWidget())
-    cert_driving_licence_number = StringField(_l("Driving licence number"),
-                                              validators=[Optional(), Length(max=50)],
-                                              widget=BS3TextFieldWidget())
-    cert_driving_licence_level = StringField(_l("Driving class"),
-                                             validators=[Optional(), Length(max=20)],
-                                             widget=BS3TextFieldWidget())
-    cert_vocational_level_number = StringField(_l("Vocational level certificate number"),
-                                               validators=[Optional(), Length(max=50)],
-                                               widget=BS3TextFieldWidget())
-    cert_vocational_level_level = StringField(_l("Vocational level"),
-                                              validators=[Optional(), Length(max=20)],
-                                              widget=BS3TextFieldWidget())
-    cert_fire_control_number = StringField(_l("Fire-control certificate number"),
-                                           validators=[Optional(), Length(max=50)],
-                                           widget=BS3TextFieldWidget())
+    cert_guard_number = text_field(_l("Guard certificate number"), 50)
+    cert_guard_issued_on = date_field(_l("Guard certificate issue date"))
+    cert_firearm_permit_number = text_field(_l("Firearm permit number"), 50)
+    cert_driving_licence_number = text_field(_l("Driving licence number"), 50)
+    cert_driving_licence_level = text_field(_l("Driving class"), 20)
+    cert_vocational_level_number = text_field(_l("Vocational level certificate number"), 50)
+    cert_vocational_level_level = text_field(_l("Vocational level"), 20)
+    cert_fire_control_number = text_field(_l("Fire-control certificate number"), 50)
     # 培训信息 (students)
-    training_class = StringField(_l("Training class"), validators=[Optional(), Length(max=100)],
-                                 widget=BS3TextFieldWidget())
-    training_start = DateField(_l("Training start"), validators=[Optional()],
-                               widget=DatePickerWidget())
-    training_end = DateField(_l("Training end"), validators=[Optional()],
-                             widget=DatePickerWidget())
+    training_class = text_field(_l("Training class"), 100)
+    training_start = date_field(_l("Training start"))
+    training_end = date_field(_l("Training end"))
     training_hours = IntegerField(_l("Training hours"),
                                   validators=[Optional(), NumberRange(min=0, max=10000)],
                                   widget=BS3TextFieldWidget())
-    training_result = StringField(_l("Training result"), validators=[Optional(), Length(max=50)],
-                                  widget=BS3TextFieldWidget())
+    training_result = text_field(_l("Training result"), 50)
     # 工作经历 (instructors: where they worked before)
-    work_employer = StringField(_l("Former employer"), validators=[Optional(), Length(max=200)],
-                                widget=BS3TextFieldWidget())
-    work_position = StringField(_l("Position held"), validators=[Optional(), Length(max=100)],
-                                widget=BS3TextFieldWidget())
-    work_start = DateField(_l("Worked from"), validators=[Optional()], widget=DatePickerWidget())
-    work_end = DateField(_l("Worked until"), validators=[Optional()], widget=DatePickerWidget())
+    work_employer = text_field(_l("Former employer"), 200)
+    work_position = text_field(_l("Position held"), 100)
+    work_start = date_field(_l("Worked from"))
+    work_end = date_field(_l("Worked until"))
 
 
 CERT_KINDS = ("guard", "firearm_permit", "driving_licence", "vocational_level", "fire_control")
@@ -123,11 +92,9 @@ EXPERIENCE = ("work_employer", "work_position", "work_start", "work_end")
 
 
 class ResignForm(DynamicForm):
-    end_date = DateField(_l("Date of leaving"), validators=[DataRequired()],
-                         widget=DatePickerWidget())
-    end_reason = StringField(_l("Reason for leaving"),
-                             validators=[DataRequired(), Length(max=200)],
-                             widget=BS3TextAreaFieldWidget())
+    end_date = date_field(_l("Date of leaving"), required=True)
+    end_reason = text_field(_l("Reason for leaving"), 200, required=True,
+                            widget=BS3TextAreaFieldWidget())
 
 
 # ------------------------------------------------------------------ the lists

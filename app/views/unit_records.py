@@ -18,6 +18,7 @@ from app.services import storage
 from app.web.uploads import serve_stored, take_upload, upload_field
 
 from .base import ScopedModelView
+from .forms import UploadsOnSave
 
 
 class UnitRecordView(ScopedModelView):
@@ -27,7 +28,7 @@ class UnitRecordView(ScopedModelView):
     own_unit_fields = ("unit",)
 
 
-class UnitDocumentView(UnitRecordView):
+class UnitDocumentView(UploadsOnSave, UnitRecordView):
     datamodel = SQLAInterface(UnitDocument)
     class_permission_name = "UnitDocument"
     list_title = show_title = _l("Documents")
@@ -47,16 +48,8 @@ class UnitDocumentView(UnitRecordView):
         "upload": upload_field(_l("Upload file")),
     }
 
-    def _take_upload(self, item):
+    def take_uploads(self, item):
         take_upload("upload", lambda data, name: storage.attach_file(item, data, name, "upload"))
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        self._take_upload(item)
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        self._take_upload(item)
 
     @expose("/download/<pk>")
     @has_access

@@ -25,6 +25,7 @@ from app.web.uploads import stored_response, take_upload, upload_field
 from app.web.crud import METHOD_PERMISSIONS
 
 from .base import LazyTab, ScopedModelView
+from .forms import UploadsOnSave
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
 from .staff import STAFF_VIEWS
@@ -104,7 +105,7 @@ def unit_tabs(unit):
             _conduct(), inspections, events, annual, changes]
 
 
-class UnitView(ScopedModelView):
+class UnitView(UploadsOnSave, ScopedModelView):
     datamodel = SQLAInterface(Unit)
     class_permission_name = "Unit"
     method_permission_name = {**METHOD_PERMISSIONS, "licence": "read", "holders": "read",
@@ -149,18 +150,10 @@ class UnitView(ScopedModelView):
 
     # ------------------------------------------------------------ forms
 
-    def _take_licence(self, unit):
+    def take_uploads(self, unit):
         def store(data, _name):
             unit.licence_image = storage.store_image(data, "licence_upload")
         take_upload("licence_upload", store)
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        self._take_licence(item)
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        self._take_licence(item)
 
     # ------------------------------------------------------------ the unit's page
 
