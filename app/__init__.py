@@ -80,7 +80,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
                 "dispatch", "screening", "applications", "system")
 # REST modules; each lists its resources in RESOURCES.
-API_MODULES = ("resources", "dispatch", "unit_records", "staff", "screening", "applications")
+API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
+               "screening", "applications")
 
 
 def _register(appbuilder):

@@ -17,7 +17,7 @@ from app.web.transaction import atomic
 
 from .base import ScopedModelRestApi
 from .endpoints import operation
-from .resources import EmploymentApi
+from .personnel import EmploymentApi
 
 
 def _staff_api(class_name, resource, permission, role):

@@ -1,36 +1,15 @@
-"""REST resources under /api/v1/: same permissions, scope and rules as the pages."""
+"""REST for 人员管理: people, their employments and certificates (the staff lists:
+app/api/staff.py)."""
 from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-from app.models import Certificate, ChangeLog, ConductRecord, Employment, Person, Unit
-
-from app.web.crud import METHOD_PERMISSIONS
+from app.models import Certificate, Employment, Person
 from app.services import personnel
-
+from app.web.crud import METHOD_PERMISSIONS
 from app.web.personnel import EmploymentAdd, confirm_registry, registry_confirmation
 
 from .base import ScopedModelRestApi
 from .endpoints import file_endpoints
-
-UNIT_FIELDS = ["name", "kind", "parent", "credit_code", "legal_representative", "principal",
-               "principal_phone", "contact_person", "contact_phone", "address", "region",
-               "registered_capital", "established_on", "licence_number", "licence_issued_on",
-               "grade", "business_scope", "foreign_invested", "armed_escort",
-               "training_capacity", "training_scope"]
-
-
-class UnitApi(ScopedModelRestApi):
-    resource_name = "unit"
-    class_permission_name = "Unit"
-    datamodel = SQLAInterface(Unit)
-    list_columns = ["id", "name", "kind", "region.code", "credit_code", "status",
-                    "parent_unit_id", "legal_representative", "contact_phone"]
-    show_columns = ["id", "status", "region.code", "parent_unit_id"] + [
-        c for c in UNIT_FIELDS if c not in ("parent", "region")]
-    add_columns = UNIT_FIELDS
-    edit_columns = UNIT_FIELDS + ["status"]
-    search_columns = ["name", "kind", "region", "credit_code", "status"]
-    order_columns = ["id", "name", "kind"]
 
 
 class RegistryConfirmedBody:
@@ -103,30 +82,4 @@ class CertificateApi(ScopedModelRestApi):
     order_columns = ["id", "issued_on", "expires_on"]
 
 
-class ChangeLogApi(ScopedModelRestApi):
-    resource_name = "change_log"
-    class_permission_name = "ChangeLog"
-    datamodel = SQLAInterface(ChangeLog)
-    base_permissions = ["can_read", "can_export"]
-    list_columns = ["id", "entity", "entity_id", "action", "field", "old_value", "new_value",
-                    "username", "at", "unit_id", "person_id"]
-    show_columns = list_columns
-    search_columns = ["entity", "entity_id", "username", "field", "unit_id", "person_id"]
-    order_columns = ["id", "at"]
-    base_order = ("at", "desc")
-
-
-class ConductRecordApi(ScopedModelRestApi):
-    resource_name = "conduct_record"
-    class_permission_name = "ConductRecord"
-    datamodel = SQLAInterface(ConductRecord)
-    list_columns = ["id", "kind", "unit.id", "unit.name", "person.id", "person.name",
-                    "occurred_on", "title", "authority", "result"]
-    show_columns = list_columns + ["description", "document_number"]
-    add_columns = edit_columns = ["kind", "unit", "person", "occurred_on", "title",
-                                  "description", "authority", "document_number", "result"]
-    search_columns = ["kind", "unit", "person", "occurred_on"]
-    order_columns = ["id", "occurred_on"]
-
-
-RESOURCES = [UnitApi, PersonApi, EmploymentApi, CertificateApi, ChangeLogApi, ConductRecordApi]
+RESOURCES = [PersonApi, EmploymentApi, CertificateApi]
