@@ -17,7 +17,7 @@ from app.models.vocabulary import field_label
 from app.models.authority import POLICE, SYSTEM, UNIT, ByKind, rule_for
 from app.models.base import AuthoredMixin
 from .actor import current_actor
-from .scope import current_scope, in_scope
+from .scope import current_scope, in_scope, is_shared
 
 CREATE, CHANGE, DELETE = "create", "change", "delete"
 # Never set by hand by anyone: who wrote a record, and when.
@@ -165,9 +165,7 @@ def check_relations(session, item, creating: bool, scope=None) -> bool:
     for rel in state.mapper.relationships:
         if rel.direction.name != "MANYTOONE" or rel.key in exempt or rel.viewonly:
             continue
-        target_model = rel.mapper.class_
-        spec = getattr(target_model, "__scope__", None) or ("admin_only",)
-        if spec[0] == "shared":
+        if is_shared(rel.mapper.class_):
             continue
         if not creating and not _relation_changed(state, rel):
             continue

@@ -125,6 +125,11 @@ def scope_for_user(user) -> Scope:
     return Scope(read_units=own, write_units=own, **base)
 
 
+def is_shared(model) -> bool:
+    """Reference data every signed-in role reads (the "shared" kind)."""
+    return (getattr(model, "__scope__", None) or ("",))[0] == "shared"
+
+
 _scope_source = None
 
 

@@ -26,10 +26,10 @@ from app.models import Unit
 from app.models.authority import POLICE, ByKind
 from app.models.base import AuthoredMixin
 from app.security import authority
-from app.security.scope import current_scope, scope_clause
+from app.security.scope import current_scope, is_shared, scope_clause
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
-from app.web.crud import ScopedMixin, UnitNameFilter, is_shared
+from app.web.crud import ScopedMixin, UnitNameFilter
 from app.web.datamodel import use_indexed_filters
 
 from .lookup import LookupField

@@ -18,10 +18,9 @@ from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.models import Employment, Person, Region, Service, ServiceTarget, Unit
-from app.security.scope import scope_clause
+from app.security.scope import current_scope, is_shared, scope_clause
 from app.services.idnumber import IdNumberError, parse_id_number
 from app.services.search import starts_with as prefix_match
-from app.security.scope import current_scope
 from app.web.display import person_label
 
 PAGE = 20
@@ -93,8 +92,7 @@ LOOKUPS = {
 def _selectable(model):
     # Shared reference rows are picked by anyone who reads them; owned rows only by those
     # who may write them (you attach records to your own units and staff only).
-    shared = (getattr(model, "__scope__", None) or ("",))[0] == "shared"
-    return scope_clause(model, write=not shared)
+    return scope_clause(model, write=not is_shared(model))
 
 
 def lookup_query(entity, q="", args=None):

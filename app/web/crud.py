@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from app.models import Unit
 from app.models.authority import declared_rules
 from app.security import authority
-from app.security.scope import OutOfScope, current_scope, in_scope, scope_clause
+from app.security.scope import OutOfScope, current_scope, in_scope, is_shared, scope_clause
 from app.services import rules
 from app.services.errors import RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
@@ -45,11 +45,6 @@ class ScopeFilter(BaseFilter):
 
 READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
-
-
-def is_shared(model) -> bool:
-    """Reference data every signed-in role reads (app/security/scope.py, "shared")."""
-    return (getattr(model, "__scope__", None) or ("",))[0] == "shared"
 
 
 @functools.cache
