@@ -111,9 +111,17 @@ class Config:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # any request body; more answers 413
     # One uploaded file (licence image, 办事材料): PNG, JPEG or PDF by content, at most this.
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    # Files of the public application form kept across a failed submit (drafts of the
+    # browser session), removed after this many seconds.
+    UPLOAD_DRAFT_MAX_AGE = int(os.environ.get("UPLOAD_DRAFT_MAX_AGE", 2 * 3600))
+    UPLOAD_DRAFTS_MAX_BYTES = int(os.environ.get("UPLOAD_DRAFTS_MAX_BYTES", 1024 ** 3))
 
     # Population registry adapter: "local" (demo table) or "package.module:Class".
     POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")
+    # The staff add form echoes the registered name and household address of a typed ID
+    # number: each look-up is logged (系统管理 → 人口信息查询记录) and limited per user.
+    REGISTRY_LOOKUP_RATE_LIMIT = os.environ.get("REGISTRY_LOOKUP_RATE_LIMIT",
+                                                "30 per minute;300 per day")
     # Screening (比对预警): watch-list adapters per list ("local" or "package.module:Class";
     # empty: every list from the local demo table), adapter time-out in seconds, retries in the
     # background after a save, and whether a missing photo fails identity verification (the
@@ -124,6 +132,12 @@ class Config:
     SCREENING_RETRY_DELAY = 30
     SCREENING_SYNC = False
     SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "1") == "1"
+    # 【Chrome下载】 in the user menu (the police network has no internet): a file in the
+    # instance folder (path relative to it), else a link on the internal network, else a
+    # page naming whom to ask (CHROME_INSTALLER_CONTACT, e.g. a phone number).
+    CHROME_INSTALLER_PATH = os.environ.get("CHROME_INSTALLER_PATH", "")
+    CHROME_INSTALLER_URL = os.environ.get("CHROME_INSTALLER_URL", "")
+    CHROME_INSTALLER_CONTACT = os.environ.get("CHROME_INSTALLER_CONTACT", "")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     # Request hygiene (app/security/hygiene.py): a NUL byte anywhere, or a value longer than

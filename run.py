@@ -17,17 +17,31 @@ def create_production_app():
     return create_app(AUTO_MIGRATE=False, FAB_UPDATE_PERMS=False)
 
 
+def _say(line):
+    print(line, flush=True)
+
+
 def create_dev_app():
     from app.startup import init_database
 
     app = create_app(AUTO_MIGRATE=False, FAB_UPDATE_PERMS=False)
-    for line in init_database(app, demo=True):
-        print(line)
+    for line in init_database(app, demo=True, progress=_say):
+        _say(line)
     return app
+
+
+def serve(app, host, port):
+    """Say where the app is and how to sign in, then serve."""
+    from app.startup import ready_lines
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    for line in ready_lines(app, f"http://{shown}:{port}/"):
+        _say(line)
+    app.run(host=host, port=port, threaded=True)
 
 
 # `flask --app run …` finds the `create_app` factory imported above (no seeding, no
 # automatic migration: `flask --app run init-db` migrates and syncs).
 if __name__ == "__main__":
-    create_dev_app().run(host=os.environ.get("HOST", "127.0.0.1"),
-                         port=int(os.environ.get("PORT", "5000")), threaded=True)
+    serve(create_dev_app(), os.environ.get("HOST", "127.0.0.1"),
+          int(os.environ.get("PORT", "5000")))

@@ -75,10 +75,11 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
 
 # View modules in menu order; each lists its pages in MENU (and pages without a menu entry
-# in NO_MENU). A category's label is given by
-# the first entry that opens it. The menu name is also the permission name (app.security.roles).
+# in NO_MENU). A category's label is given by any entry of it (the first that names one),
+# whichever module opens the category. The menu name is also the permission name
+# (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "screening", "applications", "system")
+                "dispatch", "screening", "applications", "system", "downloads")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications")
@@ -91,8 +92,13 @@ def _register(appbuilder):
 
     menu = [entry for name in VIEW_MODULES
             for entry in import_module(f"app.views.{name}").MENU]
-    for view, name, label, icon, category, category_label in menu:
-        kwargs = {"category_label": category_label} if category_label else {}
+    category_labels = {}
+    for *_entry, category, category_label in menu:
+        if category_label:
+            category_labels.setdefault(category, category_label)
+    for view, name, label, icon, category, _label in menu:
+        kwargs = {"category_label": category_labels[category]} \
+            if category in category_labels else {}
         appbuilder.add_view(view, name, label=label, icon=icon, category=category, **kwargs)
     appbuilder.add_view_no_menu(LookupView)
     # Pages reached from other pages or public (tabs, JSON helpers, public forms, the

@@ -5,7 +5,7 @@ from flask import current_app
 from .extensions import db
 from .services import platform, screening
 from .security.actor import acting_as
-from .startup import init_database, init_lock
+from .startup import demo_accounts_line, init_database, init_lock
 
 
 def register_cli(app):
@@ -44,8 +44,11 @@ def register_cli(app):
     def init_db(demo):
         """Migrate, load reference data, sync permissions and roles: once, before the workers
         start (under a database lock; idempotent)."""
-        for line in init_database(current_app._get_current_object(), demo=demo):
+        app = current_app._get_current_object()
+        for line in init_database(app, demo=demo, progress=click.echo):
             click.echo(line)
+        if demo:
+            click.echo(demo_accounts_line(app))
 
     @app.cli.command("sync-roles")
     def sync_roles():

@@ -57,25 +57,54 @@ def init_lock(engine):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def init_database(app, demo: bool = False, migrations_dir: str | None = None) -> list[str]:
+def init_database(app, demo: bool = False, migrations_dir: str | None = None,
+                  progress=None) -> list[str]:
     """Migrate, load reference data, sync FAB's permissions and the declared roles and,
     with `demo`, load the demo data set into an empty database. Idempotent; returns what
-    it did, one line per step."""
+    it did, one line per step. `progress(message)` is told, in the user's language, what
+    each step is about to do (the demo data set takes about a minute on a first start)."""
+    from flask_babel import gettext as _
     from seed.reference import load_reference_data
 
     done = []
     with app.app_context():
+        say = progress or (lambda _message: None)
         with init_lock(db.engine):
+            say(_("Migrating the database…"))
             upgrade(directory=migrations_dir or MIGRATIONS_DIR, revision="heads")
             done.append("schema migrated")
+            say(_("Loading reference data (administrative divisions, categories)…"))
             counts = load_reference_data(db.session)
             done.append(f"reference data: {counts or 'present'}")
+            say(_("Syncing permissions and roles…"))
             app.appbuilder.add_permissions(update_perms=True)
             app.appbuilder.sm.sync_roles()
             db.session.commit()
             done.append("permissions and roles synced")
             if demo:
                 from seed.demo import seed_demo
+                say(_("Loading demo data… (into an empty database; the first start takes "
+                      "about a minute)"))
                 done.append(seed_demo(db.session, app.config["DEMO_PASSWORD"]))
         db.session.remove()
     return done
+
+
+def demo_accounts_line(app) -> str:
+    """The demo accounts and their password (README "Demo accounts"); in an app context."""
+    from flask_babel import gettext as _
+    from seed.demo import ACCOUNTS
+    return _("Demo accounts: %(accounts)s; password: %(password)s",
+             accounts=", ".join(account[0] for account in ACCOUNTS),
+             password=app.config["DEMO_PASSWORD"])
+
+
+def ready_lines(app, url: str, demo: bool = True) -> list[str]:
+    """What the console says once the app serves: where, and with the demo data set the
+    demo accounts and their password."""
+    from flask_babel import gettext as _
+    with app.app_context():
+        lines = [_("Ready: open %(url)s in the browser.", url=url)]
+        if demo:
+            lines.append(demo_accounts_line(app))
+    return lines

@@ -127,7 +127,8 @@ def test_desk_by_level_and_jurisdiction_then_company_signs_in(app, platform_key,
     assert company.get("/applications/desk/").status_code in (302, 403)
     assert _act(nb, pk, "accept").status_code == 404
     show = hz.get(f"/applications/desk/{pk}").get_data(as_text=True)
-    assert "【受理】" in show and "公司章程" in show
+    # The button reads 受理: the manual's 【】 mark a button, they are not its text.
+    assert re.search(r'value="accept"[^>]*>受理</button>', show) and "公司章程" in show
     _act(hz, pk, "accept")
     assert app_row(app, number).status == "accepted"
     # the city cannot approve a licence; the refusal shows and nothing changes
@@ -343,3 +344,142 @@ def test_desk_pages_hold_every_application_once(app, client_for, monkeypatch):
                 .get_data(as_text=True)
             seen += re.findall(r'<td><a href="[^"]+">(BA\d+)</a>', html)
         assert len(seen) == len(set(seen)) == total, status
+
+
+# ------------------------------------------------------------------ issue 14
+
+def _pdf(name):
+    import io
+    return (io.BytesIO(b"%PDF-1.4 " + name.encode()), f"{name}.pdf")
+
+
+def test_public_form_shows_every_error_at_its_field_and_keeps_the_files(app):
+    """Point 10: all errors at once, each at its field; the files chosen are kept (by name)
+    across the failed submit and used when the corrected form is sent without them."""
+    client = app.test_client()
+    form = company_form()
+    data = {"csrf_token": csrf_token(client, "/apply/company"), "applicant_name": "",
+            "applicant_phone": "139", "region_code": "330102",
+            **{**form, "registered_capital": "50", "credit_code": "123"}}
+    files = {f"doc_{c}": _pdf(c) for c, _l in ITEMS["company"].documents if c != "charter"}
+    files["doc_premises"] = (__import__("io").BytesIO(b"not a pdf"), "premises.txt")
+    refused = client.post("/apply/company", data={**data, **files},
+                          content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    for field in ("applicant_name", "applicant_phone", "credit_code", "registered_capital",
+                  "doc_charter", "doc_premises"):
+        assert f'id="error-{field}"' in html, field
+    assert re.search(r'id="error-registered_capital">[^<]*100万元', html)
+    assert re.search(r'id="error-doc_premises">[^<]*PDF', html)
+    assert "已上传：application_form.pdf" in html and "已上传：managers.pdf" in html
+    assert 'id="kept-premises"' not in html and 'id="kept-charter"' not in html
+    # correct the fields, send only the two files missing: the kept ones go with them
+    done = client.post("/apply/company", data={
+        **data, "csrf_token": csrf_token(client, "/apply/company"),
+        "applicant_name": "申请人戊", "applicant_phone": "13700000001",
+        "registered_capital": "300", "credit_code": form["credit_code"],
+        "doc_charter": _pdf("charter"), "doc_premises": _pdf("premises")},
+        content_type="multipart/form-data")
+    number = re.search(r'id="application-number">(BA\d+)<', done.get_data(as_text=True))
+    assert number, done.get_data(as_text=True)[:2000]
+    row = app_row(app, number.group(1))
+    from app.extensions import db
+    from app.models import ApplicationDocument
+    with app.app_context():
+        names = {d.code: d.filename for d in db.session.query(ApplicationDocument)
+                 .filter_by(application_id=row.id)}
+    assert names == {c: f"{c}.pdf" for c, _l in ITEMS["company"].documents}
+    # once filed, nothing is kept for the next application
+    assert "已上传" not in client.get("/apply/company").get_data(as_text=True)
+
+
+def test_kept_files_expire(app):
+    import time
+
+    from app.services import storage
+    client = app.test_client()
+    client.post("/apply/company", data={"csrf_token": csrf_token(client, "/apply/company"),
+                                        "doc_charter": _pdf("charter")},
+                content_type="multipart/form-data")
+    with client.session_transaction() as session:
+        key = session["upload_drafts"]["apply:company"]["doc_charter"]["key"]
+    with app.app_context():
+        path = storage.draft_storage()._path(key)
+        assert path.exists()
+        old = time.time() - storage.DRAFT_MAX_AGE - 60
+        __import__("os").utime(path, (old, old))
+    page = client.post("/apply/company", data={"csrf_token": csrf_token(client,
+                                                                        "/apply/company")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert 'id="kept-charter"' not in page and 'id="error-doc_charter"' in page
+    with app.app_context():
+        storage.purge_drafts()
+        assert not path.exists()
+
+
+def test_desk_shows_the_capital_rule_to_the_city(app, platform_key, client_for):
+    """Point 9: the city's review desk shows Art. 8's result for the application."""
+    number = intake(app, platform_key).json["number"]
+    pk = app_row(app, number).id
+    page = client_for("police_hz").get(f"/applications/desk/{pk}").get_data(as_text=True)
+    assert re.search(r'id="check-capital">.*?符合.*?注册资本300万元', page, re.S)
+    # an application that came in before the check (50万) is marked for the reviewer
+    from app.extensions import db
+    from app.models import Application
+    with app.app_context():
+        row = db.session.get(Application, pk)
+        row.form = {**row.form, "registered_capital": "50"}
+        db.session.commit()
+    page = client_for("police_hz").get(f"/applications/desk/{pk}").get_data(as_text=True)
+    assert re.search(r'id="check-capital">.*?不符合.*?100万元', page, re.S)
+    desk = client_for("police_hz").get("/applications/desk/").get_data(as_text=True)
+    assert re.search(number + r'</a></td>\s*<td>[^<]+<span class="label label-danger '
+                     r'capital-refused">注册资本不符合条例第八条', desk)
+    refused = intake(app, platform_key, form={**company_form(), "registered_capital": "50"})
+    assert refused.status_code == 400
+    assert "100万元" in refused.json["message"]["registered_capital"][0]
+
+
+def test_login_page_links_the_public_pages(app):
+    """Point 10: applicants find /apply/ and the status query from the login page."""
+    html = app.test_client().get("/login/").get_data(as_text=True)
+    assert re.search(r'id="login-apply" href="/apply/"', html)
+    assert re.search(r'id="login-status" href="/apply/status"', html)
+
+
+def test_approval_opinion_and_navbar_name(app, platform_key, client_for):
+    """Point 16: 审批意见 (not 变更原因) for a decision; the navbar name on one line with the
+    whole name in its title."""
+    number = intake(app, platform_key).json["number"]
+    pk = app_row(app, number).id
+    hz, admin = client_for("police_hz"), client_for("admin")
+    _act(hz, pk, "accept")
+    _act(hz, pk, "forward", "同意")
+    _act(admin, pk, "reject", "注册资本证明与营业执照不符")
+    page = hz.get(f"/applications/desk/{pk}").get_data(as_text=True)
+    assert re.search(r"<th>审批意见</th><td>注册资本证明与营业执照不符", page)
+    assert "变更原因" not in page
+    shown = hz.get(f"/applicationview/show/{pk}").get_data(as_text=True)
+    assert "审批意见" in shown and "变更原因" not in shown
+    assert re.search(r'class="dropdown-toggle navbar-user"[^>]*title="[^"]+（police_hz）"', page)
+    assert 'class="navbar-user-name"' in page
+
+
+def test_drafts_are_capped_but_the_file_still_counts(app, platform_key):
+    """With the drafts folder full a file is not kept, yet the submit it came with uses it."""
+    from app.services import storage
+    client = app.test_client()
+    form = company_form()
+    data = {"csrf_token": csrf_token(client, "/apply/company"), "applicant_name": "申请人己",
+            "applicant_phone": "13700000002", "region_code": "330102", **form}
+    files = {f"doc_{c}": _pdf(c) for c, _l in ITEMS["company"].documents}
+    old = app.config.get("UPLOAD_DRAFTS_MAX_BYTES")
+    app.config["UPLOAD_DRAFTS_MAX_BYTES"] = 1
+    try:
+        with app.app_context():
+            assert storage.put_draft(b"%PDF-1.4 x", "doc")[0] is None
+        done = client.post("/apply/company", data={**data, **files},
+                           content_type="multipart/form-data")
+    finally:
+        app.config["UPLOAD_DRAFTS_MAX_BYTES"] = old
+    assert re.search(r'id="application-number">(BA\d+)<', done.get_data(as_text=True))

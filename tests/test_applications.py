@@ -455,3 +455,76 @@ def test_working_days_are_counted_as_if_walked_day_by_day():
         start = dt.date(2025, 11, 1) + dt.timedelta(days=rng.randint(0, 500))
         end = start + dt.timedelta(days=rng.randint(-3, 420))
         assert working_days_between(start, end) == walked(start, end), (start, end)
+
+
+# ------------------------------------------------------------------ issue 14
+
+def test_approval_files_the_documents_as_the_units_read_only_documents(db_session):
+    """Point 2: the approved application's documents become 办事材料 of the unit it creates
+    (or concerns), written by the system, naming the item and the application number."""
+    from app.models import UnitDocument
+    from app.models.authority import SYSTEM
+    from app.security import authority
+    from app.services import storage
+
+    app = decide(db_session, submit(db_session, "company"))
+    filed = db_session.query(UnitDocument).filter_by(unit_id=app.result_unit_id) \
+        .order_by(UnitDocument.id).all()
+    assert [d.title for d in filed] == [str(label) for _c, label in ITEMS["company"].documents]
+    assert all(d.author_kind == SYSTEM and d.application_id == app.id for d in filed)
+    assert filed[0].source_label == f"{ITEMS['company'].title} {app.number}"
+    assert filed[0].file_name == "application_form.pdf"
+    assert storage.stored_file(filed[0].file_key) == b"%PDF-1.4 application_form"
+    assert filed[0].file_key != app.documents[0].storage_key   # the unit's own copy
+    # read-only: neither the police nor the new unit change or delete it by hand
+    assert not authority.may(db_session, filed[0], authority.CHANGE, scope(db_session, "admin"))
+    assert not authority.may(db_session, filed[0], authority.DELETE, scope(db_session, "admin"))
+    # an approval concerning an existing unit files them on that unit
+    company = unit_of(db_session, "company_hz")
+    cross = decide(db_session, submit(db_session, "cross_province"))
+    assert {d.title for d in db_session.query(UnitDocument).filter_by(
+        unit_id=company.id, application_id=cross.id)} == {
+            str(label) for _c, label in ITEMS["cross_province"].documents}
+
+
+def test_registered_capital_is_checked_at_intake(db_session):
+    """Point 9: 条例 Art. 8 at the field when the application comes in, not only at the
+    province's last step; the reviewer reads the rule's result."""
+    with pytest.raises(RuleViolation) as refused:
+        submit(db_session, "company", form=unit_form(registered_capital="50"))
+    assert refused.value.errors == {"registered_capital": "保安服务公司注册资本不得少于100万元。"}
+    with pytest.raises(RuleViolation) as refused:
+        submit(db_session, "company_foreign", form=unit_form(
+            registered_capital="500", armed_escort="yes", foreign_investor="ACME"))
+    assert "1000万元" in refused.value.errors["registered_capital"]
+    app = submit(db_session, "company", form=unit_form(registered_capital="100"))
+    assert service.capital_check(app.item, app.form) == (
+        True, "注册资本100万元，不少于100万元，符合要求。")
+    assert service.capital_check("company", {"registered_capital": "50"})[0] is False
+    assert service.capital_check("training", {"registered_capital": "50"}) is None
+    armed = decide(db_session, submit(db_session, "company", form=unit_form(
+        registered_capital="1200", armed_escort="yes")))
+    assert db_session.get(Unit, armed.result_unit_id).armed_escort
+
+
+def test_intake_reports_every_error_at_its_field(db_session):
+    """Point 10: the form is checked whole; each refusal is at its field."""
+    with pytest.raises(RuleViolation) as refused:
+        service.submit(db_session, "company", "", "12345", unit_form(
+            credit_code="123", registered_capital="abc", legal_representative=""),
+            docs("company", skip=("charter", "premises")), region_code="330102")
+    errors = refused.value.errors
+    assert set(errors) == {"applicant_name", "applicant_phone", "credit_code",
+                           "registered_capital", "legal_representative", "doc_charter",
+                           "doc_premises"}
+    assert errors["doc_charter"] == "缺少：公司章程" and "手机" in errors["applicant_phone"]
+    assert refused.value.message.startswith("缺少：申请人姓名、法定代表人、经营场所证明、公司章程")
+
+
+def test_new_unit_account_is_named_after_the_applicant(db_session):
+    """Point 16: the account is the applicant's, not 'applicant + whole unit name'."""
+    app = decide(db_session, submit(db_session, "company"))
+    account = db_session.execute(select(AppUser).where(
+        AppUser.unit_id == app.result_unit_id)).scalar_one()
+    assert account.get_full_name() == "申请人甲"
+    assert account.username == db_session.get(Unit, app.result_unit_id).credit_code.lower()

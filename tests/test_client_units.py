@@ -92,7 +92,10 @@ def test_guard_added_by_the_client_unit_is_dispatched_by_the_self_hiring_unit(
     assert [r["id"] for r in offered] == [emp_id]
     response = selfhire.post(f"/servicedesk/{service_id}/dispatch/", data={
         "csrf_token": csrf_token(selfhire, f"/servicedesk/{service_id}/dispatch/"),
-        "employments": [str(emp_id)], "start_date": "2024-04-02", "post": "门岗"})
+        "employments": [str(emp_id)], "start_date": "2024-04-02", "post": "门岗",
+        # Issue 14 (11): the new guard has no photo, their identity verification failed:
+        # the clerk confirms dispatching them.
+        "confirm_unverified": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     unit_id, end = read(lambda s: s.query(Dispatch.unit_id, Dispatch.end_date).filter_by(
         employment_id=emp_id).one())

@@ -118,7 +118,9 @@ def test_dispatch_three_cancel_one_end_service(client_for, db_session):
     response = client.post(f"/servicedesk/{service.id}/dispatch/", data={
         "csrf_token": csrf_token(client, f"/servicedesk/{service.id}/dispatch/"),
         "employments": [str(g.id) for g in guards], "start_date": "2024-06-01",
-        "post": "大堂岗"})
+        "post": "大堂岗",
+        # Issue 14 (11): these fresh guards are not verified yet; the clerk confirms.
+        "confirm_unverified": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     dispatches = db_session.query(Dispatch).filter_by(service_id=service.id).all()
     assert len(dispatches) == 3 and {d.post for d in dispatches} == {"大堂岗"}

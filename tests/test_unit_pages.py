@@ -480,16 +480,26 @@ def _pane(html, key):
 def test_staff_tab_resigns_a_guard_from_the_unit_page(client_for, db):
     from app.models import Dispatch
     hz = _unit(db, "company_hz")
-
-    def pick(s):
-        d = (s.query(Dispatch).filter_by(unit_id=hz.id, end_date=None)
-             .join(Employment, Dispatch.employment_id == Employment.id)
-             .filter(Employment.role == "guard", Employment.end_date.is_(None))
-             .order_by(Dispatch.id.desc()).first())
-        return d.id, d.employment_id, d.employment.person_id
-    dispatch_id, emp_id, person_id = db(pick)
     client = client_for("company_hz")
     pane = _pane(page_with_tabs(client, f"/unitview/show/{hz.id}"), "staff-guard")
+    # A guard on the tab's first page who is on a dispatch (other tests add guards and
+    # dispatches to this unit, so "the latest dispatch" need not be on the first page).
+    listed = [int(pk) for pk in re.findall(r'href="/guardlistview/resign/(\d+)"', pane)]
+
+    def pick(s):
+        from app.models import Service
+        from app.services import dispatch as workflow
+        d = (s.query(Dispatch).filter(Dispatch.unit_id == hz.id, Dispatch.end_date.is_(None),
+                                      Dispatch.employment_id.in_(listed))
+             .order_by(Dispatch.id.desc()).first())
+        if d is None:  # none of them is on a dispatch: post the first one listed
+            import datetime as dt
+            service = s.query(Service).filter_by(unit_id=hz.id, status="active",
+                                                 end_date=None).first()
+            d, = workflow.dispatch_guards(s, SYSTEM, service, [listed[0]], dt.date.today())
+            s.commit()
+        return d.id, d.employment_id, d.employment.person_id
+    dispatch_id, emp_id, person_id = db(pick)
     assert f'href="/guardlistview/resign/{emp_id}"' in pane            # 【离职】
     assert f'href="/personview/show/{person_id}"' in pane              # 【详情】
     add = re.search(r'href="(/guardlistview/add[^"]*)"', pane)          # 【新增】

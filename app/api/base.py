@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from app.api.endpoints import operation
 from app.api.validation import RelatedIdConverter, check_request
 from app.models.base import AuthoredMixin
+from app.models.vocabulary import LABELS
 from app.security import authority
 from app.security.scope import OutOfScope, current_scope
 from app.security.authority import AuthorityViolation
@@ -27,6 +28,13 @@ from app.web.datamodel import use_indexed_filters
 from app.web.display import masked_payload
 
 
+def _text(message) -> str:
+    """A label or description as the user reads it; "" stays "" (never gettext(""))."""
+    if not message:
+        return ""
+    return _(message) if isinstance(message, str) else str(message)
+
+
 class ScopedModelRestApi(ScopedMixin, ModelRestApi):
     allow_browser_login = True
     page_size = 20
@@ -34,6 +42,9 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
 
     def __init__(self):
         use_indexed_filters(self.datamodel)
+        # The pages' column words (Chinese through the catalog), not FAB's prettified names
+        # ("Birth Date"): label_columns and `_info` answer what the pages show.
+        self.label_columns = {**LABELS, **(self.label_columns or {})}
         if issubclass(self.datamodel.obj, AuthoredMixin) and self.show_columns:
             # Who wrote the record, as on its page (police / unit / system, and the account).
             self.show_columns = [*self.show_columns,
@@ -43,6 +54,19 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
         # After FAB's defaults: a resource without add/edit columns still lists every
         # relation in `_info`, which must offer only rows in scope too.
         self._scope_related_fields()
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """FAB's `_info` entry, with label and description translated only when they are
+        text: gettext("") answers the catalog header ("Project-Id-Version: …")."""
+        info = super()._get_field_info(field, filter_rel_field, page=page,
+                                       page_size=page_size)
+        info["label"] = _text(self.label_columns.get(field.name))
+        info["description"] = _text(self.description_columns.get(field.name))
+        return info
+
+    def _description_columns_json(self, cols=None):
+        return {key: _text(value) for key, value in self.description_columns.items()
+                if key in (cols or []) and value}
 
     def create_blueprint(self, appbuilder, *args, **kwargs):
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
@@ -144,4 +168,4 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             self.datamodel.session.query(self.datamodel.obj),
             filters.get_joined_filters(self._base_filters), order_column, order_direction)
         return self.export_response(query, self.list_title or self.resource_name,
-                                    self.resource_name, args)
+                                    self.resource_name, self.export_conditions(filters))

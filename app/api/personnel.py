@@ -2,6 +2,7 @@
 app/api/staff.py)."""
 from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 
 from app.models import Certificate, Employment, Person
 from app.services import personnel
@@ -28,6 +29,7 @@ class PersonApi(RegistryConfirmedBody, ScopedModelRestApi):
     resource_name = "person"
     class_permission_name = "Person"
     datamodel = SQLAInterface(Person)
+    label_columns = {"name": _l("Full name")}  # as on the people page
     list_columns = ["id", "name", "id_number", "gender", "birth_date", "phone"]
     show_columns = ["id", "name", "id_number", "gender", "birth_date", "household_region_code",
                     "household_address", "residence_address", "phone", "ethnicity",

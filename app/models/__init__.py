@@ -10,7 +10,7 @@ from .person_records import (EquipmentIssue, ExamResult, PoliceAssistance,  # no
                              SocialRelation, TrainingRecord, WorkExperience)
 from .audit import ChangeLog, ExportLog  # noqa: F401
 from .user import AppUser  # noqa: F401
-from .registry import PopulationRecord  # noqa: F401
+from .registry import PopulationRecord, RegistryLookup  # noqa: F401
 from .unit_records import (AnnualReport, Incident, Inspection, Investor, TemporaryEvent,  # noqa: F401
                            UnitAsset, UnitChange, UnitDocument)
 from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchListEntry  # noqa: F401

@@ -1,9 +1,9 @@
 """The local population registry (人口信息库) used in demo mode and tests. Production plugs a
 real registry adapter in through app.services.registry; this table is its stand-in."""
-from sqlalchemy import Column, Date, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String
 
 from .authority import SYSTEM_RECORD
-from .base import Model
+from .base import Model, utcnow
 
 
 class PopulationRecord(Model):
@@ -17,3 +17,22 @@ class PopulationRecord(Model):
     gender = Column(String(6), nullable=False)
     birth_date = Column(Date, nullable=False)
     household_address = Column(String(300))
+
+
+class RegistryLookup(Model):
+    """One look-up of the population registry from the staff add form (who asked for which
+    number, when, and whether the registry knew it), for the province admin to read: the
+    form echoes the registered name and address, so its use is logged and rate limited."""
+    __tablename__ = "registry_lookup"
+    __authority__ = SYSTEM_RECORD
+    __scope__ = ("admin_only",)
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer)  # no FK: the log outlives a deleted account
+    username = Column(String(100), nullable=False)
+    id_number = Column(String(18), nullable=False)
+    found = Column(Boolean, nullable=False, default=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_registry_lookup_at", "at"),
+                      Index("ix_registry_lookup_user", "user_id", "at"))

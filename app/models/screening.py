@@ -112,6 +112,7 @@ class IdentityCheck(_QueueItem, TimestampMixin, Model):
     __scope__ = ("unit", "unit_id")
     __authority__ = SYSTEM_RECORD  # changed only by the state machine's actions
     __audited__ = True
+    __audit_exclude__ = ("fingerprint",)  # a digest: nothing a reader of the change log can use
 
     id = Column(Integer, primary_key=True)
     person_id = Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)

@@ -13,6 +13,19 @@ from .choices import UNIT_KINDS, UNIT_STATUSES, code_label
 APPROVAL_FIELDS = ("kind", "name", "credit_code", "region_code", "region", "registered_capital",
                    "legal_representative", "licence_number", "licence_issued_on", "status",
                    "parent", "parent_id", "foreign_invested", "armed_escort", "grade")
+# Facts only some kinds of unit have (the others have every fact): 等级, 外资 and 武装押运 are
+# a security company's (and its branches'), 培训能力 and 培训范围 a school's.
+KIND_FIELDS = {
+    **dict.fromkeys(("grade", "foreign_invested", "armed_escort"), ("company", "branch")),
+    **dict.fromkeys(("training_capacity", "training_scope"), ("training",)),
+}
+
+
+def field_applies(field: str, kind: str) -> bool:
+    """Whether units of `kind` have the fact `field` (KIND_FIELDS)."""
+    return kind in KIND_FIELDS.get(field, (kind,))
+
+
 _UNIT_RULE = dict(change=(UNIT, POLICE), delete=(POLICE,), police_fields=APPROVAL_FIELDS)
 
 

@@ -41,8 +41,17 @@ class UnitDocument(_UnitOwned, Model):
     content_type = Column(String(50))
     file_size = Column(Integer)
     note = Column(Text)
+    # The application whose approval filed it (read-only, written by the system).
+    application_id = Column(Integer, ForeignKey("application.id", ondelete="SET NULL"))
     unit = relationship("Unit", lazy="joined")
+    application = relationship("Application")
     __table_args__ = (Index("ix_unit_document_unit", "unit_id", "filed_on"),)
+
+    @property
+    def source_label(self):
+        """来源: the item and number of the approved application that filed it, if any."""
+        app = self.application
+        return f"{app.item_label} {app.number}" if app is not None else ""
 
     @property
     def has_file(self):

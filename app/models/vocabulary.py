@@ -93,6 +93,10 @@ LABELS = {
     "old_value": _l("Old value"),
     "new_value": _l("New value"),
     "username": _l("User"),
+    # what a change-log row names, in words (app/services/audit.py writes them with the row)
+    "actor_name": _l("By"), "record_name": _l("Record"),
+    "old_label": _l("Old value (named)"), "new_label": _l("New value (named)"),
+    "old_display": _l("Old value"), "new_display": _l("New value"),
     "at": _l("Time"),
     "resource": _l("Resource"), "resource_label": _l("Resource"),
     "filters": _l("Filters"),
@@ -112,9 +116,9 @@ LABELS = {
     "inspected_on": _l("Inspection date"), "inspector": _l("Inspected by"),
     "findings": _l("Findings"), "rectification": _l("Rectification"),
     "gun_number": _l("Gun number"), "model": _l("Model"), "quantity": _l("Quantity"),
-    "organiser": _l("Organiser"), "guard_count": _l("Guards"),
+    "organiser": _l("Organiser"), "guard_count": _l("Guard count"),
     "year": _l("Year"), "revenue": _l("Revenue (10k yuan)"), "profit": _l("Profit (10k yuan)"),
-    "tax_paid": _l("Tax paid (10k yuan)"), "staff_count": _l("Staff"),
+    "tax_paid": _l("Tax paid (10k yuan)"), "staff_count": _l("Staff count"),
     "insured_count": _l("Staff with social insurance"),
     "review_result": _l("Annual review result"), "review_date": _l("Annual review date"),
     "field_label": _l("Field"), "reason": _l("Reason"), "approved_by": _l("Approved by"),
@@ -124,8 +128,44 @@ LABELS = {
     "waiting_since": _l("Waiting since"), "closed_at": _l("Closed at"),
     "attempts": _l("Attempts"), "last_error": _l("Last error"),
     "fingerprint": _l("Verified values (digest)"), "reason_code": _l("Reason code"),
-    "reason_text": _l("Reason"), "source": _l("Watch list"),
+    "reason_text": _l("Alert reason"), "source": _l("Watch list"),
     "identity_check_id": _l("Identity verification"),
+    # REST columns (label_columns, `_info`): related ids and the columns of records whose
+    # pages name them in their own views
+    "unit.id": _l("Unit ID"), "person.id": _l("Person ID"),
+    "employment.id": _l("Employment ID"), "service.id": _l("Service ID"),
+    "target.id": _l("Service target ID"), "user_id": _l("User ID"),
+    "region.code": _l("Jurisdiction code"), "category.tier": _l("Tier"),
+    "parent_unit_id": _l("Parent unit"), "events": _l("History"),
+    "class_name": _l("Training class"), "hours": _l("Training hours"),
+    "exam_date": _l("Exam date"), "returned_on": _l("Returned on"),
+    "police_unit": _l("Police unit"), "client_name": _l("Client"),
+    "application.number": _l("Application number"),
+    "applicant_name": _l("Applicant"), "applicant_phone": _l("Phone"),
+    "submitted_at": _l("Submitted at"), "channel": _l("Channel"),
+    "decision": _l("Decision"), "decision_reason": _l("Reason"),
+    "decided_at": _l("Decided at"), "decided_by": _l("Decided by"),
+    "result_note": _l("Result"), "result_unit": _l("Resulting unit"),
+    "correction_note": _l("Correction request"), "returned_from": _l("Returned from"),
+    "clock_started_on": _l("Clock started on"), "days_used": _l("Days used"),
+    "time_limit_days": _l("Time limit (days)"),
+    # person-owned records (the person's tabs)
+    "relation": _l("Relationship"), "workplace": _l("Workplace"),
+    "exam_date": _l("Exam date"), "score": _l("Score"), "passed": _l("Passed"),
+    "employer": _l("Employer"), "police_unit": _l("Police unit"),
+    "class_name": _l("Training class"), "hours": _l("Training hours"),
+    "item": _l("Equipment"), "returned_on": _l("Returned on"),
+    # files and filings
+    "file_key": _l("File"), "application_id": _l("Application number"),
+    "province": _l("Province of service"), "client_name": _l("Client"),
+}
+
+# Where a record type names a field otherwise than the other record types do.
+ENTITY_FIELD_LABELS = {
+    ("exam_result", "source"): _l("Exam batch"),
+    ("training_record", "result"): _l("Training result"),
+    ("police_assistance", "description"): _l("Description"),
+    ("unit_asset", "number"): _l("Number / plate"),
 }
 
 # Resources (permission names) as the menu calls them, e.g. in the export log.
@@ -154,6 +194,10 @@ ENTITY_LABELS = {
     "unit_change": _l("Unit change"),
     "identity_check": _l("Identity verification"),
     "background_alert": _l("Background-check alert"),
+    "social_relation": _l("Social relations"), "exam_result": _l("Exam results"),
+    "work_experience": _l("Work experience"), "police_assistance": _l("Assistance to the police"),
+    "training_record": _l("Training information"), "equipment_issue": _l("Personal equipment"),
+    "cross_province_filing": _l("Cross-province filings"),
 }
 
 
@@ -174,12 +218,13 @@ VALUE_CHOICES = {
 }
 # Fields with the same codes in every table.
 FIELD_CHOICES = {"author_kind": AUTHOR_KIND_LABELS}
-BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager"}
+BOOLEAN_FIELDS = {"foreign_invested", "armed_escort", "key_manager", "passed"}
 
-
-
-def field_label(field):
-    return LABELS.get(field, field) if field else ""
+def field_label(field, entity=None):
+    """A column's label, as the record type `entity` names it when given."""
+    if not field:
+        return ""
+    return ENTITY_FIELD_LABELS.get((entity, field)) or LABELS.get(field, field)
 
 
 def change_value(entity, field, value):

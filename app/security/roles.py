@@ -122,7 +122,7 @@ MENU_CATEGORY = {
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ServiceDesk": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
-    "ExportLog": "System",
+    "ExportLog": "System", "RegistryLookup": "System",
     "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
     "IdentityQueue": "Screening", "AlertQueue": "Screening", "BackgroundPending": "Screening",
     "Guard": "Personnel", "PartTimeGuard": "Personnel", "OtherStaff": "Personnel",

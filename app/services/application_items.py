@@ -17,6 +17,7 @@ class Field:
     kind: str = "text"       # text / number / date / idnumber / choice / list
     required: bool = True
     choices: tuple = ()
+    hint: object = None      # shown under the field on the public form
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ _UNIT_FIELDS = (
     Field("contact_phone", _l("Contact phone")),
 )
 _CAPITAL = Field("registered_capital", _l("Registered capital (10,000 yuan)"), "number")
+# 保安服务管理条例 Art. 8: a company's capital (at least 100万元; 1000万元 with armed escort).
+_COMPANY_CAPITAL = Field("registered_capital", _l("Registered capital (10,000 yuan)"), "number",
+                         hint=_l("At least 1 million yuan; at least 10 million yuan for armed "
+                                 "escort (Regulations on Security Services, Art. 8)."))
+_ARMED_ESCORT = Field("armed_escort", _l("Armed escort"), "choice", required=False,
+                      choices=("no", "yes"))
 _DOCS_COMPANY = (
     ("application_form", _l("Application form")),
     ("capital_proof", _l("Proof of registered capital")),
@@ -60,9 +67,11 @@ _DOCS_TRAINING = (
 
 ITEMS = {item.code: item for item in (
     Item("company", "licence",
-         _UNIT_FIELDS + (_CAPITAL,), _DOCS_COMPANY, PROVINCE, 30, creates="company"),
+         _UNIT_FIELDS + (_COMPANY_CAPITAL, _ARMED_ESCORT), _DOCS_COMPANY, PROVINCE, 30,
+         creates="company"),
     Item("company_foreign", "licence",
-         _UNIT_FIELDS + (_CAPITAL, Field("foreign_investor", _l("Foreign investor"))),
+         _UNIT_FIELDS + (_COMPANY_CAPITAL, _ARMED_ESCORT,
+                         Field("foreign_investor", _l("Foreign investor"))),
          _DOCS_COMPANY + (("commerce_approval", _l("Approval of the commerce authority")),),
          PROVINCE, 30, creates="company"),
     Item("training", "licence", _UNIT_FIELDS + (_CAPITAL, Field(

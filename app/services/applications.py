@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, ApplicationDocument, ApplicationEvent, Certificate,
-                        ConductRecord, CrossProvinceFiling, Person, Region, Unit)
+                        ConductRecord, CrossProvinceFiling, Person, Region, Unit,
+                        UnitDocument)
 from app.models.authority import SYSTEM
 from app.models.base import utcnow
 from app.security.scope import SYSTEM as SYSTEM_SCOPE
@@ -26,7 +27,7 @@ from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PRO
 
 from . import rules, storage, unit_changes
 from .application_items import CITY, ITEMS, PROVINCE, add_working_days, working_days_between
-from .errors import RuleViolation
+from .errors import RuleViolation, RuleViolations
 from .idnumber import IdNumberError, parse_id_number
 from .passwords import one_time_password
 from .sms import gateway
@@ -62,59 +63,92 @@ def application_storage_open(key: str) -> bytes:
 
 
 # ------------------------------------------------------------------ intake
+# An application is checked whole: every refusal at its field at once (RuleViolations), so
+# the applicant corrects the form in one go.
 
 def _missing(item, form, documents, unit_credit_code):
-    missing = []
+    """{field: label} of every required entry left empty; documents as doc_<code>."""
+    missing = {}
     for field in item.fields:
         value = form.get(field.name)
         if field.required and (value is None or str(value).strip() == "" or value == []):
-            missing.append(str(field.label))
+            missing[field.name] = str(field.label)
     if item.needs_unit and not unit_credit_code:
-        missing.append(_("Credit code of the unit concerned"))
+        missing["unit_credit_code"] = _("Credit code of the unit concerned")
     have = {doc.code for doc in documents}
-    missing += [str(label) for code, label in item.documents if code not in have]
+    missing.update({f"doc_{code}": str(label) for code, label in item.documents
+                    if code not in have})
     return missing
 
 
-def _clean_form(item, form):
+def _clean_value(field, value):
+    if field.kind == "list":
+        if isinstance(value, str):
+            value = [v.strip() for v in re.split(r"[,，;；\s]+", value) if v.strip()]
+        return [str(v).strip() for v in value]
+    value = str(value).strip()
+    if field.kind == "number":
+        try:
+            float(value)
+        except ValueError:
+            raise RuleViolation(field.name, _("%(field)s must be a number.", field=field.label))
+    elif field.kind == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise RuleViolation(field.name, _("%(field)s must be a date (YYYY-MM-DD).",
+                                              field=field.label))
+    elif field.kind == "idnumber":
+        try:
+            value = parse_id_number(value).number
+        except IdNumberError as exc:
+            raise RuleViolation(field.name, str(exc))
+    elif field.kind == "choice" and value not in field.choices:
+        raise RuleViolation(field.name, _("Choose a valid value for %(field)s.",
+                                          field=field.label))
+    elif field.name == "credit_code":
+        try:
+            value = validate_uscc(value)
+        except UsccError as exc:
+            raise RuleViolation(field.name, str(exc))
+    return value
+
+
+def _clean_form(item, form, errors=None):
+    """The item's fields, cleaned; each refusal into `errors` (raised together when the
+    caller passes none)."""
+    raise_here = errors is None
+    errors = {} if errors is None else errors
     clean = {}
     for field in item.fields:
         value = form.get(field.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if field.kind == "list":
-            if isinstance(value, str):
-                value = [v.strip() for v in re.split(r"[,，;；\s]+", value) if v.strip()]
-            clean[field.name] = [str(v).strip() for v in value]
-            continue
-        value = str(value).strip()
-        if field.kind == "number":
-            try:
-                float(value)
-            except ValueError:
-                raise RuleViolation(field.name, _("%(field)s must be a number.",
-                                                  field=field.label))
-        elif field.kind == "date":
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise RuleViolation(field.name, _("%(field)s must be a date (YYYY-MM-DD).",
-                                                  field=field.label))
-        elif field.kind == "idnumber":
-            try:
-                value = parse_id_number(value).number
-            except IdNumberError as exc:
-                raise RuleViolation(field.name, str(exc))
-        elif field.kind == "choice" and value not in field.choices:
-            raise RuleViolation(field.name, _("Choose a valid value for %(field)s.",
-                                              field=field.label))
-        elif field.name == "credit_code":
-            try:
-                value = validate_uscc(value)
-            except UsccError as exc:
-                raise RuleViolation(field.name, str(exc))
-        clean[field.name] = value
+        try:
+            clean[field.name] = _clean_value(field, value)
+        except RuleViolation as violation:
+            errors.setdefault(violation.field, violation.message)
+    if raise_here and errors:
+        raise RuleViolations(errors)
     return clean
+
+
+def capital_check(item_code, form):
+    """保安服务管理条例 Art. 8 on a company licence application: (ok, text) for the reviewer,
+    or None when the item creates no security company or no capital is given."""
+    item = ITEMS.get(item_code)
+    value = (form or {}).get("registered_capital")
+    if item is None or item.creates != "company":
+        return None
+    try:
+        capital = float(value)
+    except (TypeError, ValueError):
+        return None
+    armed = (form or {}).get("armed_escort") == "yes"
+    refusal = rules.capital_refusal(capital, armed)
+    return (refusal is None, refusal or _(
+        "Registered capital %(capital)s (10,000 yuan) meets the minimum of %(minimum)s.",
+        capital=f"{capital:g}", minimum=rules.minimum_capital(armed)))
 
 
 def _next_number(session, today):
@@ -125,10 +159,35 @@ def _next_number(session, today):
     return f"{prefix}{seq:05d}"
 
 
+def _find_unit(session, item, item_code, unit_credit_code):
+    unit = session.execute(select(Unit).where(
+        Unit.credit_code == unit_credit_code.strip().upper())).scalar_one_or_none()
+    if unit is None or unit.status != "active" or (
+            item.needs_unit and unit.kind not in item.needs_unit) or (
+            item_code == "self_hire" and unit.kind != "self_hire"):
+        raise RuleViolation("unit_credit_code", _(
+            "No active unit of the kind this item concerns has this credit code."))
+    return unit
+
+
+def _check_new_unit(session, item, form, errors):
+    """The unit an approval would create must not exist yet (its name, its credit code)."""
+    creates_unit = item.creates in ("company", "training", "self_hire", "client") \
+        and form.get("action") != "revoke"
+    if (creates_unit or item.creates == "branch") and form.get("name") and session.execute(
+            select(Unit.id).where(Unit.name == form["name"])).first():
+        errors.setdefault("name", _("A unit with this name already exists."))
+    if creates_unit and form.get("credit_code") and "credit_code" not in errors \
+            and session.execute(select(Unit.id).where(
+                Unit.credit_code == form["credit_code"])).first():
+        errors["credit_code"] = _("A unit with this credit code already exists.")
+
+
 def submit(session, item_code, applicant_name, applicant_phone, form, documents,
            region_code=None, unit_credit_code=None, channel="web", today=None):
-    """Intake from the government-service platform or the public form. Refuses, listing what
-    is missing, an application without its required fields or documents."""
+    """Intake from the government-service platform or the public form. Refuses, with every
+    refusal at its field (RuleViolations), an application missing required fields or
+    documents or holding a value the rules refuse."""
     item = ITEMS.get(item_code)
     if item is None:
         raise RuleViolation("item", _("Unknown application item."))
@@ -136,52 +195,51 @@ def submit(session, item_code, applicant_name, applicant_phone, form, documents,
     applicant_phone = (applicant_phone or "").strip()
     form = dict(form or {})
     documents = [d for d in (documents or []) if d.content]
-    missing = []
+    missing = {}
     if not applicant_name:
-        missing.append(_("Applicant name"))
+        missing["applicant_name"] = _("Applicant name")
     if not applicant_phone:
-        missing.append(_("Applicant mobile phone"))
-    missing += _missing(item, form, documents, unit_credit_code)
-    unit = None
+        missing["applicant_phone"] = _("Applicant mobile phone")
+    missing.update(_missing(item, form, documents, unit_credit_code))
     if not item.needs_unit and item_code == "self_hire" and form.get("action") == "revoke":
         unit_credit_code = unit_credit_code or form.get("credit_code")
     if unit_credit_code is None and not item.needs_unit and not region_code:
-        missing.append(_("Jurisdiction"))
-    if missing:
-        raise RuleViolation("missing", _("Missing: %(items)s", items="、".join(missing)))
-    if not PHONE_RE.match(applicant_phone):
-        raise RuleViolation("applicant_phone", _("Enter an 11-digit mobile phone number."))
-    form = _clean_form(item, form)
+        missing["region_code"] = _("Jurisdiction")
+    errors = {field: _("Missing: %(items)s", items=label) for field, label in missing.items()}
+    if applicant_phone and not PHONE_RE.match(applicant_phone):
+        errors["applicant_phone"] = _("Enter an 11-digit mobile phone number.")
+    form = _clean_form(item, form, errors)
     valid_codes = {code for code, _label in item.documents}
     for doc in documents:
         if doc.code not in valid_codes:
-            raise RuleViolation("documents", _("Unknown document: %(code)s", code=doc.code))
+            errors.setdefault("documents", _("Unknown document: %(code)s", code=doc.code))
+    unit = None
     if unit_credit_code:
-        unit = session.execute(select(Unit).where(
-            Unit.credit_code == unit_credit_code.strip().upper())).scalar_one_or_none()
-        if unit is None or unit.status != "active" or (
-                item.needs_unit and unit.kind not in item.needs_unit) or (
-                item_code == "self_hire" and unit.kind != "self_hire"):
-            raise RuleViolation("unit_credit_code", _(
-                "No active unit of the kind this item concerns has this credit code."))
-        region_code = unit.region_code
+        try:
+            unit = _find_unit(session, item, item_code, unit_credit_code)
+            region_code = unit.region_code
+        except RuleViolation as violation:
+            errors.setdefault(violation.field, violation.message)
     region = session.get(Region, region_code) if region_code else None
-    if region is None or not region.code.startswith("33") or region.level != "county" \
-            or region.end_year is not None:
-        raise RuleViolation("region_code", _("Choose a jurisdiction in Zhejiang province."))
-    if item.creates in ("company", "training", "self_hire", "client") \
-            and form.get("action") != "revoke":
-        if session.execute(select(Unit.id).where(Unit.name == form["name"])).first():
-            raise RuleViolation("name", _("A unit with this name already exists."))
-        if session.execute(select(Unit.id).where(
-                Unit.credit_code == form["credit_code"])).first():
-            raise RuleViolation("credit_code", _("A unit with this credit code already exists."))
-    if item.creates == "branch" and session.execute(
-            select(Unit.id).where(Unit.name == form["name"])).first():
-        raise RuleViolation("name", _("A unit with this name already exists."))
+    if unit is None and not {"unit_credit_code", "region_code"} & set(errors) and (
+            region is None or not region.code.startswith("33") or region.level != "county"
+            or region.end_year is not None):
+        errors["region_code"] = _("Choose a jurisdiction in Zhejiang province.")
+    _check_new_unit(session, item, form, errors)
+    capital = capital_check(item_code, form)
+    if capital is not None and not capital[0]:
+        errors.setdefault("registered_capital", capital[1])
     today = today or dt.date.today()
-    if item.code == "guard_certificate":
-        check_guard_eligibility(session, parse_id_number(form["id_number"]), form, today)
+    if item.code == "guard_certificate" and "id_number" in form \
+            and not {"id_number", "education", "exam_score"} & set(errors):
+        try:
+            check_guard_eligibility(session, parse_id_number(form["id_number"]), form, today)
+        except RuleViolation as violation:
+            errors.setdefault(violation.field, violation.message)
+    if errors:
+        raise RuleViolations(errors, summary=missing and _(
+            "Missing: %(items)s", items="、".join(str(label) for label in missing.values())),
+            summarised=missing)
     app = Application(item=item.code,
                       applicant_name=applicant_name, applicant_phone=applicant_phone,
                       unit=unit, region_code=region.code, form=form, status="submitted",
@@ -434,6 +492,25 @@ def apply_effects(session, app, today):
     handler = _EFFECTS.get(app.item)
     if handler:
         handler(session, app, today)
+    file_documents(session, app, today)
+
+
+def file_documents(session, app, today):
+    """The approved application's documents become 办事材料 of every unit it concerns or
+    creates, written by the system (read-only), naming the application. Each unit gets its
+    own copy of the file: a unit's documents follow the unit, the application keeps its own."""
+    units = {unit.id: unit for unit in (app.unit, app.result_unit_id and
+                                        session.get(Unit, app.result_unit_id)) if unit}
+    labels = dict(ITEMS[app.item].documents)
+    store = storage.storage()
+    for unit in units.values():
+        for doc in app.documents:
+            extension = doc.storage_key.rsplit(".", 1)[-1]
+            session.add(UnitDocument(
+                unit_id=unit.id, application_id=app.id, author_kind=SYSTEM,
+                title=str(labels.get(doc.code, doc.code))[:200], filed_on=today,
+                file_key=store.put(store.get(doc.storage_key), extension),
+                file_name=doc.filename, content_type=doc.content_type, file_size=doc.size))
 
 
 def _seq(session, column, prefix):
@@ -451,6 +528,7 @@ def _unit_from_form(session, app, kind, parent=None):
                 region_code=app.region_code, parent=parent, status="active",
                 registered_capital=form.get("registered_capital"),
                 foreign_invested=app.item == "company_foreign",
+                armed_escort=kind == "company" and form.get("armed_escort") == "yes",
                 training_capacity=int(float(form["training_capacity"]))
                 if form.get("training_capacity") else None,
                 established_on=dt.date.fromisoformat(form["established_on"])
@@ -459,10 +537,10 @@ def _unit_from_form(session, app, kind, parent=None):
     if kind != "branch":
         # Branches are the one kind check_unit refuses to create: only this filing makes one.
         rules.check_unit(session, unit, creating=True, scope=SYSTEM_SCOPE)
-    if kind == "company" and unit.registered_capital is not None \
-            and float(unit.registered_capital) < 100:
-        raise RuleViolation("registered_capital", _(
-            "A security company needs a registered capital of at least 1 million yuan."))
+    refusal = kind == "company" and unit.registered_capital is not None and \
+        rules.capital_refusal(unit.registered_capital, unit.armed_escort)
+    if refusal:
+        raise RuleViolation("registered_capital", refusal)
     session.add(unit)
     session.flush()
     return unit
@@ -480,7 +558,10 @@ def _account(session, app, unit):
     role = sm.find_role(ROLE_BY_KIND[unit.kind])
     username = (unit.credit_code or f"unit{unit.id}").lower()
     password = one_time_password()
-    user = sm.add_user(username, unit.name[:64], app.applicant_name[:64],
+    # Named after the applicant, family name first as the demo accounts (not after the
+    # whole unit name, which wrapped the navbar); the username is the credit code.
+    name = app.applicant_name.strip()
+    user = sm.add_user(username, name[1:64] or name[:64], name[:1] if len(name) > 1 else "",
                        f"{username}@unit.invalid", [role], password=password, commit=False)
     if not user:
         raise RuleViolation(None, _("The account of the new unit could not be created."))

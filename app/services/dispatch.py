@@ -12,14 +12,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.models import (Dispatch, Employment, Person, Service, ServiceTarget, TargetCategory,
                         Unit)
 from app.security.scope import OutOfScope, Scope, in_scope, scope_clause
 
-from . import rules
+from . import rules, screening
 from .errors import RuleViolation
 from .search import starts_with
 
@@ -34,6 +34,19 @@ class DispatchRefused(RuleViolation):
         self.reasons = reasons
         text = "；".join(f"{name}：{reason}" for _id, name, reason in reasons)
         super().__init__("employments", _("Nothing was dispatched. %(reasons)s", reasons=text))
+
+
+class UnverifiedGuards(RuleViolation):
+    """Guards whose identity verification failed or is not finished were chosen and the
+    clerk has not confirmed dispatching them: nothing was saved. `guards` lists
+    (employment id, guard name, state of the case)."""
+
+    def __init__(self, guards):
+        self.guards = guards
+        text = "、".join(f"{name}（{state}）" for _id, name, state in guards)
+        super().__init__("confirm_unverified", _(
+            "The identity verification of these guards has failed or is not finished: "
+            "%(guards)s. Confirm to dispatch them all the same.", guards=text))
 
 
 @dataclass
@@ -135,20 +148,30 @@ def create_service(session, scope: Scope, unit: Unit, target: TargetInput,
     return service
 
 
+def _matching(query, session, q):
+    """Employments whose person's name starts with `q` (an ID number when 15 characters or
+    more), as the picker searches."""
+    q = (q or "").strip()
+    if not q:
+        return query
+    if len(q) >= 15:
+        return query.filter(Person.id_number == q.upper())
+    return query.filter(starts_with(Person.name, q, _dialect(session)))
+
+
+def _eligible(session, service):
+    """The rule of the picker (rules.check_dispatch): active full-time guards of the units
+    whose guards the service's unit dispatches."""
+    return (Employment.unit_id.in_(sorted(rules.dispatch_pool_unit_ids(session, service.unit))),
+            Employment.role == "guard", Employment.end_date.is_(None))
+
+
 def eligible_guards(session, service: Service, q: str = "", limit: int = 20, offset: int = 0):
     """Active full-time guards the service's unit may dispatch (its own, or for a
     self-hiring unit also those of its client units), with their active dispatch if any."""
 
-    pool = rules.dispatch_pool_unit_ids(session, service.unit)
-    query = (session.query(Employment).join(Person, Employment.person_id == Person.id)
-             .filter(Employment.unit_id.in_(sorted(pool)), Employment.role == "guard",
-                     Employment.end_date.is_(None)))
-    q = (q or "").strip()
-    if q:
-        if len(q) >= 15:
-            query = query.filter(Person.id_number == q.upper())
-        else:
-            query = query.filter(starts_with(Person.name, q, _dialect(session)))
+    query = _matching(session.query(Employment).join(Person, Employment.person_id == Person.id)
+                      .filter(*_eligible(session, service)), session, q)
     rows = query.order_by(Person.name, Employment.id).offset(offset).limit(limit + 1).all()
     active = {}
     if rows:
@@ -159,10 +182,52 @@ def eligible_guards(session, service: Service, q: str = "", limit: int = 20, off
     return [(e, active.get(e.person_id)) for e in rows[:limit]], len(rows) > limit
 
 
+def ineligible_guards(session, scope: Scope, service: Service, q: str, limit: int = 5):
+    """Why the picker does not offer people the clerk searched for: [(employment, reason)]
+    for the employments in the user's read scope that match `q` and are not eligible (a
+    part-time guard, another kind of staff, left, employed at a unit outside the service's
+    pool), one per person, at most `limit`. Nobody outside the scope is named."""
+    if not (q or "").strip():
+        return []
+    eligible = and_(*_eligible(session, service))
+    pool = rules.dispatch_pool_unit_ids(session, service.unit)
+    query = _matching(session.query(Employment).join(Person, Employment.person_id == Person.id)
+                      .filter(scope_clause(Employment, scope), not_(eligible)), session, q)
+    offered = select(Employment.person_id).where(eligible)
+    rows = (query.filter(Employment.person_id.notin_(offered))
+            .order_by(Person.name, Employment.end_date.isnot(None), Employment.id)
+            .limit(limit * 4).all())
+    found, seen = [], set()
+    for emp in rows:
+        if emp.person_id in seen:
+            continue
+        seen.add(emp.person_id)
+        found.append((emp, _refusal(emp, pool)))
+    return found[:limit]
+
+
+def _refusal(emp, pool) -> str:
+    """The reason an employment is not offered by the picker (the rules of check_dispatch)."""
+    if emp.end_date is not None:
+        return _("Left %(unit)s on %(date)s.", unit=emp.unit.name, date=emp.end_date)
+    if emp.role == "part_time_guard":
+        return _("A part-time guard of %(unit)s: part-time guards are not dispatched here; "
+                 "only the unit where the person is a full-time guard dispatches them.",
+                 unit=emp.unit.name)
+    if emp.role != "guard":
+        return _("%(role)s of %(unit)s: only full-time guards can be dispatched.",
+                 role=emp.role_label, unit=emp.unit.name)
+    return _("A guard of %(unit)s, which does not provide this service: only guards of "
+             "the serving unit can be dispatched.", unit=emp.unit.name)
+
+
 def dispatch_guards(session, scope: Scope, service: Service, employment_ids,
-                    start_date: dt.date, post: str | None = None) -> list[Dispatch]:
+                    start_date: dt.date, post: str | None = None,
+                    unverified_confirmed: bool = True) -> list[Dispatch]:
     """【派驻】 several guards at once: all are posted, or none (DispatchRefused lists every
-    refused guard with its reason)."""
+    refused guard with its reason). Guards whose identity verification failed or is not
+    finished are posted only when `unverified_confirmed` (the pages ask the clerk first and
+    pass the answer); else UnverifiedGuards names them and nothing is saved."""
     with _all_or_nothing(session):
         _require_write(session, service, scope)
         ids = []
@@ -206,6 +271,14 @@ def dispatch_guards(session, scope: Scope, service: Service, employment_ids,
             for dispatch in created:
                 _discard(session, dispatch)
             raise DispatchRefused(reasons)
+        if not unverified_confirmed:
+            cases = screening.open_identity_cases(session, [d.employment for d in created])
+            if cases:
+                for dispatch in created:
+                    _discard(session, dispatch)
+                raise UnverifiedGuards([(d.employment.id, d.employment.person.name,
+                                         cases[d.employment.id].state_label)
+                                        for d in created if d.employment.id in cases])
         for dispatch in created:
             _require_write(session, dispatch, scope)
             session.add(dispatch)

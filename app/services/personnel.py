@@ -52,8 +52,9 @@ def staff_added(session, employment, registry_result=None):
 
 @dataclass
 class RegistryResult:
-    """Outcome of the population-registry check. Only whether the entered identity matches
-    is reported, never the registered name (the clerk must know it, not learn it here)."""
+    """Outcome of the population-registry check of an entered identity: whether it matches
+    and which fields differ, never the registered values (the add form's echo of the
+    registered name is check_id_number's `registered`, logged and rate limited)."""
     status: str                       # match | mismatch | not_found | unavailable | skipped
     fields: list = field(default_factory=list)   # mismatching fields
 
@@ -80,6 +81,12 @@ def registry_check(registry, id_number, name, gender=None, birth_date=None) -> R
         entry = registry.lookup(id_number)
     except RegistryUnavailable:
         return RegistryResult("unavailable")
+    return _compared(entry, name, gender, birth_date)
+
+
+def _compared(entry, name, gender=None, birth_date=None) -> RegistryResult:
+    """The registry result for an entry already looked up (None: the registry does not
+    know the number)."""
     if entry is None:
         return RegistryResult("not_found")
     mismatches = compare(entry, name, gender, birth_date)
@@ -143,9 +150,15 @@ def add_person(session, scope, person, registry, *, confirmed=False, employment=
     return employment_added(session, staff, registry, confirmed=confirmed, field="name")
 
 
-def check_id_number(id_number, name=None, registry=None) -> dict:
+def check_id_number(id_number, name=None, registry=None, *, lookup_log=None) -> dict:
     """What the add form shows as the clerk types: decoded fields, or the reason the number
-    is invalid; with a name, whether it matches the population registry."""
+    is invalid; with a name, whether it matches the population registry.
+
+    With `lookup_log` (a callable taking the number and whether the registry knew it; the
+    caller logs who asked, app.services.registry.log_lookup) the registry is consulted for a
+    valid number and its name and household address are echoed as `registered` (the manual:
+    "在输入身份证号后会自动回显姓名、性别、出生日期和户籍地详址"), for users who may add staff;
+    the comparison of a typed name stays in `registry`, which never carries the name."""
     try:
         info = parse_id_number(id_number or "")
     except IdNumberError as exc:
@@ -156,12 +169,30 @@ def check_id_number(id_number, name=None, registry=None) -> dict:
         "age": info.age(), "region_code": info.region_code, "region_name": info.region_name,
         "warnings": list(info.warnings),
     }
-    if (name or "").strip():
-        check = registry_check(registry, info.number, name.strip(), info.gender,
-                               info.birth_date)
-        result["registry"] = {"status": check.status, "fields": check.fields,
-                              "message": check.message()}
+    typed = (name or "").strip()
+    if lookup_log is None or registry is None:
+        if typed:
+            check = registry_check(registry, info.number, typed, info.gender, info.birth_date)
+            result["registry"] = _registry_json(check)
+        return result
+    try:
+        entry = registry.lookup(info.number)
+    except RegistryUnavailable:
+        if typed:
+            result["registry"] = _registry_json(RegistryResult("unavailable"))
+        return result
+    lookup_log(info.number, entry is not None)
+    if entry is not None:
+        result["registered"] = {"name": entry.name,
+                                "household_address": entry.household_address or ""}
+    if typed:
+        result["registry"] = _registry_json(_compared(entry, typed, info.gender,
+                                                      info.birth_date))
     return result
+
+
+def _registry_json(check: RegistryResult) -> dict:
+    return {"status": check.status, "fields": check.fields, "message": check.message()}
 
 
 # Which kind of person a page is about when they hold several employments: the first of
@@ -175,6 +206,7 @@ class PersonProfile:
     kind: str | None                  # an employment role, None without any employment
     has_training: bool = False        # 培训信息 rows exist
     has_work_experience: bool = False  # earlier work experience rows exist
+    key_manager: bool = False         # 主要管理人员 in an active employment (a tag on the page)
 
 
 def person_profile(session, person_id) -> PersonProfile:
@@ -185,7 +217,7 @@ def person_profile(session, person_id) -> PersonProfile:
     earlier = select(WorkExperience.id).where(WorkExperience.person_id == person_id).exists()
     rows = session.execute(
         select(Employment.role, Employment.start_date, Employment.end_date,
-               training.label("training"), earlier.label("earlier"))
+               Employment.key_manager, training.label("training"), earlier.label("earlier"))
         .select_from(Person).outerjoin(Employment, Employment.person_id == Person.id)
         .where(Person.id == person_id)).all()
     if not rows:
@@ -196,7 +228,8 @@ def person_profile(session, person_id) -> PersonProfile:
     kind = next((role for role in KIND_PRIORITY if role in active), None)
     if kind is None and employments:
         kind = max(employments, key=lambda r: (r.end_date, r.start_date)).role
-    return PersonProfile(kind, has_training, has_earlier)
+    key_manager = any(r.key_manager for r in employments if r.end_date is None)
+    return PersonProfile(kind, has_training, has_earlier, key_manager)
 
 
 def find_person(session, id_number) -> Person | None:

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from sqlalchemy import select
 
-from app.models import PopulationRecord
+from app.models import PopulationRecord, RegistryLookup
 
 
 class RegistryUnavailable(Exception):
@@ -64,3 +64,14 @@ def compare(entry: RegistryEntry, name, gender=None, birth_date=None) -> list[Mi
     if birth_date is not None and birth_date != entry.birth_date:
         differences.append(Mismatch("birth_date", birth_date, entry.birth_date))
     return differences
+
+
+def log_lookup(session, user_id, username, id_number, found) -> RegistryLookup:
+    """Record one look-up of the registry made for a user (the staff add form echoes what
+    the registry holds, so who asked for which number and when is kept for the province
+    admin: 系统管理 → 人口信息查询记录). Flushes, never commits."""
+    row = RegistryLookup(user_id=user_id, username=username or "",
+                         id_number=(id_number or "")[:18], found=bool(found))
+    session.add(row)
+    session.flush()
+    return row

@@ -20,6 +20,24 @@ from .uscc import UsccError, validate_uscc
 
 GUARD_MIN_AGE = 18  # 保安服务管理条例 Art. 16
 
+# 保安服务管理条例 Art. 8: the registered capital of a security company, in 10,000 yuan.
+COMPANY_MIN_CAPITAL = 100
+ARMED_ESCORT_MIN_CAPITAL = 1000
+
+
+def minimum_capital(armed_escort=False):
+    return ARMED_ESCORT_MIN_CAPITAL if armed_escort else COMPANY_MIN_CAPITAL
+
+
+def capital_refusal(capital, armed_escort=False):
+    """Why a security company's registered capital (10,000 yuan) is too low, or None."""
+    if float(capital) >= minimum_capital(armed_escort):
+        return None
+    if armed_escort:
+        return _("Armed escort requires a registered capital of at least 10 million yuan.")
+    return _("A security company needs a registered capital of at least 1 million yuan.")
+
+
 def _changed(item, field):
     state = inspect(item)
     if state.transient or state.pending:
@@ -53,10 +71,10 @@ def check_unit(session, unit: Unit, creating: bool, scope):
             raise RuleViolation("parent", _("A branch belongs to a security company."))
     elif parent is not None:
         raise RuleViolation("parent", _("Only branches and client units have a parent unit."))
-    if unit.armed_escort and unit.registered_capital is not None \
-            and unit.registered_capital < 1000:
-        raise RuleViolation("registered_capital", _(
-            "Armed escort requires a registered capital of at least 10 million yuan."))
+    if unit.armed_escort and unit.registered_capital is not None:
+        refusal = capital_refusal(unit.registered_capital, armed_escort=True)
+        if refusal:
+            raise RuleViolation("registered_capital", refusal)
     if not creating:
         # 单位变更: a change of an approval-only field is recorded in the same transaction.
         unit_changes.record_changes(session, unit)

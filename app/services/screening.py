@@ -39,7 +39,7 @@ from app.models.screening import (ALERT_REASONS, BACKGROUND_WAITING, IDENTITY_CL
                                   IDENTITY_OPEN, waited)  # noqa: F401
 from app.security.scope import scope_clause, scoped_count
 
-from . import rules
+from . import personnel, rules
 from app.security.actor import current_actor
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
@@ -54,6 +54,7 @@ SYSTEM = (None, "system")
 _QUEUE = "screening_people"        # session.info: Person objects noticed in this transaction
 _IDS = "screening_person_ids"      # … their ids once flushed, run after the commit
 _OFF = "screening_suspended"
+_INLINE = "screening_inline"       # session.info: run this transaction's checks in the request
 
 
 # ---------------------------------------------------------------- helpers
@@ -209,13 +210,15 @@ def _after_flush(session, flush_context):
 
 def _after_commit(session):
     ids = session.info.pop(_IDS, None)
+    inline = session.info.pop(_INLINE, False)
     if ids and has_app_context():
-        dispatch(sorted(ids))
+        dispatch(sorted(ids), inline=inline)
 
 
 def _after_rollback(session):
     session.info.pop(_QUEUE, None)
     session.info.pop(_IDS, None)
+    session.info.pop(_INLINE, None)
 
 
 def install():
@@ -243,12 +246,16 @@ def discard_queued(session):
 
 # ---------------------------------------------------------------- running the checks
 
-def dispatch(person_ids):
+def dispatch(person_ids, inline=False):
     """After a commit: screen these people in a session of their own — inline when
-    SCREENING_SYNC, else in a background thread with retries. Never raises."""
+    SCREENING_SYNC, else in a background thread with retries. `inline`: a clerk waits for
+    the answer (【处理】's resubmission): run once in the caller's thread, and only what is
+    still pending (an adapter did not answer) goes on to the retrying thread. Never raises."""
     app = current_app._get_current_object()
     if app.config.get("SCREENING_SYNC"):
         _run_isolated(app, person_ids)
+        return
+    if inline and not _run_isolated(app, person_ids):
         return
     thread = threading.Thread(target=_worker, args=(app, person_ids), daemon=True,
                               name="screening")
@@ -427,9 +434,11 @@ def _note(note, field="note"):
     return note
 
 
-def resubmit(session, case, scope, name=None, id_number=None, note=None):
-    """【处理】: the unit corrects the identity fields and submits; verified again after the
-    commit (inline in sync mode)."""
+def resubmit(session, case, scope, name=None, id_number=None, note=None, photo=None):
+    """【处理】: the unit corrects the identity fields (`photo`: the bytes of a new PNG/JPEG
+    photo, the person's photo rule) and submits. Verified again right after the commit, in
+    the caller's thread, so the clerk is told the result (`resubmit_outcome`); a registry
+    that does not answer leaves it pending and retried in the background."""
 
     _require_unit(scope)
     _require_state(case, ("failed", "returned"))
@@ -440,10 +449,30 @@ def resubmit(session, case, scope, name=None, id_number=None, note=None):
     if id_number is not None and id_number.strip().upper() != person.id_number:
         person.id_number = id_number.strip()
     rules.validate(session, person, creating=False, scope=scope)
+    if photo:
+        personnel.set_photo(person, photo, "photo")
     case.attempts = 0
     _move(session, case, "pending", "resubmitted", note=(note or "").strip() or None,
           before=before, after=_identity_text(person))
     session.info.setdefault(_QUEUE, []).append(person)
+    session.info[_INLINE] = True
+
+
+def resubmit_outcome(case) -> tuple[str, str]:
+    """(message level, text) saying what a resubmission led to, read after the commit: the
+    case's state now, with the findings when it failed again."""
+    if case.state in IDENTITY_CLOSED:
+        level = "success"
+    elif case.state == "pending":
+        return "info", _("Submitted for verification: %(state)s. The population registry has "
+                         "not answered yet; it is retried automatically.",
+                         state=case.state_label)
+    else:
+        level = "warning"
+    text = _("Submitted for verification: %(state)s", state=case.state_label)
+    if case.state == "failed" and case.reasons:
+        text += "（" + case.reasons.replace("\n", " ") + "）"
+    return level, text
 
 
 def confirm(session, case, scope, note=None):
@@ -540,6 +569,21 @@ def open_counts(session, scope) -> dict:
                              BackgroundAlert.kind.in_(alert_kinds)),
     }
 
+
+
+def open_identity_cases(session, employments) -> dict:
+    """{employment id: its person's identity case at the employment's unit} for the cases
+    still open (pending, failed, awaiting the police, returned): guards not verified yet,
+    which the dispatch picker marks and a dispatch asks to confirm."""
+    pairs = {(e.person_id, e.unit_id): e.id for e in employments}
+    if not pairs:
+        return {}
+    cases = session.execute(select(IdentityCheck).where(
+        IdentityCheck.person_id.in_({p for p, _u in pairs}),
+        IdentityCheck.unit_id.in_({u for _p, u in pairs}),
+        IdentityCheck.state.in_(IDENTITY_OPEN))).scalars()
+    return {pairs[(c.person_id, c.unit_id)]: c for c in cases
+            if (c.person_id, c.unit_id) in pairs}
 
 
 def background_waiting():

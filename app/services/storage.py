@@ -6,6 +6,7 @@ with random keys; they are served only through scoped views, never by URL.
 at most UPLOAD_MAX_BYTES."""
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -110,6 +111,63 @@ def stored_image(key: str):
     is none."""
     data = stored_file(key)
     return data, (sniff(data) or ("application/octet-stream",))[0]
+
+
+# ---------------------------------------------------------------- drafts
+# Files of a form kept across a failed submit (the public application form): checked like
+# any upload, kept in a folder of their own for DRAFT_MAX_AGE at most, under keys that only
+# the browser session holding them knows (the caller keeps them there). Older drafts are
+# removed whenever a new one is stored.
+DRAFT_MAX_AGE = 2 * 3600   # seconds
+
+
+def draft_storage() -> LocalStorage:
+    return LocalStorage(Path(current_app.config["UPLOAD_ROOT"]) / "drafts")
+
+
+DRAFTS_MAX_BYTES = 1024 * 1024 * 1024   # all drafts together
+
+
+def purge_drafts(max_age=None) -> int:
+    """Remove drafts older than max_age seconds (config UPLOAD_DRAFT_MAX_AGE); the bytes of
+    those that remain."""
+    max_age = max_age or current_app.config.get("UPLOAD_DRAFT_MAX_AGE") or DRAFT_MAX_AGE
+    root, kept = draft_storage().root, 0
+    cutoff = time.time() - max_age
+    for path in root.glob("*/*") if root.exists() else ():
+        try:
+            stat = path.stat()
+            if stat.st_mtime < cutoff:
+                path.unlink()
+            else:
+                kept += stat.st_size
+        except FileNotFoundError:
+            continue
+    return kept
+
+
+def put_draft(data: bytes, field: str):
+    """Check and keep an upload as a draft: (key, content type); the key is None (the file
+    is not kept) while the drafts together hold UPLOAD_DRAFTS_MAX_BYTES, so anonymous forms
+    cannot fill the disk."""
+    content_type, extension = check_upload(data, field)
+    limit = current_app.config.get("UPLOAD_DRAFTS_MAX_BYTES") or DRAFTS_MAX_BYTES
+    if purge_drafts() + len(data) > limit:
+        return None, content_type
+    return draft_storage().put(data, extension), content_type
+
+
+def get_draft(key: str) -> bytes:
+    """A draft's bytes; FileNotFoundError when it is gone or expired."""
+    path = draft_storage()._path(key)
+    max_age = current_app.config.get("UPLOAD_DRAFT_MAX_AGE") or DRAFT_MAX_AGE
+    if not path.exists() or path.stat().st_mtime < time.time() - max_age:
+        raise FileNotFoundError(key)
+    return path.read_bytes()
+
+
+def delete_draft(key: str) -> None:
+    draft_storage().delete(key)
 
 
 # ---------------------------------------------------------------- stored files follow their rows

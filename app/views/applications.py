@@ -20,11 +20,11 @@ from app.models.choices import EDUCATION_LEVELS
 from app.security.scope import current_scope, get_scoped
 from app.services import applications as service
 from app.services.application_items import ITEMS
-from app.services.errors import RuleViolation
+from app.services.errors import RuleViolation, RuleViolations
 from app.services.passwords import check_strength, policy_text
 from app.services.platform import create_platform_key, platform_keys, revoke_platform_key
 from app.web.transaction import atomic
-from app.web.uploads import uploaded_files
+from app.web.uploads import DraftUploads, uploaded_files
 
 from .base import ScopedModelView
 
@@ -38,6 +38,17 @@ EVENT_LABELS = {
 def item_title(code):
     item = ITEMS.get(code)
     return str(item.title) if item else code
+
+
+CHOICE_LABELS = {**EDUCATION_LEVELS, "file": _l("Filing"),
+                 "revoke": _l("Revocation of the filing"), "yes": _l("Yes"), "no": _l("No")}
+
+
+def _shown(field, value):
+    """A form value as the reviewer reads it: a choice by its label."""
+    if field.kind == "choice" and value in field.choices:
+        return str(CHOICE_LABELS.get(value, value))
+    return value
 
 
 DESK_PAGE_SIZE = 50
@@ -95,8 +106,10 @@ class ApplicationDeskView(BaseView):
     @staticmethod
     def _entry(app, today):
         due, left = service.deadline(app, today)
+        capital = service.capital_check(app.item, app.form)
         return dict(app=app, due=due, left=left, urgency=service.urgency(app, today),
-                    item=item_title(app.item), status=STATUS_LABELS.get(app.status, app.status))
+                    item=item_title(app.item), status=STATUS_LABELS.get(app.status, app.status),
+                    capital_refused=capital is not None and not capital[0])
 
     def _get(self, pk):
         return get_scoped(db.session, Application, pk)
@@ -107,7 +120,7 @@ class ApplicationDeskView(BaseView):
         app = self._get(pk)
         item = ITEMS[app.item]
         due, left = service.deadline(app)
-        fields = [(str(f.label), app.form.get(f.name)) for f in item.fields]
+        fields = [(str(f.label), _shown(f, app.form.get(f.name))) for f in item.fields]
         doc_labels = dict(item.documents)
         actions = self._allowed_actions(app)
         return self.render_template(
@@ -115,6 +128,7 @@ class ApplicationDeskView(BaseView):
             urgency=service.urgency(app), status=STATUS_LABELS.get(app.status, app.status),
             doc_labels=doc_labels, events=app.events, event_labels=EVENT_LABELS,
             actions=actions, item_title=item_title(app.item),
+            capital=service.capital_check(app.item, app.form),
             missing_docs=[label for code, label in item.documents
                           if code not in {d.code for d in app.documents}])
 
@@ -167,7 +181,7 @@ class ApplicationView(ScopedModelView):
                      "item_label": _l("Item"), "status_label": _l("Status"),
                      "applicant_name": _l("Applicant"), "applicant_phone": _l("Phone"),
                      "submitted_at": _l("Submitted at"), "unit": _l("Unit"),
-                     "region": _l("Jurisdiction"), "decision_reason": _l("Reason"),
+                     "region": _l("Jurisdiction"), "decision_reason": _l("Approval opinion"),
                      "result_note": _l("Result")}
     list_columns = ["number", "item_label", "applicant_name", "unit", "region",
                     "status_label", "submitted_at"]
@@ -244,8 +258,15 @@ def _uploads(item):
             for code, _label in item.documents for upload in uploaded_files(f"doc_{code}")]
 
 
+def field_errors(violation):
+    """{field: message} of a refusal: every field of a form checked whole, else its one."""
+    return dict(getattr(violation, "errors", None) or {violation.field: violation.message})
+
+
 class PublicApplicationView(BaseView):
-    """Walk-in applicants: no login, CSRF-protected, rate-limited."""
+    """Walk-in applicants: no login, CSRF-protected, rate-limited. A refused form comes back
+    with every error at its field and the files chosen so far kept (drafts of this browser
+    session), each replaceable."""
     route_base = "/apply"
     default_view = "index"
 
@@ -261,29 +282,37 @@ class PublicApplicationView(BaseView):
         item = ITEMS.get(code)
         if item is None:
             abort(404)
-        error, values = None, dict(request.form) if request.method == "POST" else {}
+        drafts = DraftUploads(f"apply:{code}", [f"doc_{c}" for c, _label in item.documents])
+        errors, values = {}, dict(request.form) if request.method == "POST" else {}
         if request.method == "POST":
             form = {f.name: request.form.get(f.name, "") for f in item.fields}
+            files = drafts.files()
+            documents = [service.Upload(name[len("doc_"):], *files[name]) for name in files]
             try:
                 with atomic(db.session):
                     app = service.submit(db.session, code, request.form.get("applicant_name"),
                                          request.form.get("applicant_phone"), form,
-                                         _uploads(item),
+                                         documents,
                                          region_code=request.form.get("region_code") or None,
                                          unit_credit_code=request.form.get("unit_credit_code")
                                          or None, channel="web")
+                    if drafts.errors:   # a file chosen again was refused: nothing is filed
+                        raise RuleViolations(dict(drafts.errors))
+                drafts.clear()
                 return self.render_template("applications/public_done.html", app=app,
                                             item_title=item_title(code))
             except RuleViolation as exc:
-                error = exc.message
+                errors = {**field_errors(exc), **drafts.errors}
         regions = (db.session.query(Region).filter(Region.level == "county",
                                                    Region.code.like("33%"),
                                                    Region.end_year.is_(None))
                    .order_by(Region.code).all())
-        return self.render_template("applications/public_form.html", item=item, error=error,
-                                    values=values, regions=regions, choice_labels={
-                                        **EDUCATION_LEVELS, "file": _("Filing"),
-                                        "revoke": _("Revocation of the filing")})
+        fields = {"applicant_name", "applicant_phone", "unit_credit_code", "region_code",
+                  *(f.name for f in item.fields), *(f"doc_{c}" for c, _l in item.documents)}
+        return self.render_template(
+            "applications/public_form.html", item=item, errors=errors, values=values,
+            regions=regions, choice_labels=CHOICE_LABELS, kept=drafts.kept(),
+            other_errors=[message for field, message in errors.items() if field not in fields])
 
     @expose("/status", methods=["GET", "POST"])
     def status(self):

@@ -9,7 +9,8 @@ messages land at the form field; nothing is half-written (one commit, rollback o
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
-from flask_appbuilder.widgets import ListWidget, RenderTemplateWidget, SearchWidget
+from flask_appbuilder.widgets import (ListWidget, RenderTemplateWidget, SearchWidget,
+                                      ShowWidget)
 from flask_appbuilder.urltools import (get_filter_args, get_order_args, get_page_args,
                                       get_page_size_args)
 from flask_babel import gettext as _
@@ -26,10 +27,11 @@ from app.models import Unit
 from app.models.authority import POLICE, ByKind
 from app.models.base import AuthoredMixin
 from app.security import authority
-from app.security.scope import current_scope, is_shared, scope_clause
+from app.security.scope import current_scope, in_scope, is_shared, scope_clause
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
 from app.web.crud import ScopedMixin, UnitNameFilter
+from app.web.navigation import return_url
 from app.web.datamodel import use_indexed_filters
 
 from .lookup import LookupField
@@ -65,6 +67,18 @@ class LazyTab:
 
 class ScopedListWidget(ListWidget):
     template = "scoped/widgets/list.html"
+
+
+class InTabShowWidget(ShowWidget):
+    """A record's fields in a tab of its page, without the ← (the page has one)."""
+    template = "scoped/widgets/show_in_tab.html"
+
+
+def in_tab(widget, page_url):
+    """A list widget shown in a tab of a record page (`page_url`: the page with the tab's
+    anchor): no ← of its own (the page has one), and its 【新增】 returns to the tab."""
+    widget.template_args.update(embedded=True, return_url=page_url)
+    return widget
 
 
 class ScopedSearchWidget(SearchWidget):
@@ -103,6 +117,15 @@ class ReadOnlyField(StringField):
 
     def populate_obj(self, obj, name):
         pass
+
+    @staticmethod
+    def show_saved(form, item):
+        """A posted form gets no value for its read-only fields (nothing is submitted): they
+        show the record's saved values, as on the first display, when the form comes back
+        with an error."""
+        for field in form:
+            if isinstance(field, ReadOnlyField):
+                field.data = field.object_data = getattr(item, field.name, None)
 
 
 def locked_form(form_class, fields, labels, choices):
@@ -328,6 +351,7 @@ class ScopedModelView(ScopedMixin, ModelView):
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
+            ReadOnlyField.show_saved(form, item)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
             if form.validate():
@@ -422,11 +446,24 @@ class ScopedModelView(ScopedMixin, ModelView):
         widget = self._get_related_view_widget(
             item, view, order_column, order_direction, page=get_page_args().get(name),
             page_size=get_page_size_args().get(name))
-        return widget(pk=self.datamodel.get_pk_value(item))
+        pk = self.datamodel.get_pk_value(item)
+        return in_tab(widget, url_for(f"{self.endpoint}.show", pk=pk)
+                      + "#" + self.tab_anchor(item, name))(pk=pk)
 
     def tab_allowed(self, item, name) -> bool:
         """Whether the record's page shows the related list `name` (a subclass narrows)."""
         return True
+
+    def tab_anchor(self, item, name) -> str:
+        """The anchor of the record page's tab that shows the related list `name`."""
+        return name
+
+    # ------------------------------------------------------------ back to where the clerk was
+
+    def post_add_redirect(self):
+        """After 【新增】 from a record page's tab (its link carries `next`, the page with the
+        tab's anchor): back to that tab; otherwise FAB's page history."""
+        return redirect(return_url() or self.get_redirect())
 
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)
@@ -451,6 +488,13 @@ class ScopedModelView(ScopedMixin, ModelView):
     def _can(self, verb):
         return self.appbuilder.sm.has_access(f"can_{verb}", self.class_permission_name)
 
+    def may_change(self, item) -> bool:
+        """Whether the record's page offers 【编辑】: the user may edit this kind of record,
+        the record is in the write scope and the user may author it (as `writable_pks`)."""
+        session = self.datamodel.session
+        return self._can("edit") and in_scope(session, item, write=True) \
+            and authority.may(session, item, authority.CHANGE)
+
     # ------------------------------------------------------------ export
 
     @expose("/export/")
@@ -465,4 +509,4 @@ class ScopedModelView(ScopedMixin, ModelView):
         query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
                                          filters, order_column, order_direction)
         return self.export_response(query, self.list_title, self.list_title,
-                                    {k: v for k, v in request.args.items()})
+                                    self.export_conditions(self._filters))

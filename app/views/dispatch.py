@@ -20,7 +20,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Optional
-from wtforms.widgets import DateInput
 
 from app.extensions import db
 from app.models.vocabulary import LABELS
@@ -29,6 +28,7 @@ from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCateg
 from app.models.choices import SERVICE_STATUSES, TIERS
 from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import dispatch as workflow
+from app.services import screening
 from app.services.errors import RuleViolation
 from app.services.rules import SERVING_UNIT_KINDS
 from app.web.display import person_label
@@ -58,8 +58,8 @@ class ServiceForm(DynamicForm):
     target_contact_person = text_field(LABELS["contact_person"], 50)
     target_contact_phone = text_field(LABELS["contact_phone"], 20)
     contract_number = text_field(_l("Contract number"), 50)
-    start_date = date_field(LABELS["start_date"], required=True, widget=DateInput())
-    end_date = date_field(LABELS["end_date"], widget=DateInput())
+    start_date = date_field(LABELS["start_date"], required=True)
+    end_date = date_field(LABELS["end_date"])
     note = TextAreaField(LABELS["note"], validators=[Optional()])
 
 
@@ -255,16 +255,22 @@ class ServiceDeskView(BaseView):
         start = _date_arg(request.form.get("start_date")) if request.method == "POST" \
             else max(dt.date.today(), service.start_date)
         post = request.form.get("post", "").strip()[:100]
+        confirmed = "1" in request.form.getlist("confirm_unverified")
+        unverified = []
         if request.method == "POST":
             if start is None:
                 errors["start_date"] = _("Enter the start date.")
             else:
                 try:
                     with atomic(self.session):
-                        created = workflow.dispatch_guards(self.session, current_scope(),
-                                                           service, chosen_ids, start, post)
+                        created = workflow.dispatch_guards(
+                            self.session, current_scope(), service, chosen_ids, start, post,
+                            unverified_confirmed=confirmed)
                 except workflow.DispatchRefused as refused:
                     reasons = refused.reasons  # listed above the form, guard by guard
+                except workflow.UnverifiedGuards as refused:
+                    unverified = refused.guards  # the form asks to confirm, at the field
+                    errors["confirm_unverified"] = refused.message
                 except RuleViolation as violation:
                     errors[violation.field] = violation.message
                     flash(violation.message, "danger")
@@ -276,30 +282,53 @@ class ServiceDeskView(BaseView):
             chosen = self.session.query(Employment).filter(
                 Employment.id.in_([int(v) for v in chosen_ids]),
                 scope_clause(Employment, current_scope())).all()
+        cases = screening.open_identity_cases(self.session, chosen)
         return self.render_template(
             "dispatch/dispatch.html", title=_("Dispatch guards"), service=service,
             errors=errors, reasons=reasons, chosen=chosen, start=start, post=post,
-            tier_badge=tier_badge,
+            unverified=unverified, tier_badge=tier_badge,
+            identity={emp_id: _("Identity: %(state)s", state=case.state_label)
+                      for emp_id, case in cases.items()},
             person_label=functools.partial(person_label, scope=current_scope()))
 
     @expose("/<int:pk>/guards/")
     @has_access
     def guards(self, pk):
+        """The picker's options: the eligible guards (one already dispatched is shown, not
+        offered; one not verified yet carries its case's state as a badge), and on the last
+        page, for the searched text, why the people it names are not offered."""
         service = self._service(pk, write=True)
         page = max(request.args.get("page", 1, type=int), 1)
-        rows, more = workflow.eligible_guards(self.session, service,
-                                              request.args.get("q", "")[:50], limit=PAGE_SIZE,
+        q = request.args.get("q", "")[:50]
+        rows, more = workflow.eligible_guards(self.session, service, q, limit=PAGE_SIZE,
                                               offset=(page - 1) * PAGE_SIZE)
         results, scope = [], current_scope()
+        unverified = screening.open_identity_cases(self.session, [emp for emp, _a in rows])
         for emp, active in rows:
-            text = f"{person_label(emp.person, scope)} · {emp.unit.name}"
-            item = {"id": emp.id, "text": text}
-            if active is not None:
-                item["text"] = text + " " + _("(dispatched to %(target)s)",
-                                              target=active.service.target.name)
-                item["disabled"] = True
-            results.append(item)
+            results.append(self._guard_option(emp, scope, active, unverified.get(emp.id)))
+        if not more:
+            for emp, reason in workflow.ineligible_guards(self.session, scope, service, q):
+                results.append({"id": f"why-{emp.id}", "disabled": True, "reason": True,
+                                "text": f"{person_label(emp.person, scope)}：{reason}"})
+            if not results:
+                results.append({"id": "why", "disabled": True, "reason": True, "text": _(
+                    "No active full-time guard of %(unit)s matches “%(q)s”.",
+                    unit=service.unit.name, q=q.strip()) if q.strip() else _(
+                    "%(unit)s has no active full-time guard to dispatch.",
+                    unit=service.unit.name)})
         return jsonify({"results": results, "pagination": {"more": more}})
+
+    @staticmethod
+    def _guard_option(emp, scope, active=None, case=None):
+        text = f"{person_label(emp.person, scope)} · {emp.unit.name}"
+        item = {"id": emp.id, "text": text}
+        if active is not None:
+            item["text"] = text + " " + _("(dispatched to %(target)s)",
+                                          target=active.service.target.name)
+            item["disabled"] = True
+        if case is not None:
+            item["identity"] = _("Identity: %(state)s", state=case.state_label)
+        return item
 
 
 # ------------------------------------------------------------------ the generic lists
@@ -331,7 +360,7 @@ class DispatchView(ScopedModelView):
 class ServiceView(ScopedModelView):
     datamodel = SQLAInterface(Service)
     class_permission_name = "Service"
-    list_title = show_title = _l("Services")
+    list_title = show_title = _l("Service records")
     add_title = _l("Add service")
     edit_title = _l("Edit service")
     label_columns = {**LABELS, "target.tier": _l("Tier"), "target.tier_label": _l("Tier")}
@@ -404,7 +433,8 @@ MENU = [
      "Services", _l("Services and dispatch")),
     (ServiceTargetView, "ServiceTarget", _l("Service targets"), "fa-flag", "Services",
      _l("Services and dispatch")),
-    (ServiceView, "Service", _l("Services"), "fa-handshake", "Services", None),
+    # every service of the scope, one row each (the menu's 服务（对象）单位 is ServiceDesk)
+    (ServiceView, "Service", _l("Service records"), "fa-handshake", "Services", None),
     (DispatchView, "Dispatch", _l("Dispatches"), "fa-share-square", "Services", None),
     (TargetCategoryView, "TargetCategory", _l("Service target categories"), "fa-tags",
      "System", None),

@@ -12,7 +12,7 @@ from .base import ScopedModelView
 RECORD_LABELS = {
     **LABELS,
     "person": _l("Person"), "person.name": _l("Full name"),
-    "relation": _l("Relation"), "workplace": _l("Workplace"), "phone": _l("Phone"),
+    "relation": _l("Relationship"), "workplace": _l("Workplace"), "phone": _l("Phone"),
     "id_number": _l("ID number"), "note": _l("Note"),
     "item": _l("Equipment"), "quantity": _l("Quantity"), "issued_on": _l("Issued on"),
     "returned_on": _l("Returned on"),

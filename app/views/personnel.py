@@ -18,7 +18,7 @@ from app.security.scope import current_scope, get_scoped
 from app.services import changelog as changelog_service
 from app.services import personnel, screening
 
-from .base import LazyTab, ScopedModelView
+from .base import InTabShowWidget, LazyTab, ScopedModelView
 from .conduct import ConductRecordView
 from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
@@ -171,6 +171,7 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
                      SocialRelationView, EquipmentIssueView, ConductRecordView,
                      PoliceAssistanceView, TrainingRecordView, WorkExperienceView] + PERSON_TABS
     show_template = "person/show.html"
+    show_widget = InTabShowWidget
     edit_template = "person/edit.html"   # the form alone: the tabs belong to the page
     own_unit_fields = ("employment_unit",)
     description_columns = {
@@ -200,9 +201,12 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
         if any(entry["tab"].body == "change_log" for entry in tabs):
             change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
                                                       current_scope())
+        summary = self._summary(pk)
+        self.update_redirect()   # 【编辑】 and the tabs' forms come back here
         return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets, tabs=tabs,
-            can_edit=self._can("edit"), change_log=change_log, **self._summary(pk))
+            self.show_template, pk=pk, title=summary["person"].name, widgets=widgets,
+            tabs=tabs, profile=widgets["person_profile"],
+            can_edit=self.may_change(summary["person"]), change_log=change_log, **summary)
 
     def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None,
                                    widgets=None, **args):
@@ -215,7 +219,9 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
         registered = {type(view): view for view in self._related_views}
         sm = self.appbuilder.sm
         tabs = []
-        for tab in person_tabs(personnel.person_profile(self.datamodel.session, item.id)):
+        profile = widgets["person_profile"] = personnel.person_profile(self.datamodel.session,
+                                                                       item.id)
+        for tab in person_tabs(profile):
             panes = []
             for view_class, heading in tab.panes:
                 view = registered.get(view_class)
@@ -229,12 +235,18 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
         widgets["person_tabs"] = tabs
         return widgets
 
+    def _tab_of(self, item, name):
+        """The tab of the person's page that shows the list `name`, None if none does."""
+        return next((tab for tab in person_tabs(personnel.person_profile(
+            self.datamodel.session, item.id)) for view_class, _heading in tab.panes
+            if view_class.__name__ == name), None)
+
     def tab_allowed(self, item, name):
         """A tab's own URL answers only for a list the person's page shows."""
-        return any(view_class.__name__ == name
-                   for tab in person_tabs(personnel.person_profile(self.datamodel.session,
-                                                                   item.id))
-                   for view_class, _heading in tab.panes)
+        return self._tab_of(item, name) is not None
+
+    def tab_anchor(self, item, name):
+        return self._tab_of(item, name).key
 
     def take_uploads(self, item):   # stored only once the rest is valid
         take_upload("photo_upload",

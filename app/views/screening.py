@@ -4,7 +4,8 @@ action goes to app.services.screening, which refuses what the role or the state 
 """
 import functools
 
-from flask import abort, flash, redirect, request, url_for
+from flask import (abort, flash, has_request_context, jsonify, redirect, request,
+                   url_for)
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -16,15 +17,16 @@ from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
                                   BACKGROUND_WAITING, IDENTITY_CLOSED, IDENTITY_OPEN,
                                   IDENTITY_STATES)
 from app.security import authority
-from app.security.scope import current_scope, get_scoped
+from app.security.scope import current_scope, get_scoped, scoped_count
 from app.services import screening
 from app.services.errors import RuleViolation
 from app.web.display import identity_changes
+from app.web.uploads import uploaded_file
 from app.web.transaction import atomic
 
 from app.web.crud import METHOD_PERMISSIONS, READ_SCOPE
 
-from .base import ScopedModelView
+from .base import ScopedListWidget, ScopedModelView
 
 SCREENING_LABELS = {
     **LABELS,
@@ -34,13 +36,17 @@ SCREENING_LABELS = {
     "waited": _l("Waiting for"), "waiting_since": _l("Waiting since"),
     "closed_at": _l("Closed at"), "note": _l("Note"), "kind": _l("Alert kind"),
     "kind_label": _l("Alert kind"), "source_label": _l("Watch list"),
-    "reason_text": _l("Reason"), "background_state_label": _l("Background check"),
+    "reason_text": _l("Alert reason"), "background_state_label": _l("Background check"),
     "last_error": _l("Last error"), "at": _l("Time"), "username": _l("User"),
     "action_label": _l("Action"), "from_state": _l("From"), "to_state": _l("To"),
     "before": _l("Before"), "after": _l("After"), "created_at": _l("Created at"),
     "background_state": _l("Background check"), "background_waited": _l("Waiting for"),
     "background_since": _l("Waiting since"),
 }
+
+
+class IdentityListWidget(ScopedListWidget):
+    template = "screening/list_widget.html"
 
 
 class ScreeningBaseView(ScopedModelView):
@@ -127,31 +133,70 @@ class _IdentityViewBase(ScreeningBaseView):
     action_labels = {"resubmit": _l("Handle"), "confirm": _l("Information correct, no action"),
                      "return": _l("Return to the unit"), "clear": _l("Pass")}
 
+    list_widget = IdentityListWidget
+
+    def _get_list_widget(self, **kwargs):
+        """【处理】 on the rows the unit may resubmit: it opens the popup of the finding."""
+        widgets = super()._get_list_widget(**kwargs)
+        widget = widgets["list"]
+        pks = widget.template_args.get("pks") or []
+        scope, session = current_scope(), self.datamodel.session
+        widget.template_args["processable"] = {
+            pk for pk in pks
+            if "resubmit" in screening.identity_actions_for(session.get(IdentityCheck, pk),
+                                                            scope)}
+        widget.template_args["process_endpoint"] = f"{self.canonical}.process"
+        # Back to this list after 【处理】; a list shown inside another page (the person's
+        # tab) goes back to the case's page instead.
+        widget.template_args["process_next"] = (
+            request.full_path.rstrip("?") if request.endpoint == f"{self.endpoint}.list"
+            else None)
+        return widgets
+
     @expose("/process/<pk>", methods=["GET", "POST"])
     @has_access
     def process(self, pk):
-        """【处理】: correct the person's identity fields and resubmit the case."""
+        """【处理】: correct the person's identity fields (the photo included) and resubmit
+        the case. `fragment=1` answers the form alone (the popup of the queue and of the
+        case's page); a popup's submit (XHR) is answered with the page to go back to, or the
+        form again with the error at its field. The message says the state the
+        resubmission led to: it is verified again before the answer."""
         item = self._item(pk, write=True)
         session = self.datamodel.session
+        back = _local_path(request.values.get("next")) or url_for(f"{self.canonical}.show",
+                                                                   pk=pk)
         values = {"name": item.person.name, "id_number": item.person.id_number, "note": ""}
         error = None
+        xhr = request.headers.get("X-Requested-With") == "XMLHttpRequest"
         if request.method == "POST":
             values = {k: (request.form.get(k) or "").strip() for k in values}
+            photo = uploaded_file("photo")
             try:
                 with atomic(session):
                     screening.resubmit(session, item, current_scope(), name=values["name"],
-                                       id_number=values["id_number"], note=values["note"])
+                                       id_number=values["id_number"], note=values["note"],
+                                       photo=photo.read() if photo is not None else None)
             except RuleViolation as violation:
                 error = violation
-                flash(violation.message, "danger")
+                if not xhr:
+                    flash(violation.message, "danger")
             else:
                 session.refresh(item)
-                flash(str(_l("Submitted for verification: %(state)s", state=item.state_label)),
-                      "success" if item.state == "passed" else "warning")
-                return redirect(url_for(f"{self.canonical}.show", pk=pk))
-        return self.render_template("screening/process.html", item=item, values=values,
-                                    error=error, endpoint=self.canonical,
-                                    title=_l("Handle identity verification"))
+                level, text = screening.resubmit_outcome(item)
+                flash(text, level)
+                return jsonify({"redirect": back}) if xhr else redirect(back)
+        context = dict(item=item, values=values, error=error, endpoint=self.canonical,
+                       back=back, title=_l("Handle identity verification"))
+        if xhr or request.args.get("fragment"):
+            return self.render_template("screening/_process_form.html", **context), \
+                (400 if error else 200)
+        return self.render_template("screening/process.html", **context)
+
+
+def _local_path(url):
+    """`url` when it is a path of this site (never another host), else None."""
+    url = (url or "").strip()
+    return url if url.startswith("/") and not url.startswith(("//", "/\\")) else None
 
 
 class IdentityCheckView(_IdentityViewBase):
@@ -179,12 +224,46 @@ class BackgroundAlertView(_AlertViewBase):
     """Every alert in scope (also the tab on the person's page)."""
 
 
+# 身份核验待办's tabs: whom an open case waits for. Police users start on 待民警处理, unit users
+# on 待单位处理 (the cases the home page counts for each).
+QUEUE_TABS = {
+    "unit": (_l("Waiting for the unit"), ("failed", "returned")),
+    "police": (_l("Waiting for the police"), ("police_review",)),
+    "pending": (_l("Being verified"), ("pending",)),
+    "all": (_l("All open"), IDENTITY_OPEN),
+}
+
+
+def queue_tab(scope=None):
+    """The tab of the queue the request asks for, else the one of the user's role (the
+    association, neither police nor unit, starts on all)."""
+    asked = request.args.get("waiting") if has_request_context() else None
+    if asked in QUEUE_TABS:
+        return asked
+    scope = scope or current_scope()
+    if scope is not None and scope.is_police:
+        return "police"
+    return "unit" if scope is not None and scope.is_unit_user else "all"
+
+
 # Separate classes, not subclasses of the full lists: FAB finds related views by class.
 class IdentityQueueView(_IdentityViewBase):
-    """The open cases only: the queue a clerk or an officer works through."""
+    """The open cases only: the queue a clerk or an officer works through, in tabs by whom
+    a case waits for."""
     list_title = _l("Identity verification to do")
+    list_template = "screening/queue.html"
     base_filters = READ_SCOPE + [
-        ["state", FilterInFunction, lambda: list(IDENTITY_OPEN)]]
+        ["state", FilterInFunction, lambda: list(QUEUE_TABS[queue_tab()][1])]]
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            scope, session = current_scope(), self.datamodel.session
+            kwargs["queue_tabs"] = [
+                (key, label, scoped_count(session, IdentityCheck, scope,
+                                          IdentityCheck.state.in_(states)))
+                for key, (label, states) in QUEUE_TABS.items()]
+            kwargs["queue_tab"] = queue_tab(scope)
+        return super().render_template(template, **kwargs)
 
 
 class BackgroundPendingView(_IdentityViewBase):

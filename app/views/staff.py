@@ -1,10 +1,11 @@
 """人员管理: person-centred staff lists (保安员, 兼职保安员, 其他人员, 学员, 教员) across the
 user's scope, with 【新增】 (basic information, work information, certificates; the ID number
-fills gender, birth date and household region as it is typed), 【详情】 (the person's page with
+fills gender, birth date, household region and, from the population registry, the name and
+household address as it is typed), 【详情】 (the person's page with
 its tabs) and 【离职】. All writes go through app.services.personnel."""
 import datetime as dt
 
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
@@ -26,9 +27,11 @@ from app.security.scope import OutOfScope, current_scope, get_scoped
 from app.services import personnel, rules
 from app.services.errors import RuleViolation
 from app.web.staff import role_filters
+from app.web.navigation import return_url
 from app.web.transaction import atomic
 from app.web.uploads import upload_field, uploaded_file
-from app.services.registry import get_registry
+from app.services.registry import get_registry, log_lookup
+from app.web.limits import per_user_limit
 
 from .base import ScopedListWidget, ScopedModelView
 from .forms import date_field, text_field
@@ -128,9 +131,12 @@ class StaffListView(ScopedModelView):
         widgets = super()._get_list_widget(**kwargs)
         widget = widgets["list"]
         pks = widget.template_args.get("pks") or []
-        widget.template_args["person_of"] = dict(
-            self.datamodel.session.query(Employment.id, Employment.person_id)
-            .filter(Employment.id.in_(pks)).all()) if pks else {}
+        rows = self.datamodel.session.query(
+            Employment.id, Employment.person_id, Employment.key_manager).filter(
+            Employment.id.in_(pks)).all() if pks else []
+        widget.template_args["person_of"] = {pk: person_id for pk, person_id, _key in rows}
+        # 主要管理人员: a tag beside the name (the manual's 标签提示)
+        widget.template_args["key_managers"] = {pk for pk, _person, key in rows if key}
         widget.template_args["resign_endpoint"] = f"{self.endpoint}.resign"
         return widgets
 
@@ -163,11 +169,13 @@ class StaffListView(ScopedModelView):
                 self._field_error(form, rules.violation_from_integrity_error(exc))
             else:
                 flash(_("Added %(name)s.", name=employment.person.name), "success")
-                return redirect(url_for("PersonView.show", pk=employment.person_id))
+                # From a unit page's staff tab: back to that tab; else the person's page.
+                return redirect(return_url()
+                                or url_for("PersonView.show", pk=employment.person_id))
         return self.render_template(
             "staff/add.html", form=form, title=self.add_title, sections=self.sections,
             groups=self._groups(), check_url=url_for("StaffIdCheckView.check"),
-            list_url=url_for(f"{self.endpoint}.list"))
+            list_url=return_url() or url_for(f"{self.endpoint}.list"))
 
     def _groups(self):
         groups = [(_("Basic information"), BASIC), (_("Work information"), WORK + (
@@ -293,12 +301,16 @@ STAFF_VIEWS = {view.role: view for view in (GuardListView, PartTimeGuardListView
 # ------------------------------------------------------------------ live ID check
 
 class StaffIdCheckView(BaseView):
-    """JSON behind the add form: the decoded ID number, or the reason it is invalid, and
-    whether the name matches the population registry (never the registered name)."""
+    """JSON behind the add form: the decoded ID number, or the reason it is invalid; for a
+    valid number the registered name and household address (echoed into the form), logged
+    per look-up (系统管理 → 人口信息查询记录) and rate limited per user
+    (REGISTRY_LOOKUP_RATE_LIMIT) so the form cannot harvest the registry; with a typed name,
+    whether it matches the registry."""
     route_base = "/staff/idcheck"
     class_permission_name = "Person"
     method_permission_name = {"check": "add"}
     default_view = "check"
+    limits = [per_user_limit("REGISTRY_LOOKUP_RATE_LIMIT")]
 
     @expose("/")
     @has_access
@@ -307,8 +319,13 @@ class StaffIdCheckView(BaseView):
             abort(404)
         id_number = request.args.get("id_number", "")[:30]
         name = request.args.get("name", "")[:50]
-        return jsonify(personnel.check_id_number(
-            id_number, name, get_registry(db.session, current_app.config)))
+        session, user = db.session, g.user
+        with atomic(session):
+            result = personnel.check_id_number(
+                id_number, name, get_registry(session, current_app.config),
+                lookup_log=lambda number, found: log_lookup(
+                    session, user.id, user.username, number, found))
+        return jsonify(result)
 
 
 # (view, menu name = permission name, label, icon, category, category label)

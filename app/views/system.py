@@ -1,46 +1,59 @@
 """Read-only system records: change log, export log, administrative divisions."""
+from flask import abort, request
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.models import ChangeLog, ExportLog, Region
+from app.models import ChangeLog, ExportLog, Region, RegistryLookup
+from app.models.audit import audited_models
 from app.models.choices import label
 
 from .base import ScopedModelView
 from app.models.vocabulary import ENTITY_LABELS, LABELS
 from app.web.widgets import choice_field
-from app.security.scope import current_scope
-from app.web.display import change_display
+from app.security.scope import current_scope, get_scoped
+from app.services import changelog as changelog_service
+from app.web.datamodel import DisplayedInterface
+from app.web.display import change_events, change_log_cells, format_time
 
 READ_ONLY = ["can_read", "can_export"]
 
 
-class _ChangeLogInterface(SQLAInterface):
-    """The old and new values as the signed-in user may read them (app/web/display.py)."""
-
-    @staticmethod
-    def _get_attr_value(item, col):
-        if col in ("old_display", "new_display"):
-            value = item.old_value if col == "old_display" else item.new_value
-            return change_display(item, value, current_scope())
-        return SQLAInterface._get_attr_value(item, col)
-
-
 class ChangeLogView(ScopedModelView):
-    datamodel = _ChangeLogInterface(ChangeLog)
+    # Who by name and role, the record by name, values labelled and masked (display.py).
+    datamodel = DisplayedInterface(ChangeLog, change_log_cells)
     class_permission_name = "ChangeLog"
     base_permissions = READ_ONLY  # written by ORM events only, never by hand, not even admin
+    method_permission_name = {**ScopedModelView.method_permission_name, "history": "read"}
     list_title = show_title = _l("Change log")
     label_columns = {**LABELS, "field_label": _l("Field"), "old_display": _l("Old value"),
-                     "new_display": _l("New value")}
-    list_columns = ["at", "username", "entity_label", "entity_id", "action_label",
-                    "field_label", "old_display", "new_display"]
+                     "new_display": _l("New value"),
+                     "actor": _l("By"), "record": _l("Record")}
+    list_columns = ["at", "actor", "record", "action_label", "field_label",
+                    "old_display", "new_display"]
     show_columns = list_columns
     search_columns = ["entity", "entity_id", "username", "field", "at"]
     order_columns = ["at"]
     base_order = ("at", "desc")
+    formatters_columns = {"at": format_time}
     search_form_extra_fields = {
         "entity": choice_field(_l("Record type"), ENTITY_LABELS, required=False),
     }
+
+    @expose("/history/", methods=["GET"])
+    @has_access
+    def history(self):
+        """The next page of a record's change-log panel (【显示更多】): ?record=<table>&pk=
+        &offset=, for a record in the user's read scope (else 404)."""
+        model = audited_models().get(request.args.get("record", ""))
+        if model is None:
+            abort(404)
+        scope, pk = current_scope(), request.args.get("pk")
+        get_scoped(self.datamodel.session, model, pk, scope=scope)
+        history = changelog_service.for_record(self.datamodel.session, model, pk, scope,
+                                               offset=request.args.get("offset", 0))
+        return self.render_template("scoped/_change_log_rows.html", history=history,
+                                    events=change_events(history, scope))
 
 
 class ExportLogView(ScopedModelView):
@@ -48,11 +61,27 @@ class ExportLogView(ScopedModelView):
     class_permission_name = "ExportLog"
     base_permissions = READ_ONLY
     list_title = show_title = _l("Export log")
-    label_columns = LABELS
-    list_columns = ["at", "username", "resource_label", "rows", "filters"]
+    label_columns = {**LABELS, "filters_display": _l("Filters")}
+    list_columns = ["at", "username", "resource_label", "rows", "filters_display"]
     show_columns = list_columns
     search_columns = ["username", "resource", "at"]
     base_order = ("at", "desc")
+
+
+class RegistryLookupView(ScopedModelView):
+    """Who looked which ID number up in the population registry through the staff add form
+    (app.services.registry.log_lookup); the province admin's only (admin_only scope)."""
+    datamodel = SQLAInterface(RegistryLookup)
+    class_permission_name = "RegistryLookup"
+    base_permissions = READ_ONLY
+    list_title = show_title = _l("Population registry look-ups")
+    label_columns = {**LABELS, "found": _l("Found in the registry")}
+    list_columns = ["at", "username", "id_number", "found"]
+    show_columns = list_columns
+    search_columns = ["username", "id_number", "at"]
+    order_columns = ["at"]
+    base_order = ("at", "desc")
+    formatters_columns = {"found": lambda v: _l("Yes") if v else _l("No")}
 
 
 class RegionView(ScopedModelView):
@@ -74,5 +103,7 @@ class RegionView(ScopedModelView):
 MENU = [
     (ChangeLogView, "ChangeLog", _l("Change log"), "fa-history", "System", _l("System")),
     (ExportLogView, "ExportLog", _l("Export log"), "fa-file-export", "System", None),
+    (RegistryLookupView, "RegistryLookup", _l("Population registry look-ups"), "fa-id-card",
+     "System", None),
     (RegionView, "Region", _l("Administrative divisions"), "fa-map", "System", None),
 ]

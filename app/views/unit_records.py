@@ -15,6 +15,8 @@ from app.models.application import CrossProvinceFiling
 from app.models.choices import ASSET_KINDS, INSPECTION_KINDS, INVESTOR_KINDS
 from app.security.scope import get_scoped
 from app.services import storage
+from app.web.datamodel import DisplayedInterface
+from app.web.display import unit_change_cells
 from app.web.uploads import serve_stored, take_upload, upload_field
 
 from .base import ScopedModelView
@@ -34,10 +36,12 @@ class UnitDocumentView(UploadsOnSave, UnitRecordView):
     list_title = show_title = _l("Documents")
     add_title = _l("Add document")
     edit_title = _l("Edit document")
-    list_columns = ["title", "filed_on", "file_ref", "unit.name"]
-    show_columns = ["unit", "title", "filed_on", "file_ref", "content_type", "file_size", "note"]
-    export_columns = ["title", "filed_on", "file_name", "unit.name"]
-    label_columns = {**LABELS, "file_ref": _l("File")}
+    list_columns = ["title", "filed_on", "file_ref", "source_label", "unit.name"]
+    show_columns = ["unit", "title", "filed_on", "file_ref", "content_type", "file_size",
+                    "source_label", "note"]
+    export_columns = ["title", "filed_on", "file_name", "source_label", "unit.name"]
+    label_columns = {**LABELS, "file_ref": _l("File"),
+                     "source_label": _l("Filed with application")}
     formatters_columns = {"file_ref": lambda doc: _download_link(doc)}
     add_columns = ["unit", "title", "filed_on", "upload", "note"]
     edit_columns = ["title", "filed_on", "upload", "note"]
@@ -174,8 +178,9 @@ class AnnualReportView(UnitRecordView):
 
 
 class UnitChangeView(UnitRecordView):
-    """单位变更: written by the system when an approval-only field changes; read-only here."""
-    datamodel = SQLAInterface(UnitChange)
+    """单位变更: written by the system when an approval-only field changes; read-only here.
+    审批单位 reads as the officer's name and role (display.unit_change_cells)."""
+    datamodel = DisplayedInterface(UnitChange, unit_change_cells)
     class_permission_name = "UnitChange"
     base_permissions = ["can_read", "can_export"]
     list_title = show_title = _l("Unit changes")

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.vocabulary import LABELS
 from app.models import Unit
+from app.models.unit import field_applies
 from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
                                 INSPECTION_KINDS, INVESTOR_KINDS, UNIT_KINDS, UNIT_STATUSES,
                                 EMPLOYMENT_ROLES, label)
@@ -24,7 +25,7 @@ from app.web.uploads import stored_response, take_upload, upload_field
 
 from app.web.crud import METHOD_PERMISSIONS
 
-from .base import LazyTab, ScopedModelView
+from .base import LazyTab, ScopedModelView, in_tab
 from .forms import UploadsOnSave
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
@@ -181,12 +182,13 @@ class UnitView(UploadsOnSave, ScopedModelView):
                         filters=filters, view=view)
         name = type(view).__name__
         order = get_order_args().get(name) or ("", "")
-        return dict(
-            widget=view._get_view_widget(filters=filters, order_column=order[0],
-                                         order_direction=order[1],
-                                         page=get_page_args().get(name),
-                                         page_size=get_page_size_args().get(name)),
-            filters=filters, view=view)
+        widget = view._get_view_widget(filters=filters, order_column=order[0],
+                                       order_direction=order[1], page=get_page_args().get(name),
+                                       page_size=get_page_size_args().get(name))
+        # The pane's 【新增】 comes back to this pane (js/unit_tabs.js opens its tab).
+        return dict(widget=in_tab(widget, url_for("UnitView.show", pk=unit.id)
+                                  + f"#pane-{key}"),
+                    filters=filters, view=view)
 
     def _tabs(self, unit, build=None):
         """The page's tabs; `build` names the one pane whose list is rendered (its URL)."""
@@ -235,13 +237,24 @@ class UnitView(UploadsOnSave, ScopedModelView):
     def show(self, pk):
         session = self.datamodel.session
         unit = get_scoped(session, Unit, pk)
-        widgets = self._get_show_widget(unit.id, unit)
+        widgets = self._get_show_widget(unit.id, unit,
+                                        show_fieldsets=self.overview_fieldsets(unit.kind))
         self.update_redirect()
         return self.render_template(
             self.show_template, pk=unit.id, unit=unit, title=unit.name, widgets=widgets,
             tabs=self._tabs(unit), can_edit=self._can("edit"),
             can_edit_unit=self._can("edit") and self._writable(unit),
             change_log=changelog_service.for_record(session, Unit, unit.id, current_scope()))
+
+    def overview_fieldsets(self, kind):
+        """公司概况's sections with the facts units of `kind` have (no 培训 on a company's
+        page, no 等级 / 外资 / 押运 on a school's); a section left empty is not shown."""
+        sections = []
+        for title, spec in self.show_fieldsets:
+            fields = [f for f in spec["fields"] if field_applies(f, kind)]
+            if fields:
+                sections.append((title, {**spec, "fields": fields}))
+        return sections
 
     def _writable(self, unit):
         return in_scope(self.datamodel.session, unit, write=True)

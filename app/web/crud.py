@@ -9,6 +9,7 @@ import os
 from flask import after_this_request, g, has_request_context, request, send_file
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -21,6 +22,7 @@ from app.services import rules
 from app.services.errors import RuleViolation
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.web.display import masked_columns, masks
+from app.web.datamodel import DisplayedInterface
 from app.web.transaction import atomic
 
 # One permission vocabulary for pages and REST resources: read, add, edit, delete, export.
@@ -42,6 +44,10 @@ class ScopeFilter(BaseFilter):
     def apply(self, query, value):
         return query.filter(scope_clause(self.model, current_scope(), write=value == "write"))
 
+
+# Text boxes of the lists read by base filters from the request (app/web/staff.py), named
+# in the export log beside FAB's filters.
+EXPORT_TEXT_ARGS = (("search", _l("Search")), ("unit", _l("Unit")))
 
 READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
@@ -175,12 +181,39 @@ class ScopedMixin:
 
     # ------------------------------------------------------------ export
 
+    def export_conditions(self, filters) -> dict:
+        """The user's filters of an export in words, for the export log: each FAB filter
+        the user set (not the view's base filters: scope, role) as its column label,
+        operator and value, and the lists' own text boxes (search, unit)."""
+        base = {id(flt) for flt in self._base_filters.filters}
+        conditions = [{"column": flt.column_name,
+                       "label": str(self.label_columns.get(flt.column_name,
+                                                           flt.column_name)),
+                       "operator": str(getattr(flt, "name", "")), "value": str(value)}
+                      for flt, value in filters.get_filters_values()
+                      if id(flt) not in base and value not in (None, "")]
+        for arg, label in EXPORT_TEXT_ARGS:
+            value = request.args.get(arg, "").strip()
+            if value:
+                conditions.append({"column": arg, "label": str(label), "operator": "",
+                                   "value": value})
+        return {"conditions": conditions}
+    def export_rows(self, query, columns):
+        """The export's row tuples: as the list shows them when its cells are looked up per
+        page of rows (app.web.datamodel.DisplayedInterface), else the items' attributes."""
+        masked = self.masked_columns(columns)
+        if isinstance(self.datamodel, DisplayedInterface):
+            return self.datamodel.export_rows(query, columns, lambda item, col: next(
+                rows_from_items([item], [col], masked))[0])
+        return rows_from_items(query.yield_per(1000), columns, masked)
+
     def export_response(self, query, title, stem, logged_filters):
         """The rows of `query` (the list's own filters and order) as an .xlsx download, ID
-        numbers masked for masking scopes, the export logged with its filters."""
+        numbers masked for masking scopes, the export logged with its filters (in words:
+        export_conditions)."""
         columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
-        rows = rows_from_items(query.yield_per(1000), columns, self.masked_columns(columns))
+        rows = self.export_rows(query, columns)
         path, count = write_xlsx(rows, headers, sheet_title=title, mask=masks(current_scope()))
         with atomic(self.datamodel.session):
             log_export(self.datamodel.session, g.user.id, g.user.username,

@@ -75,3 +75,36 @@ def _page_by_ids(self, filters=None, order_column="", order_direction="", page=N
                           order_column, order_direction, None, None, select_columns,
                           outer_default_load).all()
     return count, [getattr(row, self.obj.__name__, row) for row in rows]
+
+
+class DisplayedInterface(SQLAInterface):
+    """A model whose list, show and export cells need what one lookup per page of rows
+    finds (names of related records, users), never one per row: `cells(session, items)`
+    gives one dict of displayed values per item; other columns read as FAB reads them."""
+
+    def __init__(self, obj, cells, session=None):
+        super().__init__(obj, session)
+        self.cells = cells
+
+    def _rows(self, items, columns, read):
+        for item, shown in zip(items, self.cells(self.session, items)):
+            yield {col: shown[col] if col in shown else read(item, col) for col in columns}
+
+    def get_values(self, lst, list_columns):
+        # A generator, as FAB's: it holds the page's items (the session's identity map keeps
+        # them only while referenced) until the list is rendered.
+        yield from self._rows(list(lst), list_columns, self._get_attr_value)
+
+    def get_values_item(self, item, show_columns):
+        row = next(self._rows([item], show_columns, self._get_attr_value))
+        return [row[col] for col in show_columns]
+
+    def export_rows(self, query, columns, read, chunk=500):
+        """Row tuples of `query` for an export, looked up `chunk` rows at a time."""
+        items = []
+        for item in query.yield_per(chunk):
+            items.append(item)
+            if len(items) == chunk:
+                yield from ([row[c] for c in columns] for row in self._rows(items, columns, read))
+                items = []
+        yield from ([row[c] for c in columns] for row in self._rows(items, columns, read))

@@ -33,6 +33,9 @@ def _render(code, message):
 def register_error_handlers(app):
     for code, message in MESSAGES.items():
         app.register_error_handler(code, lambda _e, c=code, m=message: _render(c, m))
+    # A rate limit that built its own answer (the JSON helpers' on_breach) keeps it.
+    app.register_error_handler(429, lambda e: getattr(e, "response", None)
+                               or _render(429, MESSAGES[429]))
     # Flask-WTF raises its reasons in English; they are msgids of our catalog.
     app.register_error_handler(CSRFError, lambda e: _render(400, _(e.description)))
     # A record outside the user's scope reads as missing (app/security/scope.py).

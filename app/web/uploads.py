@@ -3,7 +3,7 @@ carries, a record's file replaced over REST, and a stored file served back. What
 may be (content, size) and where it is kept are rules of app.services.storage."""
 from urllib.parse import quote
 
-from flask import Response, abort, has_request_context, request
+from flask import Response, abort, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -70,3 +70,64 @@ def stored_response(data, content_type, name=None):
     if name:
         response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
     return response
+
+
+class DraftUploads:
+    """The files of a form kept across a failed submit (the public application form): each
+    file chosen is checked and kept as a draft (app.services.storage), its key in this
+    browser's session only, under `form_key`; a file chosen again replaces the kept one.
+    `files()` gives {field: (file name, bytes, content type)} of what is chosen or kept,
+    `errors` {field: message} of files refused, `kept()` {field: file name} for the page,
+    `clear()` forgets them once the form is saved."""
+    SESSION_KEY = "upload_drafts"
+
+    def __init__(self, form_key, names):
+        self.form_key, self.names, self.errors = form_key, tuple(names), {}
+
+    def _entries(self):
+        return dict((session.get(self.SESSION_KEY) or {}).get(self.form_key) or {})
+
+    def _save(self, entries):
+        drafts = dict(session.get(self.SESSION_KEY) or {})
+        if entries:
+            drafts[self.form_key] = entries
+        else:
+            drafts.pop(self.form_key, None)
+        session[self.SESSION_KEY] = drafts
+
+    def files(self):
+        entries, files = self._entries(), {}
+        for name in self.names:
+            upload = uploaded_file(name)
+            if upload is not None:
+                old = entries.pop(name, None)
+                if old:
+                    storage.delete_draft(old["key"])
+                data = upload.read()
+                try:
+                    key, content_type = storage.put_draft(data, name)
+                except RuleViolation as violation:
+                    self.errors[name] = violation.message
+                    continue
+                if key is None:   # drafts are full: used now, not kept
+                    files[name] = (upload.filename[-200:], data, content_type)
+                    continue
+                entries[name] = {"key": key, "name": upload.filename[-200:],
+                                 "type": content_type}
+            entry = entries.get(name)
+            if entry is None:
+                continue
+            try:
+                files[name] = (entry["name"], storage.get_draft(entry["key"]), entry["type"])
+            except FileNotFoundError:  # expired: the applicant chooses it again
+                entries.pop(name)
+        self._save(entries)
+        return files
+
+    def kept(self):
+        return {name: entry["name"] for name, entry in self._entries().items()}
+
+    def clear(self):
+        for entry in self._entries().values():
+            storage.delete_draft(entry["key"])
+        self._save({})

@@ -104,3 +104,52 @@ def test_create_service_dispatch_three_cancel_one_end(live_app, login_as, base_u
         dispatches = db.session.query(Dispatch).filter_by(service_id=service_id).all()
         assert len(dispatches) == 3 and all(d.end_date is not None for d in dispatches)
         assert sorted(d.end_reason for d in dispatches) == ["取消派驻", "服务已结束", "服务已结束"]
+
+
+def test_picker_explains_and_asks_before_posting_an_unverified_guard(live_app, login_as,
+                                                                     base_url, artifacts):
+    """Issue 14 (11): a part-time guard searched in the picker is answered with the reason;
+    a guard whose identity verification failed carries a badge, and 【派驻】 asks first."""
+    from app.extensions import db
+    from tests.test_rules import employ, new_person
+    from tests.test_dispatch_workflow import new_service
+    with live_app.app_context():
+        session = db.session
+        hz = session.query(AppUser).filter_by(username="company_hz").one().unit
+        nb = session.query(AppUser).filter_by(username="company_nb").one().unit
+        full_time = employ(session, new_person(session), nb, start=dt.date(2023, 1, 1))
+        employ(session, full_time.person, hz, role="part_time_guard", start=dt.date(2023, 2, 1))
+        unverified = employ(session, new_person(session), hz, start=dt.date(2023, 1, 1))
+        session.commit()
+        part_timer, guard = full_time.person.name, unverified.person.name
+        service_id = new_service(session, "company_hz", start=dt.date(2024, 1, 1)).id
+        session.commit()
+        db.session.remove()
+    page = login_as("company_hz")
+    page.goto(f"{base_url}/servicedesk/{service_id}/dispatch/")
+    page.click(".select2-container")
+    page.keyboard.type(part_timer)
+    reason = page.locator(".select2-results__option .guard-reason")
+    expect(reason).to_contain_text("兼职保安员不能在此派驻")
+    page.screenshot(path=str(artifacts / "dispatch-picker-reason.png"), full_page=True)
+    page.keyboard.press("Escape")
+    page.click(".select2-container")
+    page.keyboard.type(guard)
+    option = page.locator(".select2-results__option", has_text=guard)
+    expect(option.locator(".guard-identity")).to_contain_text("核验不通过")
+    option.click()
+    expect(page.locator(".select2-selection .guard-identity")).to_be_visible()
+    page.fill("#start_date", "2024-06-01")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#dispatch-submit")
+    assert asked and guard in asked[0]
+    page.wait_for_timeout(500)
+    with live_app.app_context():   # dismissed: not submitted
+        assert db.session.query(Dispatch).filter_by(service_id=service_id).count() == 0
+        db.session.remove()
+    expect(page.locator("#dispatch-form")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#dispatch-submit")
+    expect(page.locator("table.dispatch-list")).to_contain_text(guard)
+    page.screenshot(path=str(artifacts / "dispatch-picker-confirmed.png"), full_page=True)

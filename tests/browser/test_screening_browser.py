@@ -70,3 +70,53 @@ def test_police_review_and_person_tab(live_app, login_as, base_url, artifacts):
     page.click("a[href='#IdentityCheckView']")
     expect(page.locator("#IdentityCheckView")).to_contain_text("已退回单位")
     page.screenshot(path=str(artifacts / "screening-person-tab.png"), full_page=True)
+
+
+def test_clerk_uploads_the_missing_photo_in_the_queue_popup(live_app, login_as, base_url,
+                                                            artifacts, tmp_path):
+    """Issue 14 (8): 【处理】 on the queue row opens a popup with the finding's fields, the
+    photo upload included; the message after resubmitting and the row's status agree."""
+    from app.extensions import db
+    from seed.demo import demo_photo_png
+    from tests.test_screening import make_guard
+    with live_app.app_context():
+        unit = db.session.query(AppUser).filter_by(username="company_hz").one().unit
+        person = make_guard(db.session, unit, photo=False)
+        db.session.commit()
+        name = person.name
+        case = db.session.query(IdentityCheck).filter_by(person_id=person.id).one()
+        case_id, state, reasons = case.id, case.state, case.reasons
+        db.session.remove()
+    assert (state, reasons) == ("failed", "未上传照片。")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(demo_photo_png(3))
+    page = login_as("company_hz")
+    page.click("#count-identity_open")
+    expect(page.locator("#queue-tabs li.active")).to_contain_text("待单位处理")
+    row = page.locator("table.table-bordered tr", has_text=name)
+    expect(row).to_contain_text("未上传照片")
+    # Resubmitted without the photo: it fails again, the message and the row say the same.
+    row.locator(f"#process-{case_id}").click()
+    popup = page.locator("#process-modal")
+    expect(popup).to_be_visible()
+    expect(popup.locator(".screening-process")).to_contain_text("未上传照片")
+    expect(popup.locator("#process-no-photo")).to_be_visible()
+    page.screenshot(path=str(artifacts / "screening-popup.png"), full_page=True)
+    popup.locator("#resubmit").click()
+    expect(page.locator("body")).to_contain_text("已提交核验：核验不通过，待单位处理（未上传照片。）")
+    row = page.locator("table.table-bordered tr", has_text=name)
+    expect(row).to_contain_text("核验不通过")
+    # With the photo chosen in the popup: verified, passed, gone from the queue.
+    row.locator(f"#process-{case_id}").click()
+    expect(popup.locator("#photo")).to_be_visible()
+    popup.locator("#photo").set_input_files(str(photo))
+    popup.locator("#note").fill("补传本人照片")
+    page.screenshot(path=str(artifacts / "screening-popup-photo.png"), full_page=True)
+    popup.locator("#resubmit").click()
+    expect(page.locator("body")).to_contain_text("已提交核验：核验通过")
+    assert "/identityqueueview/list/" in page.url
+    expect(page.locator("table.table-bordered tr", has_text=name)).to_have_count(0)
+    page.screenshot(path=str(artifacts / "screening-popup-passed.png"), full_page=True)
+    page.goto(f"{base_url}/identitycheckview/show/{case_id}")
+    expect(page.locator("table").first).to_contain_text("核验通过")
+    expect(page.locator(".screening-events")).to_contain_text("补传本人照片")

@@ -83,3 +83,41 @@ def test_clerk_adds_a_guard_with_live_id_fill(live_app, login_as, base_url, arti
     page.goto(f"{base_url}/guardlistview/list/?search={number}")
     expect(page.locator("table.table-bordered")).to_contain_text(name)
     page.screenshot(path=str(artifacts / "guard-list.png"), full_page=True)
+
+
+def test_id_number_echoes_name_and_household_address(live_app, login_as, base_url, artifacts):
+    """The manual: "在输入身份证号后会自动回显姓名、性别、出生日期和户籍地详址"; the look-up is
+    then in the province admin's 系统管理 → 人口信息查询记录."""
+    from app.extensions import db
+    from app.models import PopulationRecord
+    number, name, gender = _registry_candidate(live_app)
+    with live_app.app_context():
+        address = db.session.query(PopulationRecord.household_address).filter_by(
+            id_number=number).scalar()
+    assert address
+    page = login_as("company_hz")
+    page.goto(f"{base_url}/guardlistview/list/")
+    page.click("#staff-add")
+    page.fill("#id_number", number)
+    expect(page.locator("#name")).to_have_value(name)
+    expect(page.locator("#household_address")).to_have_value(address)
+    expect(page.locator("#derived-gender")).to_have_value("男" if gender == "male" else "女")
+    expect(page.locator("#derived-birth")).to_have_value(
+        f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
+    # What the clerk typed is never overwritten by the echo.
+    page.fill("#id_number", "")
+    expect(page.locator("#name")).to_have_value("")
+    page.fill("#household_address", "手写的地址")
+    page.fill("#id_number", number)
+    expect(page.locator("#name")).to_have_value(name)
+    expect(page.locator("#household_address")).to_have_value("手写的地址")
+    page.screenshot(path=str(artifacts / "staff-add-echo.png"), full_page=True)
+
+    page.goto(f"{base_url}/logout/")
+    admin = login_as("admin")
+    admin.click("text=系统管理")
+    admin.click("ul.dropdown-menu a[href^='/registrylookupview/']")
+    admin.wait_for_url("**/registrylookupview/list/**")
+    row = admin.locator("table tr", has_text=number).first
+    expect(row).to_contain_text("company_hz")
+    expect(row).to_contain_text("是")

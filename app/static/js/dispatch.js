@@ -5,16 +5,39 @@ $(function () {
     if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
   });
 
-  // ---- 派驻: several guards at once, searched on the server as the clerk types.
+  // ---- 派驻: several guards at once, searched on the server as the clerk types. A guard
+  // not verified yet carries its identity state as a badge and saving asks to confirm; the
+  // server's lines saying why someone searched for is not offered are shown, not chosen.
   var guards = $("#employments");
+  function identityOf(item) {
+    return item.identity || (item.element ? $(item.element).data("identity") : "") || "";
+  }
+  function option(item) {
+    if (item.loading) { return item.text; }
+    if (item.reason) { return $("<span class='text-muted guard-reason'></span>").text(item.text); }
+    var identity = identityOf(item), text = $("<span></span>").text(item.text);
+    if (identity) {
+      text.append(" ", $("<span class='label label-warning guard-identity'></span>").text(identity));
+    }
+    return text;
+  }
   if (guards.length) {
     guards.select2({
       theme: "bootstrap", multiple: true, placeholder: guards.data("placeholder"),
-      minimumInputLength: 0, width: "100%",
+      minimumInputLength: 0, width: "100%", templateResult: option, templateSelection: option,
       ajax: {
         url: guards.data("url"), dataType: "json", delay: 250,
         data: function (params) { return { q: params.term || "", page: params.page || 1 }; }
       }
+    });
+    $("#dispatch-form").on("submit", function (event) {
+      var flag = $("#confirm-unverified-js"), form = $(this);
+      var names = guards.select2("data").filter(identityOf).map(function (item) {
+        return item.text + "（" + identityOf(item) + "）";
+      });
+      if (!names.length || flag.val() === "1" || $("#confirm_unverified").is(":checked")) { return; }
+      if (window.confirm(form.data("unverified") + "\n" + names.join("\n"))) { flag.val("1"); }
+      else { event.preventDefault(); }
     });
   }
 

@@ -2,7 +2,9 @@
 // - jQuery requests that change something send the page's CSRF token (X-CSRFToken), which
 //   the server requires on unsafe /api/ calls made with the session cookie;
 // - <select data-auto-submit> submits its form on change;
-// - a button or link with data-confirm="…" asks first.
+// - a button or link with data-confirm="…" asks first;
+// - a yyyy-mm-dd date put into a date picker's box without typing (pasted, autofilled)
+//   is taken by the picker, which otherwise puts its previous date back when it closes.
 (function () {
   var token = $('meta[name="csrf-token"]').attr("content");
   $.ajaxSetup({
@@ -17,6 +19,12 @@
   });
   $(document).on("change", "select[data-auto-submit]", function () {
     this.form.submit();
+  });
+  $(document).on("input", ".appbuilder_date input, .appbuilder_datetime input", function () {
+    var picker = $(this).closest(".appbuilder_date, .appbuilder_datetime");
+    if (/^\d{4}-\d{2}-\d{2}$/.test(this.value) && picker.data("datepicker")) {
+      picker.datepicker("update", this.value);
+    }
   });
   $(document).on("click", "[data-confirm]", function (event) {
     if (!window.confirm($(this).data("confirm"))) {

@@ -1,12 +1,16 @@
-// The unit page keeps the open tab (and sub-tab) in the address, so paging a tab's list or
-// coming back from a form returns to the same tab.
+// A record page (unit, person) keeps the open tab (and sub-tab) in the address, so paging a
+// tab's list or coming back from a form returns to the same tab. The address may name a tab,
+// a sub-tab or a pane inside one (a tab's 【新增】 returns to `#pane-<key>`): every tab around
+// it is opened, outermost first.
 $(function () {
   function show(hash) {
-    var link = $('a[data-toggle="tab"][href="' + hash + '"]');
-    if (!link.length) { return; }
-    var pane = link.closest('.tab-pane');
-    if (pane.length) { $('a[data-toggle="tab"][href="#' + pane.attr('id') + '"]').tab('show'); }
-    link.tab('show');
+    var target = hash && hash.charAt(0) === '#' && document.getElementById(hash.slice(1));
+    if (!target) { return; }
+    var chain = $(target).parents('.tab-pane').get().reverse();
+    if ($(target).hasClass('tab-pane')) { chain.push(target); }
+    $.each(chain, function (_i, pane) {
+      $('a[data-toggle="tab"][href="#' + pane.id + '"]').tab('show');
+    });
   }
   var key = 'unitTab:' + location.pathname;
   show(location.hash || sessionStorage.getItem(key) || '');
