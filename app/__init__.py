@@ -37,7 +37,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     from . import models  # noqa: F401  (registers every table)
     from .security import authority
-    from .services import audit, screening, storage
+    from .services import audit, screening, settings, storage
+    settings.install()  # 参数 and 字典 as data: version stamp on change, labels for models
     authority.install()  # authors stamped before the change log reads the new rows
     screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
