@@ -206,6 +206,7 @@ class DictEntry:
 
 
 _lock = threading.Lock()
+_latest = {}  # the copy this process read last, for code running outside an app (tests' helpers)
 
 
 def _state() -> dict:
@@ -266,16 +267,19 @@ def _load(conn, version) -> Snapshot:
                     frozenset(workdays))
 
 
-def _engine():
-    from app.extensions import side_engine
-    return side_engine()
+def _connection():
+    """The session's own connection: it sees its own uncommitted writes and never waits on
+    them (a second connection would, on SQLite, behind a long seeding transaction)."""
+    from app.extensions import db
+    return db.session.connection()
 
 
 def snapshot() -> Snapshot:
-    """The current copy; outside an application (scripts without one) the declared
-    defaults and no data."""
+    """The current copy; outside an application the copy this process read last (else the
+    declared defaults and no data)."""
     if not has_app_context():
-        return Snapshot(None, {key: p.default for key, p in PARAMS.items()})
+        return _latest.get("snapshot") or Snapshot(None, {key: p.default
+                                                          for key, p in PARAMS.items()})
     every = float(current_app.config.get("SETTINGS_CHECK_SECONDS", 2))
     state = _state()
     current = state["snapshot"]
@@ -285,12 +289,13 @@ def snapshot() -> Snapshot:
         current = state["snapshot"]
         if current is not None and time.monotonic() - state["checked"] < every:
             return current
-        with _engine().connect() as conn:
-            version = conn.execute(select(SettingsVersion.version)
-                                   .where(SettingsVersion.id == 1)).scalar()
-            if current is None or current.version != version or version is None:
-                current = _load(conn, version)
+        conn = _connection()
+        version = conn.execute(select(SettingsVersion.version)
+                               .where(SettingsVersion.id == 1)).scalar()
+        if current is None or current.version != version or version is None:
+            current = _load(conn, version)
         state["snapshot"], state["checked"] = current, time.monotonic()
+        _latest["snapshot"] = current
         return current
 
 
