@@ -57,6 +57,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         appbuilder = AppBuilder(update_perms=sync)
         appbuilder.init_app(app, db.session)
         _register(appbuilder)
+        from .views.console import init_console
+        init_console(app)  # the province admin's 系统管理 console at /ops/ (Flask-Admin)
         if sync:
             appbuilder.sm.sync_roles()
 
@@ -67,6 +69,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     register_error_handlers(app)
     from .web import display
     display.install(app)  # ID numbers masked by value in every body, for masking scopes
+    from .web import oplog
+    oplog.install(app)  # 操作日志: every write request, one hook
     hygiene.install(app)  # request checks, security headers, CSP nonce (after the error pages)
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)
@@ -107,6 +111,9 @@ def _register(appbuilder):
     for name in VIEW_MODULES:
         for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
             appbuilder.add_view_no_menu(view)
+    from .views.console import URL as CONSOLE_URL
+    appbuilder.add_link("SystemConsole", label=_l("System console"), href=CONSOLE_URL + "/",
+                        icon="fa-cogs", category="System")
     for name in API_MODULES:
         for api in import_module(f"app.api.{name}").RESOURCES:
             appbuilder.add_api(api)

@@ -256,6 +256,9 @@ def upgrade():
         sa.UniqueConstraint('announcement_id', 'user_id', name='uq_announcement_read'))
     op.create_index('ix_announcement_read_user', 'announcement_read', ['user_id'])
 
+    with op.batch_alter_table('user_session') as batch:
+        batch.add_column(sa.Column('channel', sa.String(length=10), nullable=False,
+                                   server_default='form'))
     with op.batch_alter_table('export_log') as batch:
         _chained(batch)
     with op.batch_alter_table('registry_lookup') as batch:
@@ -295,6 +298,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('user_session') as batch:
+        batch.drop_column('channel')
     with op.batch_alter_table('registry_lookup') as batch:
         batch.drop_column('hash')
         batch.drop_column('prev_hash')
