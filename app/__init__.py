@@ -76,6 +76,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     app.before_request(enforce_password_change)
     from .jstext import js_text
     app.jinja_env.globals["js_text"] = js_text
+    from .views.notices import unread_notices
+    app.jinja_env.globals["unread_notices"] = unread_notices  # home.html's notices
     return app
 
 
@@ -84,7 +86,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # whichever module opens the category. The menu name is also the permission name
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "screening", "applications", "system", "downloads")
+                "dispatch", "screening", "applications", "notices", "system", "downloads")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications")

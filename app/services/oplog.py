@@ -204,5 +204,17 @@ def prune(engine, name, retention_days: int, archive_dir, now=None) -> tuple[int
 
 
 def prune_all(engine, retention_days: int, archive_dir, now=None) -> dict:
-    """Prune every chain (the daily scheduled task): chain → (rows moved, file)."""
+    """Prune every chain: chain → (rows moved, file)."""
     return {name: prune(engine, name, retention_days, archive_dir, now) for name in CHAINED}
+
+
+def prune_expired(now=None) -> dict:
+    """The retention task — schedule it daily (Celery beat; `flask --app run logs prune`):
+    every log's rows older than the parameter logs.retention_days into LOG_ARCHIVE_DIR."""
+    from flask import current_app
+
+    from app.extensions import db
+
+    from . import settings
+    return prune_all(db.engine, settings.get("logs.retention_days"),
+                     current_app.config["LOG_ARCHIVE_DIR"], now=now)

@@ -37,6 +37,7 @@ from app.services.errors import RuleViolation
 from app.services.export import log_export, write_xlsx
 from app.web.display import format_time
 from app.web.hygiene import csp_nonce
+from app.web.transaction import atomic
 from app.web.widgets import tier_badge, tier_choices
 
 DICTIONARY_LABELS = {"target_tier": _l("Service target tiers"),
@@ -113,9 +114,9 @@ class LogView(ConsoleView):
         rows = ([self.get_export_value(row, name) for name, _label in columns] for row in data)
         path, written = write_xlsx(rows, [str(label) for _name, label in columns],
                                    sheet_title=str(self.name))
-        log_export(db.session, current_user.id, current_user.username,
-                   self.resource_name or self.endpoint, dict(request.args), written)
-        db.session.commit()
+        with atomic(db.session):
+            log_export(db.session, current_user.id, current_user.username,
+                       self.resource_name or self.endpoint, dict(request.args), written)
 
         @after_this_request
         def _remove(response):
