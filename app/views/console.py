@@ -7,6 +7,7 @@ the one scope mechanism of the FAB pages. Every view is the province admin's alo
 (`ConsoleAccess`): anonymous users go to the sign-in page, every other role gets 403. Forms
 carry Flask-WTF's CSRF token (the app's CSRFProtect checks every POST); Flask-Admin's
 templates print this request's CSP nonce (hygiene.csp_nonce)."""
+import datetime as dt
 import os
 
 from flask import abort, after_this_request, current_app, flash, g, redirect, request, \
@@ -392,6 +393,13 @@ class CalendarDayView(ConsoleView):
 
     def on_model_delete(self, model):
         g.oplog_detail = f"{model.day}: {model.kind} removed"
+
+    def get_one(self, id):
+        """The key is a date: the URL's text is parsed (SQLite takes no text for a Date)."""
+        try:
+            return db.session.get(CalendarDay, dt.date.fromisoformat(str(id)))
+        except ValueError:
+            return None
 
 
 class OnlineUserView(ConsoleView):
