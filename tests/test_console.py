@@ -92,14 +92,14 @@ def test_console_pages_are_chinese_and_carry_the_nonce(client_for):
 
 def _edit_setting(client, key, value):
     return client.post(f"/ops/setting/edit/?id={_pk(key)}",
-                       data={"value": value, "csrf_token": csrf_token(client, "/ops/setting/")})
+                       data={"value": value, "csrf_token": csrf_token(client, "/")})
 
 
 def test_a_parameter_changed_in_the_console_takes_effect_and_is_logged(app, client_for):
     admin = client_for("admin")
     try:
         refused = _edit_setting(admin, "password.min_length", "3")
-        assert refused.status_code == 200 and "至少8" in refused.get_data(as_text=True)
+        assert refused.status_code == 200 and "不得小于8" in refused.get_data(as_text=True)
         done = _edit_setting(admin, "password.min_length", "12")
         assert done.status_code == 302
         with app.app_context():
@@ -144,7 +144,7 @@ def test_dictionary_and_catalogue_changes_apply_at_once(app, client_for):
     with data(app) as s:
         tier = s.execute(select(DictItem).filter_by(dict_type="target_tier", code="1")).scalar_one()
         tier_id = tier.id
-    token = csrf_token(admin, "/ops/dictionary/")
+    token = csrf_token(admin, "/")
     bad = admin.post(f"/ops/dictionary/edit/?id={tier_id}", data={
         "label": "一级", "value": "purple", "active": "y", "sort_order": "0", "csrf_token": token})
     assert "red" in bad.get_data(as_text=True) and bad.status_code == 200
@@ -175,7 +175,7 @@ def test_dictionary_and_catalogue_changes_apply_at_once(app, client_for):
 def test_calendar_days_are_data(app, client_for):
     from app.services.application_items import is_working_day
     admin = client_for("admin")
-    token = csrf_token(admin, "/ops/calendar/")
+    token = csrf_token(admin, "/")
     day = dt.date(2026, 12, 31)  # a Thursday
     with app.app_context():
         assert is_working_day(day)
@@ -386,7 +386,7 @@ def test_force_sign_out_ends_the_session_and_its_tokens_at_once(app, client_for)
         ).scalars().all()
     assert len(sids) >= 2  # the browser's and the API client's
     response = admin.post("/ops/online/action/", data={
-        "action": "force_out", "rowid": sids, "csrf_token": csrf_token(admin, "/ops/online/")})
+        "action": "force_out", "rowid": sids, "csrf_token": csrf_token(admin, "/")})
     assert response.status_code == 302
     # The cookie is anonymous at its next request; the tokens of that sign-in are refused.
     page = victim.get("/notices/")
