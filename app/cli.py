@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask --app run <command>`."""
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from .extensions import db
 from .services import oplog, platform, screening
@@ -58,7 +59,7 @@ def register_cli(app):
             current_app.appbuilder.sm.sync_roles()
         click.echo("roles synced")
 
-    logs = click.Group("logs", help="The append-only logs (登录日志, 操作日志, 导出日志, "
+    logs = AppGroup("logs", help="The append-only logs (登录日志, 操作日志, 导出日志, "
                                     "人口信息查询记录): verify the hash chains, prune.")
     app.cli.add_command(logs)
 
