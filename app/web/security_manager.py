@@ -15,14 +15,15 @@ SESSION_KEY = "_sid"  # the user_session id in the Flask session
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", SESSION_KEY)
 
 
-def _channel():
-    return "api" if request.path.startswith("/api/") else "form"
-
-
 def log_login(event, username, user_id, success, reason):
-    """One row of the 登录日志, with the request's address and browser."""
-    oplog.log_login(event, _channel(), username, user_id, success, reason,
-                    request.remote_addr, request.user_agent.string)
+    """One row of the 登录日志, with the request's address and browser (a check run outside
+    a request, e.g. by a script, is logged as a form sign-in without an address)."""
+    if has_request_context():
+        channel = "api" if request.path.startswith("/api/") else "form"
+        ip, agent = request.remote_addr, request.user_agent.string
+    else:
+        channel, ip, agent = "form", None, None
+    oplog.log_login(event, channel, username, user_id, success, reason, ip, agent)
 
 
 def _on_login(app, user, **_kwargs):
