@@ -110,5 +110,6 @@ class AnnouncementView(BaseView):
 
 # (view, menu name = permission name, label, icon, category, category label)
 MENU = [
-    (AnnouncementView, "Announcement", _l("Notices"), "fa-bullhorn", "Notices", _l("Notices")),
+    (AnnouncementView, "Announcement", _l("Notice list"), "fa-bullhorn", "Notices",
+     _l("Notices")),
 ]
