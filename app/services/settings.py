@@ -267,11 +267,20 @@ def _load(conn, version) -> Snapshot:
                     frozenset(workdays))
 
 
-def _connection():
-    """The session's own connection: it sees its own uncommitted writes and never waits on
-    them (a second connection would, on SQLite, behind a long seeding transaction)."""
+def _read(load):
+    """Run `load(connection)` on the session's own connection: it sees its own uncommitted
+    writes and never waits on them (a second connection would, on SQLite, behind a long
+    seeding transaction). While that session is between states (work run from its
+    after_commit hook, e.g. the screening after a save) a connection of its own."""
+    from sqlalchemy.exc import InvalidRequestError
+
     from app.extensions import db
-    return db.session.connection()
+    try:
+        conn = db.session.connection()
+    except InvalidRequestError:
+        with db.engine.connect() as conn:
+            return load(conn)
+    return load(conn)
 
 
 def snapshot() -> Snapshot:
@@ -289,11 +298,13 @@ def snapshot() -> Snapshot:
         current = state["snapshot"]
         if current is not None and time.monotonic() - state["checked"] < every:
             return current
-        conn = _connection()
-        version = conn.execute(select(SettingsVersion.version)
-                               .where(SettingsVersion.id == 1)).scalar()
-        if current is None or current.version != version or version is None:
-            current = _load(conn, version)
+        def load(conn):
+            version = conn.execute(select(SettingsVersion.version)
+                                   .where(SettingsVersion.id == 1)).scalar()
+            if current is None or current.version != version or version is None:
+                return _load(conn, version)
+            return current
+        current = _read(load)
         state["snapshot"], state["checked"] = current, time.monotonic()
         _latest["snapshot"] = current
         return current
