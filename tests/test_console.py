@@ -295,9 +295,26 @@ def test_the_chains_verify_and_a_row_changed_behind_the_apps_back_is_named(app, 
             assert oplog.verify(conn, "login_log") is None
 
 
-def test_a_removed_row_is_found(tmp_path):
+@pytest.fixture
+def empty_app(tmp_path):
+    """An app on a database of its own (its chains start empty)."""
     from tests.conftest import build_app
-    app = build_app(tmp_path, seed=False)
+    from tests.helpers import fresh_database
+    url, drop = fresh_database(tmp_path, "chain")
+    app = build_app(tmp_path, database_url=url, seed=False,
+                    LOG_ARCHIVE_DIR=str(tmp_path / "archive"))
+    yield app
+    with app.app_context():
+        from app.extensions import db
+        db.session.remove()
+        db.engine.dispose()
+        if "side_engine" in app.extensions and app.extensions["side_engine"] is not db.engine:
+            app.extensions["side_engine"].dispose()
+    drop()
+
+
+def test_a_removed_row_is_found(empty_app):
+    app = empty_app
     with app.app_context():
         for i in range(5):
             oplog.log_login("login", "form", f"u{i}", None, False, "unknown_user", "127.0.0.1")
@@ -315,9 +332,8 @@ def test_a_removed_row_is_found(tmp_path):
             assert oplog.verify(conn, "login_log").reason == "missing_after"
 
 
-def test_pruning_moves_old_rows_to_an_archive_and_both_stay_verifiable(tmp_path):
-    from tests.conftest import build_app
-    app = build_app(tmp_path, seed=False, LOG_ARCHIVE_DIR=str(tmp_path / "archive"))
+def test_pruning_moves_old_rows_to_an_archive_and_both_stay_verifiable(empty_app):
+    app = empty_app
     from app.extensions import db
     with app.app_context():
         old = dt.datetime(2025, 1, 1)
