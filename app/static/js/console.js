@@ -9,4 +9,8 @@
     }
   });
   $(document).on("click", "a[href='#']", function (event) { event.preventDefault(); });
+  $(document).on("click", "a[data-model-action]", function (event) {
+    event.preventDefault();
+    window.modelActions.execute($(this).data("model-action"));
+  });
 })(window.jQuery);
