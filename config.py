@@ -50,17 +50,10 @@ class Config:
     FAB_API_KEY_ENABLED = True
     SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
 
-    # Accounts (等保 2.0 level 3, README "Accounts"). Passwords: at least PASSWORD_MIN_LENGTH
-    # characters with PASSWORD_MIN_CLASSES of upper case, lower case, digit, symbol, never
-    # containing the user name, on every path that sets one.
-    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "8"))
-    PASSWORD_MIN_CLASSES = int(os.environ.get("PASSWORD_MIN_CLASSES", "3"))
-    # Lockout: LOCKOUT_MAX_FAILURES failed sign-ins of a name within LOCKOUT_WINDOW_MINUTES
-    # lock it for LOCKOUT_DURATION_MINUTES (form and JWT login).
+    # Accounts (等保 2.0 level 3, README "Accounts"). The password rule and the lockout's
+    # numbers are parameters (系统管理 → 参数, app/services/settings.py); this switches the
+    # lockout off altogether (tests of other things).
     LOCKOUT_ENABLED = True
-    LOCKOUT_MAX_FAILURES = int(os.environ.get("LOCKOUT_MAX_FAILURES", "5"))
-    LOCKOUT_WINDOW_MINUTES = int(os.environ.get("LOCKOUT_WINDOW_MINUTES", "15"))
-    LOCKOUT_DURATION_MINUTES = int(os.environ.get("LOCKOUT_DURATION_MINUTES", "15"))
     # Where failures, locks and revoked tokens live, shared by every app server: redis://…,
     # "database" or memory:// (one process). Empty: the Redis of RATELIMIT_STORAGE_URI when
     # it is one, else the database.
@@ -109,12 +102,14 @@ class Config:
     # Uploaded files live outside the web root and are served only through scoped views.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # any request body; more answers 413
-    # One uploaded file (licence image, 办事材料): PNG, JPEG or PDF by content, at most this.
-    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
-    # Files of the public application form kept across a failed submit (drafts of the
-    # browser session), removed after this many seconds.
-    UPLOAD_DRAFT_MAX_AGE = int(os.environ.get("UPLOAD_DRAFT_MAX_AGE", 2 * 3600))
-    UPLOAD_DRAFTS_MAX_BYTES = int(os.environ.get("UPLOAD_DRAFTS_MAX_BYTES", 1024 ** 3))
+    # One uploaded file's size and the public form's drafts are parameters (系统管理 → 参数).
+    # 参数 and 字典 are read through app/services/settings.py: each process compares the
+    # database's version stamp at most this often (seconds), so a change in the console
+    # reaches every worker within it.
+    SETTINGS_CHECK_SECONDS = float(os.environ.get("SETTINGS_CHECK_SECONDS", "2"))
+    # Log rows past the retention (parameter logs.retention_days) are moved here
+    # (`flask --app run logs prune`, daily).
+    LOG_ARCHIVE_DIR = os.environ.get("LOG_ARCHIVE_DIR", str(INSTANCE_DIR / "log-archive"))
 
     # Population registry adapter: "local" (demo table) or "package.module:Class".
     POPULATION_REGISTRY = os.environ.get("POPULATION_REGISTRY", "local")
@@ -122,22 +117,15 @@ class Config:
     # number: each look-up is logged (系统管理 → 人口信息查询记录) and limited per user.
     REGISTRY_LOOKUP_RATE_LIMIT = os.environ.get("REGISTRY_LOOKUP_RATE_LIMIT",
                                                 "30 per minute;300 per day")
-    # Screening (比对预警): watch-list adapters per list ("local" or "package.module:Class";
-    # empty: every list from the local demo table), adapter time-out in seconds, retries in the
-    # background after a save, and whether a missing photo fails identity verification (the
-    # staff form, the person's edit page and PUT /api/v1/person/<id>/photo take the photo).
-    SCREENING_WATCH_LISTS = {}
+    # Screening (比对预警): the watch lists and their adapters are the dictionary 比对库
+    # (系统管理 → 字典); adapter time-out in seconds, retries in the background after a save,
+    # and whether a missing photo fails identity verification (the staff form, the person's
+    # edit page and PUT /api/v1/person/<id>/photo take the photo).
     SCREENING_TIMEOUT = float(os.environ.get("SCREENING_TIMEOUT", "10"))
     SCREENING_RETRIES = 3
     SCREENING_RETRY_DELAY = 30
     SCREENING_SYNC = False
     SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "1") == "1"
-    # 【Chrome下载】 in the user menu (the police network has no internet): a file in the
-    # instance folder (path relative to it), else a link on the internal network, else a
-    # page naming whom to ask (CHROME_INSTALLER_CONTACT, e.g. a phone number).
-    CHROME_INSTALLER_PATH = os.environ.get("CHROME_INSTALLER_PATH", "")
-    CHROME_INSTALLER_URL = os.environ.get("CHROME_INSTALLER_URL", "")
-    CHROME_INSTALLER_CONTACT = os.environ.get("CHROME_INSTALLER_CONTACT", "")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     # Request hygiene (app/security/hygiene.py): a NUL byte anywhere, or a value longer than

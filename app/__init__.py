@@ -37,7 +37,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     from . import models  # noqa: F401  (registers every table)
     from .security import authority
-    from .services import audit, screening, storage
+    from .services import audit, screening, settings, storage
+    settings.install()  # 参数 and 字典 as data: version stamp on change, labels for models
     authority.install()  # authors stamped before the change log reads the new rows
     screening.install()  # before the change log, so the cases it opens are logged too
     audit.install()
@@ -56,6 +57,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         appbuilder = AppBuilder(update_perms=sync)
         appbuilder.init_app(app, db.session)
         _register(appbuilder)
+        from .views.console import init_console
+        init_console(app)  # the province admin's 系统管理 console at /ops/ (Flask-Admin)
         if sync:
             appbuilder.sm.sync_roles()
 
@@ -66,11 +69,15 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     register_error_handlers(app)
     from .web import display
     display.install(app)  # ID numbers masked by value in every body, for masking scopes
+    from .web import oplog
+    oplog.install(app)  # 操作日志: every write request, one hook
     hygiene.install(app)  # request checks, security headers, CSP nonce (after the error pages)
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)
     from .jstext import js_text
     app.jinja_env.globals["js_text"] = js_text
+    from .views.notices import unread_notices
+    app.jinja_env.globals["unread_notices"] = unread_notices  # home.html's notices
     return app
 
 
@@ -79,7 +86,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # whichever module opens the category. The menu name is also the permission name
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "screening", "applications", "system", "downloads")
+                "dispatch", "screening", "applications", "notices", "system", "downloads")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications")
@@ -106,6 +113,9 @@ def _register(appbuilder):
     for name in VIEW_MODULES:
         for view in getattr(import_module(f"app.views.{name}"), "NO_MENU", ()):
             appbuilder.add_view_no_menu(view)
+    from .views.console import URL as CONSOLE_URL
+    appbuilder.add_link("SystemConsole", label=_l("System console"), href=CONSOLE_URL + "/",
+                        icon="fa-cogs", category="System")
     for name in API_MODULES:
         for api in import_module(f"app.api.{name}").RESOURCES:
             appbuilder.add_api(api)

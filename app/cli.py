@@ -1,9 +1,10 @@
 """Flask CLI commands: `flask --app run <command>`."""
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from .extensions import db
-from .services import platform, screening
+from .services import oplog, platform, screening
 from .security.actor import acting_as
 from .startup import demo_accounts_line, init_database, init_lock
 
@@ -57,6 +58,35 @@ def register_cli(app):
             current_app.appbuilder.add_permissions(update_perms=True)
             current_app.appbuilder.sm.sync_roles()
         click.echo("roles synced")
+
+    logs = AppGroup("logs", help="The append-only logs (登录日志, 操作日志, 导出日志, "
+                                    "人口信息查询记录): verify the hash chains, prune.")
+    app.cli.add_command(logs)
+
+    @logs.command("verify")
+    @click.option("--archive", "archives", multiple=True, type=click.Path(exists=True),
+                  help="Also verify these archive files (from `logs prune`).")
+    def logs_verify(archives):
+        """Walk every log's hash chain; name the first broken row. Exit 1 if one is."""
+        broken = False
+        with db.engine.connect() as conn:
+            for name in oplog.CHAINED:
+                found = oplog.verify(conn, name)
+                broken |= found is not None
+                click.echo(str(found) if found else f"{name}: ok")
+        for path in archives:
+            chain, found, _base, last = oplog.verify_archive(path)
+            broken |= found is not None
+            click.echo(f"{path}: {found}" if found else f"{path}: ok ({chain}, ends {last[:12]}…)")
+        if broken:
+            raise SystemExit(1)
+
+    @logs.command("prune")
+    def logs_prune():
+        """Move log rows older than the retention (parameter logs.retention_days) into
+        archive files under LOG_ARCHIVE_DIR (the daily scheduled task)."""
+        for name, (count, path) in oplog.prune_expired().items():
+            click.echo(f"{name}: {count} rows" + (f" → {path}" if path else ""))
 
     @app.cli.command("create-platform-key")
     @click.option("--name", default="zwfw", show_default=True, help="A name for the key.")

@@ -76,6 +76,10 @@ def init_database(app, demo: bool = False, migrations_dir: str | None = None,
             say(_("Loading reference data (administrative divisions, categories)…"))
             counts = load_reference_data(db.session)
             done.append(f"reference data: {counts or 'present'}")
+            from .services import settings
+            added = settings.ensure_declared(db.session)  # parameters declared since
+            db.session.commit()
+            done.append(f"parameters: {added} added")
             say(_("Syncing permissions and roles…"))
             app.appbuilder.add_permissions(update_perms=True)
             app.appbuilder.sm.sync_roles()

@@ -73,6 +73,8 @@ def db_session(app):
         db.session.rollback()
 
 
+SETTINGS_READ = re.compile(r"SELECT [^;]*?\bFROM (sys_settings_version|sys_setting|sys_dict_item|"
+                           r"application_item|calendar_day)\b(?! JOIN)")
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
                      r'|<meta name="csrf-token" content="([^"]+)"')
 
@@ -146,8 +148,11 @@ def count_queries(app):
 
     def listener(_conn, _cursor, statement, *_args):
         # The signed-in session's heartbeat (app.services.sessions, at most once a minute)
-        # is not a cost of the page and would make counts depend on the clock.
-        if not statement.startswith("UPDATE user_session SET last_seen_at"):
+        # and the settings' version check and reload (app.services.settings, at most every
+        # SETTINGS_CHECK_SECONDS) are not costs of the page and would make counts depend on
+        # the clock.
+        if not statement.startswith("UPDATE user_session SET last_seen_at") \
+                and not SETTINGS_READ.match(statement):
             seen.append(1)
     event.listen(engine, "before_cursor_execute", listener)
 

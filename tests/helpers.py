@@ -80,3 +80,46 @@ def scoped_rows(session, model, scope, write=False):
     """The rows of `model` the scope reaches, by the policy's one query filter."""
     from app.security.scope import scope_clause
     return session.query(model).filter(scope_clause(model, scope, write))
+
+
+@contextmanager
+def parameters(app, values: dict):
+    """Set parameters (系统管理 → 参数) through the settings service for the block, then put
+    the old values back."""
+    from app.extensions import db
+    from app.services import settings
+    with app.app_context():
+        old = {key: settings.PARAMS[key].dump(settings.get(key)) for key in values}
+        for key, value in values.items():
+            settings.set_value(db.session, key, value)
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            for key, value in old.items():
+                settings.set_value(db.session, key, value)
+            db.session.commit()
+
+
+@contextmanager
+def dictionary_values(app, dict_type, values: dict):
+    """Set dictionary entries' value and active switch ({code: (value, active)}) for the
+    block, then put the old ones back."""
+    from app.extensions import db
+    from app.models import DictItem
+
+    def apply(changes):
+        with app.app_context():
+            before = {}
+            for row in db.session.query(DictItem).filter_by(dict_type=dict_type):
+                before[row.code] = (row.value, row.active)
+                if row.code in changes:
+                    row.value, row.active = changes[row.code]
+            db.session.commit()
+            return before
+    old = apply(values)
+    try:
+        yield
+    finally:
+        apply(old)

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AppUser, UserSession
-from app.services import lockout, sessions
+from app.services import lockout, sessions, settings
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, generate_password, one_time_password
 from tests.conftest import DEMO_PASSWORD, build_app, csrf_token, login
-from tests.helpers import data
+from tests.helpers import data, dictionary_values, parameters
 
 NEW_PASSWORD = "Xin#Mima2027"
 LOCKED = "登录失败次数过多，该账户已被锁定15分钟，请稍后再试。"
@@ -87,13 +87,10 @@ def test_the_rule(app):
             check_strength(strong)
         with pytest.raises(RuleViolation, match="密码不得包含用户名"):
             check_strength("xx-Police_HZ-1!", "police_hz")  # case-insensitive
-        app.config["PASSWORD_MIN_LENGTH"] = 12
-        try:
-            with pytest.raises(RuleViolation, match="至少12位"):
-                check_strength("Abcdef12!x")
-            assert len(generate_password(8)) >= 12
-        finally:
-            app.config["PASSWORD_MIN_LENGTH"] = 8
+    with parameters(app, {"password.min_length": "12"}), app.app_context():
+        with pytest.raises(RuleViolation, match="至少12位"):
+            check_strength("Abcdef12!x")
+        assert len(generate_password(8)) >= 12
 
 
 def test_generated_passwords_meet_the_rule(app):
@@ -404,9 +401,11 @@ def test_the_defaults(app):
     from config import Config
     assert Config.IDLE_TIMEOUT_MINUTES == 30
     assert Config.JWT_REFRESH_TOKEN_EXPIRES == dt.timedelta(days=7)
-    assert (Config.LOCKOUT_MAX_FAILURES, Config.LOCKOUT_WINDOW_MINUTES,
-            Config.LOCKOUT_DURATION_MINUTES) == (5, 15, 15)
-    assert (Config.PASSWORD_MIN_LENGTH, Config.PASSWORD_MIN_CLASSES) == (8, 3)
+    with app.app_context():  # parameters now (系统管理 → 参数), read through the service
+        assert (settings.get("lockout.max_failures"), settings.get("lockout.window_minutes"),
+                settings.get("lockout.duration_minutes")) == (5, 15, 15)
+        assert (settings.get("password.min_length"),
+                settings.get("password.min_classes")) == (8, 3)
     username = _user(app)
     refresh = _jwt_login(app, username, DEMO_PASSWORD, refresh=True).json["refresh_token"]
     claims = pyjwt.decode(refresh, options={"verify_signature": False})

@@ -11,7 +11,7 @@ from app.models import Application, AppUser, SmsMessage
 from app.services.application_items import ITEMS
 from app.services.uscc import make_uscc
 from tests.conftest import csrf_token, login
-from tests.helpers import unique_name
+from tests.helpers import parameters, unique_name
 
 _n = iter(range(950_001, 999_999))
 
@@ -406,7 +406,7 @@ def test_kept_files_expire(app):
     with app.app_context():
         path = storage.draft_storage()._path(key)
         assert path.exists()
-        old = time.time() - storage.DRAFT_MAX_AGE - 60
+        old = time.time() - storage.draft_max_age() - 60
         __import__("os").utime(path, (old, old))
     page = client.post("/apply/company", data={"csrf_token": csrf_token(client,
                                                                         "/apply/company")},
@@ -473,13 +473,9 @@ def test_drafts_are_capped_but_the_file_still_counts(app, platform_key):
     data = {"csrf_token": csrf_token(client, "/apply/company"), "applicant_name": "申请人己",
             "applicant_phone": "13700000002", "region_code": "330102", **form}
     files = {f"doc_{c}": _pdf(c) for c, _l in ITEMS["company"].documents}
-    old = app.config.get("UPLOAD_DRAFTS_MAX_BYTES")
-    app.config["UPLOAD_DRAFTS_MAX_BYTES"] = 1
-    try:
-        with app.app_context():
-            assert storage.put_draft(b"%PDF-1.4 x", "doc")[0] is None
+    with parameters(app, {"upload.drafts_max_mb": "1"}):
+        with app.app_context():  # 1 MB of drafts is full: nothing more is kept
+            assert storage.put_draft(b"%PDF-1.4 " + b"x" * 1024 * 1024, "doc")[0] is None
         done = client.post("/apply/company", data={**data, **files},
                            content_type="multipart/form-data")
-    finally:
-        app.config["UPLOAD_DRAFTS_MAX_BYTES"] = old
     assert re.search(r'id="application-number">(BA\d+)<', done.get_data(as_text=True))

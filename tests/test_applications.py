@@ -102,7 +102,14 @@ def texts(session, app):
 
 # ------------------------------------------------------------------ catalogue, calendar
 
-def test_catalogue_has_the_ten_items_with_documents_and_levels():
+@pytest.fixture
+def in_app(app):
+    """The catalogue and the calendar are data (app.services.settings): read in the app."""
+    with app.app_context():
+        yield
+
+
+def test_catalogue_has_the_ten_items_with_documents_and_levels(in_app):
     # docs/rules.md lists ten items; the training school has two procedures, hence 11 codes.
     assert len(ITEMS) == 11
     for item in ITEMS.values():
@@ -113,7 +120,7 @@ def test_catalogue_has_the_ten_items_with_documents_and_levels():
                         "legal_rep_change"}
 
 
-def test_working_days_skip_weekends_and_holidays():
+def test_working_days_skip_weekends_and_holidays(in_app):
     friday = dt.date(2026, 11, 27)
     assert add_working_days(friday, 1) == dt.date(2026, 11, 30)
     assert working_days_between(friday, dt.date(2026, 11, 30)) == 1
@@ -439,7 +446,7 @@ def test_a_number_taken_meanwhile_moves_to_the_next(db_session, monkeypatch):
     assert db_session.get(Application, first.id).number == first.number
 
 
-def test_working_days_are_counted_as_if_walked_day_by_day():
+def test_working_days_are_counted_as_if_walked_day_by_day(in_app):
     """The counted working days equal a day-by-day walk over the calendar (holidays,
     adjusted working weekends), for ranges of every length and start weekday."""
     import random

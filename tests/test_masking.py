@@ -44,11 +44,17 @@ SKIP_ENDPOINT_SUFFIXES = {
     ".download": "FAB's file download of upload fields: stored bytes, not text",
     ".document": "an application document's stored file: bytes, not text",
     ".logout": "would end the session of the scan",
+    ".export": "the console's exports (/ops/…/export/xlsx/): the province admin's alone "
+               "(tests/test_console.py), the association gets 403",
+    ".attachment": "a notice's attachment: stored bytes, not text",
 }
 SKIP_ENDPOINTS = {
     "LocaleView.index": "switches the session's language",
     "UserStatsChartView.chart": "FAB's user statistics chart (province admin's security menu)",
     "static": "the application's own assets", "appbuilder.static": "FAB's own assets",
+    "console.static": "Flask-Admin's own assets",
+    # A notice is about units, never about people; the association reads none (no grant).
+    "AnnouncementView.show": "a notice names no person; the association has no grant (403)",
 }
 # Views without a datamodel whose <pk> names a record of this model.
 PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application}

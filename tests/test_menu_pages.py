@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from app.services import settings
+from app.services.errors import RuleViolation
 from tests.conftest import login
+from tests.helpers import parameters
 
 # Tags that make the browser fetch something: scripts, styles, images, frames, objects.
 FETCHING = re.compile(r'<(?:script|link|img|iframe|embed|object|source)\b[^>]*?'
@@ -92,19 +95,22 @@ def test_chrome_download_serves_the_configured_file_or_link(app, client_for, tmp
     (tmp_path.parent / "secret.txt").write_text("outside the instance folder")
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     client = client_for("police_hz")
-    monkeypatch.setitem(app.config, "CHROME_INSTALLER_PATH", "downloads/ChromeSetup.exe")
-    monkeypatch.setitem(app.config, "CHROME_INSTALLER_URL", "http://10.1.1.1/chrome.exe")
-    response = client.get("/download/chrome/")
-    assert response.status_code == 200 and response.data == b"MZ installer"
-    assert "attachment" in response.headers["Content-Disposition"]
-    assert "ChromeSetup.exe" in response.headers["Content-Disposition"]
-    # A missing file, or one outside the instance folder, falls back to the link.
-    for setting in ("downloads/missing.exe", "../secret.txt", str(tmp_path.parent / "secret.txt")):
-        monkeypatch.setitem(app.config, "CHROME_INSTALLER_PATH", setting)
+    link = {"chrome.installer_url": "http://10.1.1.1/chrome.exe"}
+    with parameters(app, {"chrome.installer_path": "downloads/ChromeSetup.exe", **link}):
         response = client.get("/download/chrome/")
-        assert response.status_code == 302, setting
+        assert response.status_code == 200 and response.data == b"MZ installer"
+        assert "attachment" in response.headers["Content-Disposition"]
+        assert "ChromeSetup.exe" in response.headers["Content-Disposition"]
+    # A missing file falls back to the link; a path leaving the instance folder is refused
+    # as a parameter (and ignored by the view, should one be in the table anyway).
+    with parameters(app, {"chrome.installer_path": "downloads/missing.exe", **link}):
+        response = client.get("/download/chrome/")
+        assert response.status_code == 302
         assert response.headers["Location"] == "http://10.1.1.1/chrome.exe"
-    monkeypatch.setitem(app.config, "CHROME_INSTALLER_URL", "")
+    with app.app_context():
+        for setting in ("../secret.txt", str(tmp_path.parent / "secret.txt")):
+            with pytest.raises(RuleViolation):
+                settings.PARAMS["chrome.installer_path"].parse(setting)
     assert "尚未配置" in client.get("/download/chrome/").get_data(as_text=True)
 
 

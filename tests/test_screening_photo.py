@@ -14,7 +14,7 @@ from app.services.watchlists import WatchListUnavailable
 from seed.demo import demo_photo_png
 from tests.conftest import csrf_token
 from tests.test_screening import make_guard
-from tests.helpers import data
+from tests.helpers import data, dictionary_values, parameters
 from tests.test_staff_pages import _post_add, _registered, _unit_id
 
 NOT_AN_IMAGE = "只能上传PNG或JPEG格式的图片。"
@@ -142,17 +142,18 @@ def test_demo_guards_have_photos_but_one(app):
 
 def _pending_guard(app, username):
     """A guard of the user's unit whose identity passes while a watch list does not answer."""
-    app.config.update(SCREENING_WATCH_LISTS={"criminal_record": f"{__name__}:DownWatchList",
-                                             "drug_control": "local"},
-                      SCREENING_TIMEOUT=0.5)
+    app.config.update(SCREENING_TIMEOUT=0.5)
+    lists = {"criminal_record": (f"{__name__}:DownWatchList", True),
+             "drug_control": ("local", True), "wanted_persons": ("local", False),
+             "revoked_certificates": ("local", False), "public_order": ("local", False)}
     try:
-        with data(app) as s:
+        with dictionary_values(app, "watch_list", lists), data(app) as s:
             unit = s.query(AppUser).filter_by(username=username).one().unit
             person = make_guard(s, unit)
             s.commit()
             return person.id, person.name, unit.name
     finally:
-        app.config.update(SCREENING_WATCH_LISTS={}, SCREENING_TIMEOUT=10)
+        app.config.update(SCREENING_TIMEOUT=10)
 
 
 def _count(client, key):

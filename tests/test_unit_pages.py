@@ -14,7 +14,7 @@ from app.services import rules, storage, unit_changes
 from app.services.errors import RuleViolation
 from seed.demo import demo_licence_png, demo_pdf
 from tests.conftest import csrf_token
-from tests.helpers import page_with_tabs, unique_name
+from tests.helpers import page_with_tabs, parameters, unique_name
 
 PNG = demo_licence_png(8, 8)
 PDF = demo_pdf()
@@ -156,11 +156,8 @@ def test_document_upload_checks_type_by_content(client_for, db):
 def test_document_upload_size_limit(app, client_for, db):
     client, hz = client_for("company_hz"), _unit(db, "company_hz")
     before = db(lambda s: s.query(UnitDocument).count())
-    limit, app.config["UPLOAD_MAX_BYTES"] = app.config["UPLOAD_MAX_BYTES"], 100
-    try:
-        response = _add_document(client, hz.id, PDF + b"0" * 200, "big.pdf")
-    finally:
-        app.config["UPLOAD_MAX_BYTES"] = limit
+    with parameters(app, {"upload.max_file_kb": "1"}):
+        response = _add_document(client, hz.id, PDF + b"0" * 2000, "big.pdf")
     assert "文件太大" in response.get_data(as_text=True)
     assert db(lambda s: s.query(UnitDocument).count()) == before
 

@@ -12,7 +12,8 @@ from flask_jwt_extended import get_jwt, jwt_required
 from flask_limiter.util import get_remote_address
 from marshmallow import ValidationError
 
-from app.services import lockout, tokens
+from app.services import lockout, sessions, tokens
+from app.web.security_manager import log_login
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength
 
@@ -50,6 +51,11 @@ class AccountSecurityApi(SecurityApi):
         payload = get_jwt()
         tokens.revoke(payload)
         tokens.revoke_refresh_tokens(int(payload["sub"]))
+        if payload.get("sid"):
+            sessions.end(payload["sid"], "logout")
+        user = self.appbuilder.sm.get_user_by_id(int(payload["sub"]))
+        log_login("logout", user.username if user else payload["sub"], user and user.id,
+                  True, "ok")
         return self.response(200, message=_("Signed out."))
 
 

@@ -17,3 +17,6 @@ from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchList
 from .application import (Application, ApplicationDocument, ApplicationEvent,  # noqa: F401
                           CrossProvinceFiling, SmsMessage)
 from .account import SecurityState, UserSession  # noqa: F401
+from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,  # noqa: F401
+                     OperationLog, Setting, SettingsVersion)
+from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401

@@ -19,7 +19,8 @@ class UserSession(Model):
     ip = Column(String(45))
     user_agent = Column(String(300))
     ended_at = Column(DateTime)
-    end_reason = Column(String(20))  # logout / idle / password
+    end_reason = Column(String(20))  # logout / idle / password / forced
+    channel = Column(String(10), nullable=False, default="form", server_default="form")
 
     __table_args__ = (Index("ix_user_session_user_open", "user_id", "ended_at"),)
 

@@ -83,7 +83,9 @@ class Application(TimestampMixin, Model):
         Index("ix_application_phone", "applicant_phone"),
     )
 
-    item_label = code_label("item", ITEM_TITLES)
+    # Titles are data (application_item, the console's 办事事项); ITEM_TITLES stands in
+    # before the data is there.
+    item_label = code_label("item", ITEM_TITLES, dictionary="application_item")
 
     status_label = code_label("status", STATUS_LABELS)
 

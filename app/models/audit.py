@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
 from .authority import SYSTEM_RECORD
-from .base import Model, utcnow
+from .base import ChainedLog, Model, utcnow
 from .choices import CHANGE_ACTIONS, code_label
 from .vocabulary import ENTITY_LABELS, RESOURCE_LABELS, change_value, field_label
 
@@ -88,10 +88,12 @@ def audited_models():
     return dict(_audited())
 
 
-class ExportLog(Model):
+class ExportLog(ChainedLog, Model):
     __tablename__ = "export_log"
     __scope__ = ("admin_only",)
     __authority__ = SYSTEM_RECORD
+    __chain__ = "export_log"
+    __chain_fields__ = ("at", "user_id", "username", "resource", "filters", "rows")
 
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer)

@@ -50,13 +50,21 @@ class AuthoredMixin:
         return f"{text}（{self.author_name}）" if self.author_name else text
 
 
+class ChainedLog:
+    """A log row that carries the hash of the row before it (app.services.oplog writes and
+    verifies them). Which columns the hash covers: `__chain_fields__`; the chain (a row of
+    log_chain): `__chain__`."""
+    prev_hash = Column(String(64))
+    hash = Column(String(64))
+
+
 def choice_check(column: str, choices) -> str:
     """SQL CHECK text restricting a string column to the keys of a choices mapping."""
     values = ", ".join(f"'{key}'" for key in choices)
     return f"{column} IN ({values})"
 
 
-__all__ = ["AuthoredMixin", "Model", "TimestampMixin", "choice_check", "utcnow"]
+__all__ = ["AuthoredMixin", "ChainedLog", "Model", "TimestampMixin", "choice_check", "utcnow"]
 
 
 def on_this_dialect(dialect_name):

@@ -55,6 +55,8 @@ CERTIFICATE_STATUSES = {
     "expired": _l("Expired"),
     "revoked": _l("Revoked"),
 }
+# The colours a tier may take (CSS classes tier-<colour> in static/css/app.css).
+TIER_COLOURS = ("red", "orange", "yellow", "green", "blue", "grey")
 TIERS = {
     1: {"label": _l("Tier 1"), "colour": "red"},
     2: {"label": _l("Tier 2"), "colour": "yellow"},
@@ -83,15 +85,46 @@ def label(choices, code):
     return str(entry["label"] if isinstance(entry, dict) else entry)
 
 
+_dictionary_source = None
+
+
+def install_dictionary_source(source):
+    """The settings service (app.services.settings) names where dictionaries kept as data
+    are read: `source(dictionary, code, field)` → the entry's label or value, or None."""
+    global _dictionary_source
+    _dictionary_source = source
+
+
+def dictionary_label(dictionary, code, choices=None):
+    """The label of `code` in a dictionary kept as data (字典), else in `choices`."""
+    found = _dictionary_source(dictionary, code, "label") \
+        if _dictionary_source and code is not None else None
+    return found if found is not None else (label(choices, code) if choices else code)
+
+
+def dictionary_value(dictionary, code, default=None):
+    """The value of `code` in a dictionary kept as data (a tier's colour …)."""
+    found = _dictionary_source(dictionary, code, "value") \
+        if _dictionary_source and code is not None else None
+    return found if found is not None else default
+
+
 class code_label:  # noqa: N801  (used like `property`)
     """A read-only attribute: the label of a code column, e.g.
-    `kind_label = code_label("kind", UNIT_KINDS)` for lists, pages and exports."""
+    `kind_label = code_label("kind", UNIT_KINDS)` for lists, pages and exports. With
+    `dictionary`, the label comes from that dictionary's data (the console changes it),
+    `choices` standing in before the data is there (migrations, scripts)."""
 
-    def __init__(self, column, choices):
-        self.column, self.choices = column, choices
+    def __init__(self, column, choices, dictionary=None):
+        self.column, self.choices, self.dictionary = column, choices, dictionary
 
     def __get__(self, obj, owner=None):
-        return self if obj is None else label(self.choices, getattr(obj, self.column))
+        if obj is None:
+            return self
+        if self.dictionary:
+            return str(dictionary_label(self.dictionary, getattr(obj, self.column),
+                                        self.choices))
+        return label(self.choices, getattr(obj, self.column))
 
 # Unit-owned records (unit pages).
 INVESTOR_KINDS = {"corporate": _l("Corporate shareholder"),

@@ -5,7 +5,7 @@ from sqlalchemy.orm import relationship
 
 from .authority import POLICE, POLICE_RECORD, UNIT, UNIT_RECORD, rule
 from .base import Model, TimestampMixin, choice_check
-from .choices import SERVICE_STATUSES, TIERS, code_label
+from .choices import SERVICE_STATUSES, TIERS, code_label, dictionary_value
 
 
 class TargetCategory(Model):
@@ -21,11 +21,13 @@ class TargetCategory(Model):
 
     __table_args__ = (CheckConstraint("tier IN (1, 2, 3)", name="ck_target_category_tier"),)
 
-    tier_label = code_label("tier", TIERS)
+    # Tier words and colours are the dictionary 服务对象等级 (sys_dict_item target_tier).
+    tier_label = code_label("tier", TIERS, dictionary="target_tier")
 
     @property
     def colour(self):
-        return TIERS.get(self.tier, {}).get("colour", "")
+        return dictionary_value("target_tier", self.tier,
+                                TIERS.get(self.tier, {}).get("colour", ""))
 
     def __str__(self):
         return self.name or ""

@@ -3,7 +3,7 @@ real registry adapter in through app.services.registry; this table is its stand-
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String
 
 from .authority import SYSTEM_RECORD
-from .base import Model, utcnow
+from .base import ChainedLog, Model, utcnow
 
 
 class PopulationRecord(Model):
@@ -19,13 +19,15 @@ class PopulationRecord(Model):
     household_address = Column(String(300))
 
 
-class RegistryLookup(Model):
+class RegistryLookup(ChainedLog, Model):
     """One look-up of the population registry from the staff add form (who asked for which
     number, when, and whether the registry knew it), for the province admin to read: the
     form echoes the registered name and address, so its use is logged and rate limited."""
     __tablename__ = "registry_lookup"
     __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)
+    __chain__ = "registry_lookup"
+    __chain_fields__ = ("at", "user_id", "username", "id_number", "found")
 
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer)  # no FK: the log outlives a deleted account

@@ -210,7 +210,7 @@ class BackgroundAlert(_QueueItem, TimestampMixin, Model):
 
     state_label = code_label("state", ALERT_STATES)
 
-    source_label = code_label("source", WATCH_LISTS)
+    source_label = code_label("source", WATCH_LISTS, dictionary="watch_list")
 
     @property
     def is_open(self):

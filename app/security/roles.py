@@ -88,8 +88,9 @@ _POLICE = {
     "Application": (R, X),
     "ApplicationDesk": (R, E),
     "CrossProvinceFiling": (R, X),  # written by an approved filing only
+    "Announcement": (R, A),  # 通知公告: published to the units of the jurisdiction
 }
-_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X)}
+_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X), "Announcement": (R,)}
 
 # role → {resource: verbs}. The province admin has everything (see build_fab_roles).
 GRANTS = {
@@ -132,6 +133,7 @@ MENU_CATEGORY = {
     "WorkExperience": "Personnel", "ExamResult": "Personnel",
     "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
     "PlatformKey": "Applications",
+    "Announcement": "Notices",
 }
 
 # The user admin view (app.views.users.AppUserDBModelView): FAB names a view's permissions

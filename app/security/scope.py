@@ -16,6 +16,9 @@ Each model declares `__scope__`, a tuple naming how its rows map onto units:
   ("unit_or_region", "<unit fk>", "<region column>")  filed with a jurisdiction and maybe
                             about a unit (applications): police by the region column, unit
                             users by the unit
+  ("audience", "<region column>", "<unit kind column>")  addressed to the units of a
+                            region (and kind): police read and write inside their
+                            jurisdiction, a unit user reads what addresses their own unit
   ("admin_only",)           system tables for the province admin
 A model without `__scope__` is invisible to everyone but the province admin.
 
@@ -267,6 +270,18 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False, session
             return false()  # written by ORM events only
         return or_(unit_ids_clause(model.unit_id, scope),
                    person_ids_clause(model.person_id, scope))
+    if kind == "audience":
+        if scope.write_all or (scope.read_all and not write):
+            return true()
+        region, unit_kind = getattr(model, spec[1]), getattr(model, spec[2])
+        if scope.region_prefix:
+            return _prefix_range(region, scope.region_prefix)
+        if write or not scope.unit_id:
+            return false()
+        unit = _alias(Unit, "audience_unit")
+        return select(unit.id).where(
+            unit.id == scope.unit_id, unit.region_code.like(region + "%"),
+            or_(unit_kind == "all", unit_kind == unit.kind)).correlate_except(unit).exists()
     # admin_only, or no declaration at all: deny by default.
     return true() if scope.write_all else false()
 

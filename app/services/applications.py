@@ -25,7 +25,7 @@ from app.security.scope import scope_clause
 from app.security.roles import (CITY_POLICE, CLIENT_UNIT_USER, COMPANY_USER, PROVINCE_ADMIN,
                                 SELF_HIRE_USER, TRAINING_USER)
 
-from . import rules, storage, unit_changes
+from . import rules, settings, storage, unit_changes
 from .application_items import CITY, ITEMS, PROVINCE, add_working_days, working_days_between
 from .errors import RuleViolation, RuleViolations
 from .idnumber import IdNumberError, parse_id_number
@@ -427,22 +427,18 @@ def act(session, app, action, scope, actor, note=None, today=None):
         _pause(app, today)
         app.returned_from = from_status
         app.correction_note = note
-        _text(session, app, "return", _(
-            "[Security supervision] Application %(number)s needs correction: %(note)s "
-            "Check it with the application number and this phone.",
-            number=app.number, note=note))
+        _text(session, app, "return", settings.text("sms.return", number=app.number,
+                                                    note=note))
     elif action in ("approve", "reject"):
         _pause(app, today)
         if action == "approve":
             apply_effects(session, app, today)
-            _text(session, app, "decision", _(
-                "[Security supervision] Application %(number)s (%(item)s) is approved.%(extra)s",
-                number=app.number, item=item.title, extra=app.result_note and
-                (" " + app.result_note) or ""))
+            _text(session, app, "decision", settings.text(
+                "sms.approved", number=app.number, item=item.title,
+                extra=app.result_note and (" " + app.result_note) or ""))
         else:
-            _text(session, app, "decision", _(
-                "[Security supervision] Application %(number)s (%(item)s) is rejected: "
-                "%(reason)s", number=app.number, item=item.title, reason=note))
+            _text(session, app, "decision", settings.text(
+                "sms.rejected", number=app.number, item=item.title, reason=note))
     session.flush()
     return app
 
@@ -569,10 +565,8 @@ def _account(session, app, unit):
     user.region_code = unit.region_code
     user.phone = app.applicant_phone
     user.must_change_password = True
-    _text(session, app, "account", _(
-        "[Security supervision] %(unit)s is registered. Username: %(username)s, one-time "
-        "password: %(password)s. Change the password at first login.",
-        unit=unit.name, username=username, password=password))
+    _text(session, app, "account", settings.text(
+        "sms.account", unit=unit.name, username=username, password=password))
     return user
 
 

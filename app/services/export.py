@@ -14,6 +14,7 @@ from app.models import ExportLog
 from app.services.privacy import mask_value
 
 from .idnumber import mask_id_number
+from .oplog import append
 
 
 def cell(value):
@@ -89,7 +90,8 @@ def rows_from_items(items, columns, masked_columns=()):
 
 
 def log_export(session, user_id, username, resource, filters, rows):
-    session.add(ExportLog(user_id=user_id, username=username or "", resource=resource,
-                          filters=json.dumps(filters, ensure_ascii=False, default=str),
-                          rows=rows))
-    session.flush()
+    """The export log's row, appended to its hash chain (app.services.oplog) in the
+    export's transaction."""
+    append(session.connection(), ExportLog, dict(
+        user_id=user_id, username=username or "", resource=resource,
+        filters=json.dumps(filters, ensure_ascii=False, default=str), rows=rows))

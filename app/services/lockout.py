@@ -1,12 +1,13 @@
-"""Login lockout (等保 2.0): LOCKOUT_MAX_FAILURES failed sign-ins of one user name within
-LOCKOUT_WINDOW_MINUTES lock it for LOCKOUT_DURATION_MINUTES, on every login path (form and
-JWT), whether the account exists or not, so the answer never tells. State in the shared
-store named by LOCKOUT_STORAGE_URI (app.services.state_store)."""
+"""Login lockout (等保 2.0): lockout.max_failures failed sign-ins of one user name within
+lockout.window_minutes lock it for lockout.duration_minutes (parameters, 系统管理 → 参数), on
+every login path (form and JWT), whether the account exists or not, so the answer never
+tells. State in the shared store named by LOCKOUT_STORAGE_URI (app.services.state_store)."""
 import time
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from . import settings
 from .state_store import store
 
 
@@ -24,7 +25,7 @@ def enabled() -> bool:
 
 
 def _duration() -> float:
-    return float(_config("LOCKOUT_DURATION_MINUTES", 15)) * 60
+    return float(settings.get("lockout.duration_minutes")) * 60
 
 
 def _key(name: str) -> str:
@@ -43,8 +44,8 @@ def record_failure(name: str) -> bool:
     if not enabled():
         return False
     backend, key, at = store("LOCKOUT_STORAGE_URI"), _key(name), now()
-    window = float(_config("LOCKOUT_WINDOW_MINUTES", 15)) * 60
-    if backend.add_event("fail:" + key, at, window) < int(_config("LOCKOUT_MAX_FAILURES", 5)):
+    window = float(settings.get("lockout.window_minutes")) * 60
+    if backend.add_event("fail:" + key, at, window) < settings.get("lockout.max_failures"):
         return False
     backend.set("lock:" + key, repr(at + _duration()), _duration() + 60)
     backend.delete("fail:" + key)
@@ -58,6 +59,6 @@ def clear(name: str):
 
 
 def message() -> str:
-    minutes = int(_config("LOCKOUT_DURATION_MINUTES", 15))
+    minutes = settings.get("lockout.duration_minutes")
     return _("Too many failed sign-ins: the account is locked for %(minutes)d minutes. "
              "Try again later.", minutes=minutes)

@@ -1,28 +1,22 @@
 """The one password rule (等保 2.0 level 3) for every path that sets a password: the user
 forms, the admin reset, the self change, the first-login change, FAB's user REST API, the
-CLI and every generated password. Settings: PASSWORD_MIN_LENGTH (8), PASSWORD_MIN_CLASSES
-(3 of upper case, lower case, digit, symbol); the password never contains the user name."""
+CLI and every generated password. Parameters (系统管理 → 参数, app.services.settings):
+password.min_length (8), password.min_classes (3 of upper case, lower case, digit, symbol);
+the password never contains the user name."""
 import secrets
 import string
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
+from . import settings
 from .errors import RuleViolation
 
-MIN_LENGTH = 8
-MIN_CLASSES = 3
 _SPECIALS = "!@#$%^&*-_=+?"
-
-
-def _setting(key, default):
-    return int(current_app.config.get(key, default)) if has_app_context() else default
 
 
 def policy():
     """(minimum length, minimum character classes) in force."""
-    return (_setting("PASSWORD_MIN_LENGTH", MIN_LENGTH),
-            min(4, _setting("PASSWORD_MIN_CLASSES", MIN_CLASSES)))
+    return settings.get("password.min_length"), min(4, settings.get("password.min_classes"))
 
 
 def _classes(password):

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.models import PopulationRecord, RegistryLookup
 
+from .oplog import append
+
 
 class RegistryUnavailable(Exception):
     """The registry did not answer (time-out, network); the check stays pending."""
@@ -66,12 +68,11 @@ def compare(entry: RegistryEntry, name, gender=None, birth_date=None) -> list[Mi
     return differences
 
 
-def log_lookup(session, user_id, username, id_number, found) -> RegistryLookup:
+def log_lookup(session, user_id, username, id_number, found) -> int:
     """Record one look-up of the registry made for a user (the staff add form echoes what
     the registry holds, so who asked for which number and when is kept for the province
-    admin: 系统管理 → 人口信息查询记录). Flushes, never commits."""
-    row = RegistryLookup(user_id=user_id, username=username or "",
-                         id_number=(id_number or "")[:18], found=bool(found))
-    session.add(row)
-    session.flush()
-    return row
+    admin: 系统管理 → 人口信息查询记录), appended to its hash chain (app.services.oplog) in
+    the caller's transaction. Returns the row's id; never commits."""
+    return append(session.connection(), RegistryLookup, dict(
+        user_id=user_id, username=username or "", id_number=(id_number or "")[:18],
+        found=bool(found)))

@@ -364,7 +364,7 @@ def background_check(session, case):
     person = case.person
     answered_all = True
     errors = []
-    for adapter in get_watch_lists(session, config):
+    for adapter in get_watch_lists(session):
         try:
             findings = _call(adapter, person.id_number, config.get("SCREENING_TIMEOUT", 10))
         except (WatchListUnavailable, TimeoutError, OSError) as exc:

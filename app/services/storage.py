@@ -3,7 +3,7 @@ replace the local folder later. Files live under config UPLOAD_ROOT (outside the
 with random keys; they are served only through scoped views, never by URL.
 
 `check_upload` decides by content (magic bytes), not by file name: PNG, JPEG, PDF only, and
-at most UPLOAD_MAX_BYTES."""
+at most the parameter upload.max_file_kb (系统管理 → 参数)."""
 import os
 import secrets
 import time
@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from . import settings
 from .errors import RuleViolation
 
 # magic bytes → (content type, extension)
@@ -21,7 +22,6 @@ _SIGNATURES = (
     (b"%PDF-", ("application/pdf", "pdf")),
 )
 IMAGE_TYPES = ("image/png", "image/jpeg")
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def sniff(data: bytes):
@@ -33,7 +33,7 @@ def sniff(data: bytes):
 
 def check_upload(data: bytes, field: str, allowed=None, max_bytes=None):
     """(content type, extension) of acceptable content; RuleViolation at `field` otherwise."""
-    max_bytes = max_bytes or current_app.config.get("UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES
+    max_bytes = max_bytes or settings.get("upload.max_file_kb") * 1024
     if not data:
         raise RuleViolation(field, _("The file is empty."))
     if len(data) > max_bytes:
@@ -115,23 +115,26 @@ def stored_image(key: str):
 
 # ---------------------------------------------------------------- drafts
 # Files of a form kept across a failed submit (the public application form): checked like
-# any upload, kept in a folder of their own for DRAFT_MAX_AGE at most, under keys that only
+# any upload, kept in a folder of their own for draft_max_age() at most, under keys that only
 # the browser session holding them knows (the caller keeps them there). Older drafts are
 # removed whenever a new one is stored.
-DRAFT_MAX_AGE = 2 * 3600   # seconds
+
+
+def draft_max_age() -> int:
+    """Seconds a draft is kept (the parameter upload.draft_max_age_minutes)."""
+    return settings.get("upload.draft_max_age_minutes") * 60
 
 
 def draft_storage() -> LocalStorage:
     return LocalStorage(Path(current_app.config["UPLOAD_ROOT"]) / "drafts")
 
 
-DRAFTS_MAX_BYTES = 1024 * 1024 * 1024   # all drafts together
 
 
 def purge_drafts(max_age=None) -> int:
-    """Remove drafts older than max_age seconds (config UPLOAD_DRAFT_MAX_AGE); the bytes of
+    """Remove drafts older than max_age seconds (upload.draft_max_age_minutes); the bytes of
     those that remain."""
-    max_age = max_age or current_app.config.get("UPLOAD_DRAFT_MAX_AGE") or DRAFT_MAX_AGE
+    max_age = max_age or draft_max_age()
     root, kept = draft_storage().root, 0
     cutoff = time.time() - max_age
     for path in root.glob("*/*") if root.exists() else ():
@@ -148,10 +151,10 @@ def purge_drafts(max_age=None) -> int:
 
 def put_draft(data: bytes, field: str):
     """Check and keep an upload as a draft: (key, content type); the key is None (the file
-    is not kept) while the drafts together hold UPLOAD_DRAFTS_MAX_BYTES, so anonymous forms
+    is not kept) while the drafts together hold upload.drafts_max_mb, so anonymous forms
     cannot fill the disk."""
     content_type, extension = check_upload(data, field)
-    limit = current_app.config.get("UPLOAD_DRAFTS_MAX_BYTES") or DRAFTS_MAX_BYTES
+    limit = settings.get("upload.drafts_max_mb") * 1024 * 1024
     if purge_drafts() + len(data) > limit:
         return None, content_type
     return draft_storage().put(data, extension), content_type
@@ -160,7 +163,7 @@ def put_draft(data: bytes, field: str):
 def get_draft(key: str) -> bytes:
     """A draft's bytes; FileNotFoundError when it is gone or expired."""
     path = draft_storage()._path(key)
-    max_age = current_app.config.get("UPLOAD_DRAFT_MAX_AGE") or DRAFT_MAX_AGE
+    max_age = draft_max_age()
     if not path.exists() or path.stat().st_mtime < time.time() - max_age:
         raise FileNotFoundError(key)
     return path.read_bytes()

@@ -1,6 +1,7 @@
 """Watch-list adapters for the background check (criminal records, drug control, wanted
 persons, revoked certificates, public-order penalties). Pluggable like the population registry:
-config SCREENING_WATCH_LISTS maps a list name to "local" (the demo table watch_list_entry) or
+the dictionary 比对库 (系统管理 → 字典, entries of sys_dict_item "watch_list") names each list,
+whether it is consulted and its adapter: "local" (the demo table watch_list_entry) or
 "package.module:Class"; an adapter is constructed with (session, source) and answers
 `lookup(id_number) -> list[Finding]`, raising WatchListUnavailable when it cannot answer."""
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from sqlalchemy import select
 
 from app.models import WatchListEntry
 from app.models.screening import ALERT_REASONS, WATCH_LISTS
+
+from . import settings
 
 
 class WatchListUnavailable(Exception):
@@ -40,11 +43,20 @@ class LocalWatchList:
         return [Finding(self.source, row.reason_code, row.detail) for row in rows]
 
 
-def get_watch_lists(session, config) -> list:
-    """The configured adapters, one per list."""
-    specs = config.get("SCREENING_WATCH_LISTS") or {name: "local" for name in WATCH_LISTS}
+def sources() -> dict:
+    """list → adapter spec of the lists in use (the dictionary; before its data is there,
+    every list from the local table)."""
+    entries = settings.dictionary("watch_list")
+    if not entries:
+        return {name: "local" for name in WATCH_LISTS}
+    return {e.code: (e.value or "local").strip() for e in entries
+            if e.active and e.code in WATCH_LISTS}
+
+
+def get_watch_lists(session) -> list:
+    """The adapters of the lists in use, one per list."""
     adapters = []
-    for source, spec in specs.items():
+    for source, spec in sources().items():
         if spec == "local":
             adapters.append(LocalWatchList(session, source))
         else:

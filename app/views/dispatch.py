@@ -23,9 +23,9 @@ from wtforms.validators import Optional
 
 from app.extensions import db
 from app.models.vocabulary import LABELS
-from app.web.widgets import tier_badge
+from app.web.widgets import tier_badge, tier_choices
 from app.models import Dispatch, Employment, Service, ServiceTarget, TargetCategory, Unit
-from app.models.choices import SERVICE_STATUSES, TIERS
+from app.models.choices import SERVICE_STATUSES
 from app.security.scope import current_scope, get_scoped, scope_clause
 from app.services import dispatch as workflow
 from app.services import screening
@@ -421,8 +421,7 @@ class TargetCategoryView(ScopedModelView):
     base_order = ("sort_order", "asc")
     formatters_columns = {"tier": tier_badge}
     add_form_extra_fields = edit_form_extra_fields = {
-        "tier": SelectField(_l("Tier"), coerce=int,
-                            choices=[(tier, spec["label"]) for tier, spec in TIERS.items()],
+        "tier": SelectField(_l("Tier"), coerce=int, choices=tier_choices,
                             widget=Select2Widget()),
     }
 

@@ -1,19 +1,21 @@
 """使用须知 → 【Chrome下载】 in the user menu: the police network has no internet, so the app
-serves the browser installer itself. The province admin configures either a file under the
-instance folder (CHROME_INSTALLER_PATH, e.g. "downloads/ChromeSetup.exe") or a link on the
-internal network (CHROME_INSTALLER_URL); with neither (or a missing file) the entry opens a
-page saying whom to ask."""
+serves the browser installer itself. The province admin sets (系统管理 → 参数) either a file
+under the instance folder (chrome.installer_path, e.g. "downloads/ChromeSetup.exe") or a link
+on the internal network (chrome.installer_url); with neither (or a missing file) the entry
+opens a page saying whom to ask (chrome.contact)."""
 from pathlib import Path
 
 from flask import current_app, redirect, render_template, send_file
 from flask_appbuilder import BaseView, expose
 from flask_login import current_user
 
+from app.services import settings
+
 
 def installer_file() -> Path | None:
     """The configured installer inside the instance folder, if it exists (a path leaving
     the instance folder is ignored: the setting names a file there, nothing else)."""
-    setting = (current_app.config.get("CHROME_INSTALLER_PATH") or "").strip()
+    setting = (settings.get("chrome.installer_path") or "").strip()
     if not setting:
         return None
     root = Path(current_app.instance_path).resolve()
@@ -35,12 +37,12 @@ class ChromeDownloadView(BaseView):
         if path is not None:
             return send_file(path, as_attachment=True, download_name=path.name,
                              mimetype="application/octet-stream")
-        url = (current_app.config.get("CHROME_INSTALLER_URL") or "").strip()
+        url = (settings.get("chrome.installer_url") or "").strip()
         if url.startswith(("http://", "https://", "/")):
             return redirect(url)
         return render_template("help/chrome_download.html", appbuilder=self.appbuilder,
                                base_template=self.appbuilder.base_template,
-                               contact=current_app.config.get("CHROME_INSTALLER_CONTACT"))
+                               contact=settings.get("chrome.contact"))
 
 
 MENU = []

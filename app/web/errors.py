@@ -19,6 +19,7 @@ MESSAGES = {
 
 
 def _render(code, message):
+    g.oplog_reason = str(message)  # the operation log says why (app/web/oplog.py)
     if request.path.startswith("/api/"):
         return jsonify(message=str(message)), code
     appbuilder = current_app.appbuilder

@@ -1,17 +1,29 @@
 """Security manager: our user model and views, roles synced from code, and the account rules
 of 等保 2.0 on every path: the password rule (app.services.passwords), the login lockout
-(app.services.lockout), server-side sessions (app.services.sessions) and revocable JWTs
-(app.services.tokens)."""
+(app.services.lockout), server-side sessions (app.services.sessions) — browser sign-ins and
+JWT sign-ins alike, so 【强制下线】 ends either —, revocable JWTs (app.services.tokens) and
+the 登录日志 of every sign-in attempt and sign-out (app.services.oplog)."""
 from flask import current_app, g, has_request_context, jsonify, request, session
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_babel import gettext as _
 from flask_login import user_logged_in, user_logged_out
 
 from app.models import AppUser
-from app.services import lockout, passwords, sessions, tokens
+from app.services import lockout, oplog, passwords, sessions, tokens
 
 SESSION_KEY = "_sid"  # the user_session id in the Flask session
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", SESSION_KEY)
+
+
+def log_login(event, username, user_id, success, reason):
+    """One row of the 登录日志, with the request's address and browser (a check run outside
+    a request, e.g. by a script, is logged as a form sign-in without an address)."""
+    if has_request_context():
+        channel = "api" if request.path.startswith("/api/") else "form"
+        ip, agent = request.remote_addr, request.user_agent.string
+    else:
+        channel, ip, agent = "form", None, None
+    oplog.log_login(event, channel, username, user_id, success, reason, ip, agent)
 
 
 def _on_login(app, user, **_kwargs):
@@ -25,6 +37,23 @@ def _on_logout(app, user, **_kwargs):
         sessions.end(sid, "logout")
     if getattr(user, "is_authenticated", False) and getattr(user, "id", None):
         tokens.revoke_refresh_tokens(user.id)
+        log_login("logout", user.username, user.id, True, "ok")
+
+
+def _api_session_id(user_id):
+    """The sign-in session a JWT belongs to: a new one at the JWT login (one for its access
+    and refresh token), the refresh token's own at a refresh."""
+    if not has_request_context():
+        return None
+    if request.path.endswith("/security/refresh"):
+        from flask_jwt_extended import get_jwt
+        return get_jwt().get("sid")
+    if request.path.endswith("/security/login"):
+        if g.get("api_session_id") is None:
+            g.api_session_id = sessions.start(user_id, request.remote_addr,
+                                              request.user_agent.string, channel="api")
+        return g.api_session_id
+    return None
 
 
 class SecurityManager(FabSecurityManager):
@@ -83,34 +112,48 @@ class SecurityManager(FabSecurityManager):
     # ------------------------------------------------------------ JWT
     def create_jwt_manager(self, app):
         jwt_manager = super().create_jwt_manager(app)
-        jwt_manager.additional_claims_loader(
-            lambda identity: tokens.claims(self.get_user_by_id(int(identity))))
+        jwt_manager.additional_claims_loader(self._token_claims)
         jwt_manager.token_in_blocklist_loader(
             lambda _header, payload: tokens.is_revoked(
-                payload, self.get_user_by_id(int(payload["sub"]))))
+                payload, self.get_user_by_id(int(payload["sub"])))
+            or not sessions.check_api(payload.get("sid"), int(payload["sub"])))
         jwt_manager.revoked_token_loader(lambda _header, _payload: (jsonify(
             message=_("The token has been revoked. Sign in again.")), 401))
         return jwt_manager
 
-    # ------------------------------------------------------------ lockout
-    def _lockout_name(self, username):
-        """Failures count by the account a name or e-mail resolves to, else by the name
-        typed, so an unknown name is locked exactly like a known one."""
-        user = self.find_user(username=username) or self.find_user(email=username)
-        return user.username if user else username
+    def _token_claims(self, identity):
+        user = self.get_user_by_id(int(identity))
+        claims = tokens.claims(user)
+        sid = _api_session_id(user.id) if user else None
+        if sid:
+            claims["sid"] = sid
+        return claims
 
+    # ------------------------------------------------------------ lockout
     def auth_user_db(self, username, password):
+        """FAB's check behind the lockout, each attempt written to the 登录日志 with its
+        outcome: ok, locked, unknown_user, inactive or wrong_password. Failures count by
+        the account a name or e-mail resolves to, else by the name typed, so an unknown
+        name is locked exactly like a known one."""
         if not username:
             return super().auth_user_db(username, password)
-        name = self._lockout_name(username)
+        known = self.find_user(username=username) or self.find_user(email=username)
+        name = known.username if known else username
         if lockout.is_locked(name):
             g.login_locked = True
+            log_login("login", username, known and known.id, False, "locked")
             return None
         user = super().auth_user_db(username, password)
         if user:
             lockout.clear(name)
-        elif lockout.record_failure(name):
+            log_login("login", username, user.id, True, "ok")
+            return user
+        reason = ("unknown_user" if known is None else "inactive" if not known.is_active
+                  else "wrong_password")
+        if lockout.record_failure(name):
             g.login_locked = True
+            reason += "+locked"
+        log_login("login", username, known and known.id, False, reason)
         return user
 
     # ------------------------------------------------------------ passwords

@@ -7,7 +7,8 @@ from markupsafe import Markup, escape
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
-from app.models.choices import TIERS, label
+from app.models.choices import TIER_COLOURS, label
+from app.services import settings
 
 
 def choice_field(label_text, choices, required=True, exclude=()):
@@ -20,8 +21,15 @@ def choice_field(label_text, choices, required=True, exclude=()):
 
 
 def tier_badge(tier):
-    """The coloured label of a service-target tier (red / yellow / green)."""
-    if tier not in TIERS:
+    """The coloured label of a service-target tier, as the dictionary 服务对象等级 says
+    (系统管理 → 字典; red / yellow / green by default)."""
+    entry = settings.entry("target_tier", tier) if tier is not None else None
+    if entry is None:
         return ""
-    colour = TIERS[tier]["colour"]
-    return Markup(f'<span class="tier-badge tier-{colour}">{escape(label(TIERS, tier))}</span>')
+    colour = entry.value if entry.value in TIER_COLOURS else "grey"
+    return Markup(f'<span class="tier-badge tier-{colour}">{escape(entry.label)}</span>')
+
+
+def tier_choices():
+    """(tier, label) of the tiers in the dictionary, for a select field."""
+    return [(int(e.code), e.label) for e in settings.dictionary("target_tier")]
