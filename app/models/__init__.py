@@ -17,3 +17,4 @@ from .screening import BackgroundAlert, IdentityCheck, ScreeningEvent, WatchList
 from .application import (Application, ApplicationDocument, ApplicationEvent,  # noqa: F401
                           CrossProvinceFiling, SmsMessage)
 from .account import SecurityState, UserSession  # noqa: F401
+from .register import PublicQuery  # noqa: F401

@@ -54,7 +54,11 @@ CERTIFICATE_STATUSES = {
     "valid": _l("Valid"),
     "expired": _l("Expired"),
     "revoked": _l("Revoked"),
+    "cancelled": _l("Cancelled"),
 }
+# Statuses that end a certificate by an act of the police (吊销 / 注销): each needs a reason
+# and is dated (rules.check_certificate).
+CERTIFICATE_ENDED = ("revoked", "cancelled")
 TIERS = {
     1: {"label": _l("Tier 1"), "colour": "red"},
     2: {"label": _l("Tier 2"), "colour": "yellow"},
