@@ -70,6 +70,11 @@ def _name_digest(name: str) -> bytes:
     return hashlib.sha256(normalise_name(name).encode("utf-8")).digest()
 
 
+def _same_name(asked: str, stored: str) -> bool:
+    """Constant time whatever the names: fixed-length digests, hmac.compare_digest."""
+    return hmac.compare_digest(_name_digest(asked), _name_digest(stored))
+
+
 # ------------------------------------------------------------------ guard certificates
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def find_certificate(session, number, name, today: dt.date) -> CertificateAnswer
         Certificate.number == normalise_number(number))).first()
     found = row is not None
     candidate = row if found else _StandIn()
-    same_name = hmac.compare_digest(_name_digest(name), _name_digest(candidate.name))
+    same_name = _same_name(name, candidate.name)
     answer = _certificate_answer(candidate, today)
     return answer if (found and same_name) else None
 

@@ -6,13 +6,14 @@ The register is public, CSRF-protected on its forms, rate limited per address
 app/services/ecert.py; what the public can and cannot learn: docs/register.md."""
 import datetime as dt
 
-from flask import current_app, request, url_for
+from flask import current_app, make_response, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.security.scope import current_scope, in_scope
 from app.services import ecert, register
+from app.services.privacy import mask_identity_values
 from app.web.limits import per_address_limit
 from app.web.transaction import atomic
 from app.web.uploads import stored_response
@@ -24,7 +25,7 @@ def _today():
 
 def _breached():
     """The register's 429 page, in Chinese, with the forms still there."""
-    return PublicRegisterView.render_page(limited=True), 429
+    return make_response(PublicRegisterView.render_page(limited=True), 429)
 
 
 def _blank_form():
@@ -41,8 +42,13 @@ class PublicRegisterView(BaseView):
 
     @staticmethod
     def render_page(**context):
+        """The register's page. What was typed comes back in its box with any identity
+        number in it masked: no public answer holds one, whoever typed it."""
         from flask import render_template
         appbuilder = current_app.appbuilder
+        for key in ("number", "q"):
+            if context.get(key):
+                context[key] = mask_identity_values(context[key])
         return render_template("register/verify.html", appbuilder=appbuilder,
                                base_template=appbuilder.base_template, **context)
 
