@@ -51,7 +51,8 @@ SKIP_ENDPOINTS = {
     "static": "the application's own assets", "appbuilder.static": "FAB's own assets",
 }
 # Views without a datamodel whose <pk> names a record of this model.
-PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application}
+PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
+             "GuardECertificateView": Certificate, "UnitECertificateView": Unit}
 
 
 # ------------------------------------------------------------------ the value masking
