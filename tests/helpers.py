@@ -96,3 +96,15 @@ def redis_url():
             raise
         pytest.skip(f"no Redis at {url} (CI requires it)")
     return url, f"test-{uuid.uuid4().hex}"
+
+
+def rate_limited_app(backend, tmp, **limits):
+    """A seedless app with `limits` whose rate limits are stored in memory or (backend
+    "redis") in the Redis of TEST_REDIS_URL under a key prefix of its own."""
+    from tests.conftest import build_app
+    storage = {}
+    if backend == "redis":
+        url, prefix = redis_url()
+        storage = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
+    return build_app(tmp, database_url=f"sqlite:///{tmp / 'limited.db'}", seed=False,
+                     **limits, **storage)

@@ -10,8 +10,8 @@ from sqlalchemy import event
 from app.models import AppUser, Certificate, Employment, Person, PublicQuery, Unit
 from app.services import register
 from app.services.privacy import mask_name
-from tests.conftest import build_app, csrf_token, login
-from tests.helpers import data, fresh_id_number, redis_url
+from tests.conftest import csrf_token
+from tests.helpers import data, rate_limited_app
 
 ID_SHAPED = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 NOT_FOUND = "未查询到匹配的有效证件"
@@ -388,13 +388,8 @@ def test_no_public_response_carries_anything_personal(app, holder):
 
 @pytest.fixture(scope="module", params=["memory", "redis"])
 def limited_app(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("register-limited")
-    storage_settings = {}
-    if request.param == "redis":
-        url, prefix = redis_url()
-        storage_settings = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
-    return build_app(tmp, database_url=f"sqlite:///{tmp / 'limited.db'}", seed=False,
-                     PUBLIC_REGISTER_RATE_LIMIT="3 per minute", **storage_settings)
+    return rate_limited_app(request.param, tmp_path_factory.mktemp("register-limited"),
+                            PUBLIC_REGISTER_RATE_LIMIT="3 per minute")
 
 
 def test_lookups_are_limited_per_address_with_a_chinese_message(limited_app):

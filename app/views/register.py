@@ -6,7 +6,7 @@ The register is public, CSRF-protected on its forms, rate limited per address
 app/services/ecert.py; what the public can and cannot learn: docs/register.md."""
 import datetime as dt
 
-from flask import current_app, make_response, request, url_for
+from flask import abort, current_app, make_response, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
@@ -119,25 +119,8 @@ def verify_url(token: str) -> str:
 
 
 def _pdf_response(cards, name):
-    try:
-        data = ecert.cards_pdf(cards)
-    except ecert.FontMissing as exc:
-        return _refused(503, _("No Chinese font was found for the PDF (%(path)s): install "
-                               "fonts-noto-cjk or set ECERT_FONT_PATH.", path=str(exc)))
-    return stored_response(data, "application/pdf", name)
-
-
-def _refused(code, message):
-    from flask import render_template
-    appbuilder = current_app.appbuilder
-    return render_template("error.html", code=code, message=message, appbuilder=appbuilder,
-                           base_template=appbuilder.base_template), code
-
-
-def _not_printable(exc):
-    return _refused(409, _("An e-certificate is made only for a valid certificate or "
-                           "licence; this one is: %(status)s.",
-                           status=register.status_label(exc.status)))
+    """The cards as a PDF (NotPrintable: 409, FontMissing: 503, app/web/errors.py)."""
+    return stored_response(ecert.cards_pdf(cards), "application/pdf", name)
 
 
 class ECertificateBase(BaseView):
@@ -153,10 +136,7 @@ class GuardECertificateView(ECertificateBase):
     @expose("/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        try:
-            cert = ecert.guard_certificate(db.session, pk, current_scope(), _today())
-        except ecert.NotPrintable as exc:
-            return _not_printable(exc)
+        cert = ecert.guard_certificate(db.session, pk, current_scope(), _today())
         card = ecert.guard_card(cert, verify_url)
         return self.render_template("ecert/guard.html", card=card, cert=cert,
                                     title=_("Electronic guard certificate"))
@@ -164,10 +144,7 @@ class GuardECertificateView(ECertificateBase):
     @expose("/<pk>/pdf", methods=["GET"])
     @has_access
     def pdf(self, pk):
-        try:
-            cert = ecert.guard_certificate(db.session, pk, current_scope(), _today())
-        except ecert.NotPrintable as exc:
-            return _not_printable(exc)
+        cert = ecert.guard_certificate(db.session, pk, current_scope(), _today())
         return _pdf_response([ecert.guard_card(cert, verify_url)],
                              f"{_('Electronic guard certificate')}-{cert.number}.pdf")
 
@@ -179,10 +156,7 @@ class UnitECertificateView(ECertificateBase):
     @expose("/<pk>/licence", methods=["GET"])
     @has_access
     def licence(self, pk):
-        try:
-            unit = ecert.licensed_unit(db.session, pk, current_scope())
-        except ecert.NotPrintable as exc:
-            return _not_printable(exc)
+        unit = ecert.licensed_unit(db.session, pk, current_scope())
         return self.render_template("ecert/licence.html", unit=unit,
                                     card=ecert.licence_card(unit, verify_url),
                                     title=_("Electronic copy of the licence"))
@@ -190,10 +164,7 @@ class UnitECertificateView(ECertificateBase):
     @expose("/<pk>/licence/pdf", methods=["GET"])
     @has_access
     def licence_pdf(self, pk):
-        try:
-            unit = ecert.licensed_unit(db.session, pk, current_scope())
-        except ecert.NotPrintable as exc:
-            return _not_printable(exc)
+        unit = ecert.licensed_unit(db.session, pk, current_scope())
         return _pdf_response([ecert.licence_card(unit, verify_url)],
                              f"{_('Electronic copy of the licence')}-{unit.licence_number}.pdf")
 
@@ -209,7 +180,7 @@ class UnitECertificateView(ECertificateBase):
         unit, certs = ecert.unit_guard_certificates(db.session, pk, current_scope(), _today(),
                                                     page=page, page_size=size)
         if not certs:
-            return _refused(404, _("No valid guard certificate to print on this page."))
+            abort(404)
         cards = [ecert.guard_card(cert, verify_url) for cert in certs]
         suffix = f"-{page + 1}" if page or len(certs) == size else ""
         return _pdf_response(cards, f"{unit.name}-{_('Electronic guard certificates')}"
