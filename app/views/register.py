@@ -6,7 +6,7 @@ The register is public, CSRF-protected on its forms, rate limited per address
 app/services/ecert.py; what the public can and cannot learn: docs/register.md."""
 import datetime as dt
 
-from flask import abort, current_app, make_response, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
@@ -44,7 +44,6 @@ class PublicRegisterView(BaseView):
     def render_page(**context):
         """The register's page. What was typed comes back in its box with any identity
         number in it masked: no public answer holds one, whoever typed it."""
-        from flask import render_template
         appbuilder = current_app.appbuilder
         for key in ("number", "q"):
             if context.get(key):
