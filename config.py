@@ -126,6 +126,23 @@ class Config:
     SCREENING_RETRY_DELAY = 30
     SCREENING_SYNC = False
     SCREENING_REQUIRE_PHOTO = os.environ.get("SCREENING_REQUIRE_PHOTO", "1") == "1"
+    # Public register /verify/ (README "Public register"): look-ups per client address
+    # (opening the blank page does not count), in the limiter's storage (Redis when
+    # RATELIMIT_STORAGE_URI is one).
+    PUBLIC_REGISTER_RATE_LIMIT = os.environ.get("PUBLIC_REGISTER_RATE_LIMIT",
+                                                "10 per minute;200 per day")
+    # E-certificates (README "E-certificates"): the QR codes' signing keys "id:secret;…"
+    # (each secret at least 32 bytes; empty: one key derived from SECRET_KEY, for
+    # development only), the id signing new cards (default: the first); a key verifies
+    # until it is removed from the list. The address the public reaches /verify/ at (empty:
+    # the host of the request printing the card), the CJK font of the PDFs (empty: found
+    # among Debian's fonts), cards per bulk PDF, and who issues licences.
+    ECERT_SIGNING_KEYS = os.environ.get("ECERT_SIGNING_KEYS", "")
+    ECERT_ACTIVE_KEY = os.environ.get("ECERT_ACTIVE_KEY", "")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    ECERT_FONT_PATH = os.environ.get("ECERT_FONT_PATH", "")
+    ECERT_BULK_MAX = int(os.environ.get("ECERT_BULK_MAX", "100"))
+    LICENCE_ISSUER = os.environ.get("LICENCE_ISSUER", "")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2026")
     PAGE_SIZE = 20
     # Request hygiene (app/security/hygiene.py): a NUL byte anywhere, or a value longer than

@@ -469,6 +469,22 @@ class _Demo:
                       issuer=f"{city_name}公安局", issued_on=issued,
                       expires_on=issued.replace(year=issued.year + 5, day=min(issued.day, 28)))
 
+    def create_revoked_certificate(self):
+        """For the public register (/verify/): a former guard of company_hz who works nowhere
+        now holds a revoked 保安员证 (README names it). Last, so nothing before changes."""
+        unit = self.units["company_hz"]
+        emp = next(e for e in self.s.query(Employment).filter_by(unit_id=unit.id, role="guard")
+                   .filter(Employment.end_date.isnot(None)).order_by(Employment.id)
+                   if all(o.end_date is not None for o in e.person.employments))
+        self.cert_seq += 1
+        issued = D(2017, 5, 10)
+        self.save(Certificate(
+            person=emp.person, kind="guard", number=f"浙330100{issued.year}{self.cert_seq:04d}",
+            issuer="杭州市公安局", issued_on=issued, status="revoked",
+            status_changed_on=D(2024, 8, 20),
+            status_reason="因违法行为被处以行政拘留，依据《保安服务管理条例》第四十五条吊销"))
+        self.counts["certificates"] += 1
+
     def cert(self, person, kind, number, **fields):
         self.save(Certificate(person=person, kind=kind, number=number, status="valid",
                               **fields))
@@ -575,6 +591,7 @@ class _Demo:
         self.create_exam_system_account(password)
         self.create_applications()
         self.create_cross_province_filings()
+        self.create_revoked_certificate()
 
     # ------------------------------------------------------------ person tabs
     def create_person_records(self):

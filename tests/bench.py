@@ -70,6 +70,7 @@ def build_app(kind, people):
 
     app = create_app("config.Config", AUTO_MIGRATE=True, SQLALCHEMY_DATABASE_URI=url,
                      AUTH_RATE_LIMIT="1000000 per minute", WTF_CSRF_ENABLED=False,
+                     PUBLIC_REGISTER_RATE_LIMIT="1000000 per minute",
                      FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1")
     with app.app_context():
         count = db.session.query(func.count(Person.id)).scalar()
@@ -123,7 +124,7 @@ def sample_ids(app):
     """Real rows to ask for: the biggest unit of the largest city, its biggest company, one
     of its active services, a guard, a person…"""
     from app.extensions import db
-    from app.models import Employment, Person, Service, ServiceTarget, Unit
+    from app.models import Certificate, Employment, Person, Service, ServiceTarget, Unit
     with app.app_context():
         s = db.session
 
@@ -147,6 +148,9 @@ def sample_ids(app):
                  .filter(Employment.unit_id == company_id, Employment.role == "guard",
                          Employment.end_date.is_(None)).order_by(Person.id).first())
         target = s.query(ServiceTarget.name).order_by(ServiceTarget.id.desc()).first()[0]
+        certificate = (s.query(Certificate.number).filter(Certificate.kind == "guard",
+                                                          Certificate.status == "valid")
+                       .order_by(Certificate.id.desc()).first()[0])
         total = s.query(func.count(Person.id)).scalar()
         births = {}
         for rows in (10_000, 100_000):
@@ -157,7 +161,15 @@ def sample_ids(app):
                     person_id=person.id, id_number=person.id_number,
                     name_prefix=person.name[:2], guard_prefix=guard[0][:1],
                     unit_name=s.get(Unit, unit_id).name, target_prefix=target[:4],
+                    register_token=_register_token(app, certificate),
                     export_births=births, people=total)
+
+
+def _register_token(app, number):
+    """The signed token an e-certificate's QR code carries for the certificate `number`."""
+    from app.services import register, signing
+    with app.test_request_context():
+        return signing.sign(register.guard_subject(number))
 
 
 def endpoints(ids):
@@ -202,11 +214,17 @@ def endpoints(ids):
          "page"),
         ("unit list (province)", "admin", "/unitview/list/", "page"),
         ("dispatch list (police, city)", "police_hz", "/dispatchview/list/", "page"),
+        # The public register answering an e-certificate's QR code: the signature, one query
+        # by number, the log row (nobody signed in).
+        ("public register: scanned QR code of a guard certificate", None,
+         f"/verify/?t={ids['register_token']}", "page"),
     ]
 
 
 def login(app, username):
     client = app.test_client()
+    if username is None:        # a public page
+        return client
     response = client.post("/login/", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302, f"login failed for {username}"
     return client

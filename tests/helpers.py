@@ -123,3 +123,31 @@ def dictionary_values(app, dict_type, values: dict):
         yield
     finally:
         apply(old)
+
+
+def redis_url():
+    """(url, key prefix) of the Redis the tests may use (TEST_REDIS_URL): rate limits are
+    shared between gunicorn workers through Redis in production. Skips without one, except
+    in CI."""
+    import pytest
+    import redis
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {url} (CI requires it)")
+    return url, f"test-{uuid.uuid4().hex}"
+
+
+def rate_limited_app(backend, tmp, **limits):
+    """A seedless app with `limits` whose rate limits are stored in memory or (backend
+    "redis") in the Redis of TEST_REDIS_URL under a key prefix of its own."""
+    from tests.conftest import build_app
+    storage = {}
+    if backend == "redis":
+        url, prefix = redis_url()
+        storage = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
+    return build_app(tmp, database_url=f"sqlite:///{tmp / 'limited.db'}", seed=False,
+                     **limits, **storage)

@@ -18,7 +18,7 @@ from app.services import lockout, sessions, settings
 from app.services.errors import RuleViolation
 from app.services.passwords import check_strength, generate_password, one_time_password
 from tests.conftest import DEMO_PASSWORD, build_app, csrf_token, login
-from tests.helpers import data, dictionary_values, parameters
+from tests.helpers import data, dictionary_values, parameters, redis_url
 
 NEW_PASSWORD = "Xin#Mima2027"
 LOCKED = "登录失败次数过多，该账户已被锁定15分钟，请稍后再试。"
@@ -259,7 +259,7 @@ def test_every_store_counts_failures_in_a_moving_window(app, backend):
         elif backend == "database":
             store = state_store.DatabaseStore()
         else:
-            url, prefix = _redis_url()
+            url, prefix = redis_url()
             store = state_store.RedisStore(url, prefix)
         key = f"fail:test-{backend}-{time.time_ns()}"
         assert [store.add_event(key, at, 60) for at in (1000.0, 1010.0, 1020.0)] == [1, 2, 3]
@@ -273,17 +273,12 @@ def test_every_store_counts_failures_in_a_moving_window(app, backend):
         assert store.get(key) is None
 
 
-def _redis_url():
-    from tests.test_security import _redis_url as url
-    return url()
-
-
 @pytest.fixture(scope="module")
 def shared_apps(tmp_path_factory):
     """Two app servers on one database and one Redis (lockouts and revoked tokens there),
     with FAB's security REST API switched on."""
     tmp = tmp_path_factory.mktemp("shared")
-    url, prefix = _redis_url()
+    url, prefix = redis_url()
     settings = dict(database_url=f"sqlite:///{tmp / 'shared.db'}", seed=False,
                     LOCKOUT_STORAGE_URI=url, TOKEN_REVOCATION_STORAGE_URI=url,
                     SECURITY_STATE_KEY_PREFIX=prefix, FAB_ADD_SECURITY_API=True)

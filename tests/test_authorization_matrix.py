@@ -486,3 +486,46 @@ def test_background_pending_list_is_scoped(app, matrix, client_for, user):
                 case = db.session.get(IdentityCheck, pk)
                 case.state, case.background_state = state, background
             db.session.commit()
+
+
+# 电子保安员证 and the licence's e-copy (app/views/register.py): the permission ECertificate
+# (police and unit roles, not the association) and the one scope (404 outside it).
+def _printable_certificate(session, unit):
+    """A valid guard certificate of someone working at `unit` only, now."""
+    elsewhere = session.query(Employment.person_id).filter(Employment.unit_id != unit.id)
+    row = (session.query(Certificate.id)
+           .join(Employment, Employment.person_id == Certificate.person_id)
+           .filter(Employment.unit_id == unit.id, Employment.end_date.is_(None),
+                   Certificate.kind == "guard", Certificate.status == "valid",
+                   ~Certificate.person_id.in_(elsewhere))
+           .order_by(Certificate.id).first())
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_e_certificates_follow_the_scope(app, matrix, client_for, user):
+    from app.extensions import db
+    with app.app_context():
+        own_unit = db.session.get(Unit, matrix[user]["own"]["Unit"])
+        own = _printable_certificate(db.session, own_unit)
+        own_licensed = own_unit.kind in ("company", "training") and own_unit.licence_number
+        foreign_id = matrix[user]["foreign"].get("Unit")
+        foreign = _printable_certificate(db.session, db.session.get(Unit, foreign_id)) \
+            if foreign_id else None
+    client = client_for(user)
+    may = "read" in verbs_of(ROLE_OF[user], "ECertificate")
+    assert may == (user != "association")
+    if own is not None:
+        response = client.get(f"/ecert/certificate/{own}")
+        assert response.status_code == 200 if may else _denied(response)
+    if own_licensed:
+        response = client.get(f"/ecert/unit/{own_unit.id}/licence")
+        assert response.status_code == 200 if may else _denied(response)
+    if foreign_id is None:
+        return
+    assert foreign is not None, "the demo data must hold a foreign guard certificate"
+    for url in (f"/ecert/certificate/{foreign}", f"/ecert/certificate/{foreign}/pdf",
+                f"/ecert/unit/{foreign_id}/licence", f"/ecert/unit/{foreign_id}/licence/pdf",
+                f"/ecert/unit/{foreign_id}/guards/pdf"):
+        response = client.get(url)
+        assert response.status_code == 404 if may else _denied(response), url

@@ -57,7 +57,8 @@ SKIP_ENDPOINTS = {
     "AnnouncementView.show": "a notice names no person; the association has no grant (403)",
 }
 # Views without a datamodel whose <pk> names a record of this model.
-PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application}
+PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
+             "GuardECertificateView": Certificate, "UnitECertificateView": Unit}
 
 
 # ------------------------------------------------------------------ the value masking

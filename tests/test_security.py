@@ -4,7 +4,8 @@ import re
 import pytest
 
 from app.models import AppUser, Person
-from tests.conftest import DEMO_PASSWORD, build_app, csrf_token, login
+from tests.conftest import DEMO_PASSWORD, csrf_token, login
+from tests.helpers import rate_limited_app
 
 
 def test_login_form_without_csrf_token_is_refused(app):
@@ -30,31 +31,10 @@ def test_get_cannot_delete(app, client_for, db_session):
     assert db_session.get(Person, person.id) is not None
 
 
-def _redis_url():
-    """Rate limits are shared between gunicorn workers through Redis in production."""
-    import os
-    import uuid
-
-    import redis
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {url} (CI requires it)")
-    return url, f"test-{uuid.uuid4().hex}"
-
-
 @pytest.fixture(scope="module", params=["memory", "redis"])
 def limited_app(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("limited")
-    storage = {}
-    if request.param == "redis":
-        url, prefix = _redis_url()
-        storage = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
-    return build_app(tmp, database_url=f"sqlite:///{tmp / 'limited.db'}", seed=False,
-                     AUTH_RATE_LIMIT="3 per minute", **storage)
+    return rate_limited_app(request.param, tmp_path_factory.mktemp("limited"),
+                            AUTH_RATE_LIMIT="3 per minute")
 
 
 def test_login_form_is_rate_limited(limited_app):

@@ -20,3 +20,4 @@ from .account import SecurityState, UserSession  # noqa: F401
 from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,  # noqa: F401
                      OperationLog, Setting, SettingsVersion)
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
+from .register import PublicQuery  # noqa: F401

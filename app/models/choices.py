@@ -54,9 +54,13 @@ CERTIFICATE_STATUSES = {
     "valid": _l("Valid"),
     "expired": _l("Expired"),
     "revoked": _l("Revoked"),
+    "cancelled": _l("Cancelled"),
 }
 # The colours a tier may take (CSS classes tier-<colour> in static/css/app.css).
 TIER_COLOURS = ("red", "orange", "yellow", "green", "blue", "grey")
+# Statuses that end a certificate by an act of the police (吊销 / 注销): each needs a reason
+# and is dated (rules.check_certificate).
+CERTIFICATE_ENDED = ("revoked", "cancelled")
 TIERS = {
     1: {"label": _l("Tier 1"), "colour": "red"},
     2: {"label": _l("Tier 2"), "colour": "yellow"},

@@ -72,6 +72,9 @@ class Certificate(AuthoredMixin, TimestampMixin, Model):
     issued_on = Column(Date)
     expires_on = Column(Date)
     status = Column(String(10), nullable=False, default="valid", server_default="valid")
+    # 吊销 / 注销: when and why (set with the status, rules.check_certificate).
+    status_changed_on = Column(Date)
+    status_reason = Column(String(200))
 
     person = relationship("Person", backref="certificates", lazy="joined", innerjoin=True)
 

@@ -68,6 +68,8 @@ LABELS = {
     "issuer": _l("Issued by"),
     "issued_on": _l("Issue date"),
     "expires_on": _l("Expiry date"),
+    "status_changed_on": _l("Revocation or cancellation date"),
+    "status_reason": _l("Revocation or cancellation reason"),
     # services
     "category": _l("Category"), "category.name": _l("Category"),
     "tier": _l("Tier"), "tier_badge": _l("Tier"),

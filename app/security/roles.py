@@ -66,6 +66,9 @@ _STAFF = {
     "TrainingRecord": (R, A, E, D, X),
     "WorkExperience": (R, A, E, D, X),
     "ExamResult": (R, X),  # written by the exam system only
+    # 电子保安员证 and the licence's e-copy: printing is reading (the association has no
+    # share: docs/register.md).
+    "ECertificate": (R,),
 }
 # Person-centred staff lists (人员管理); 【离职】 is an edit.
 _GUARD_LISTS = {"Guard": (R, A, E, X), "PartTimeGuard": (R, A, E, X),
@@ -123,7 +126,8 @@ MENU_CATEGORY = {
     "ServiceTarget": "Services", "Service": "Services", "Dispatch": "Services",
     "ServiceDesk": "Services",
     "ChangeLog": "System", "TargetCategory": "System", "Region": "System",
-    "ExportLog": "System", "RegistryLookup": "System",
+    "ExportLog": "System", "RegistryLookup": "System", "PublicQuery": "System",
+    "ECertificate": "Personnel",
     "IdentityCheck": "Screening", "BackgroundAlert": "Screening", "ScreeningEvent": "Screening",
     "IdentityQueue": "Screening", "AlertQueue": "Screening", "BackgroundPending": "Screening",
     "Guard": "Personnel", "PartTimeGuard": "Personnel", "OtherStaff": "Personnel",

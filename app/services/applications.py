@@ -670,7 +670,7 @@ def check_guard_eligibility(session, person_info, form, today):
             raise RuleViolation("id_number", _("A guard certificate revoked twice bars a new "
                                                "one."))
         for cert in revoked:
-            when = cert.expires_on or cert.issued_on
+            when = cert.status_changed_on or cert.expires_on or cert.issued_on
             if when and (today - when).days < 3 * 365:
                 raise RuleViolation("id_number", _("A guard certificate was revoked less than "
                                                    "3 years ago."))

@@ -18,7 +18,7 @@ from sqlalchemy import inspect, select
 
 from app.models import (Certificate, Employment, ExamResult, Person, TrainingRecord,
                         WorkExperience)
-from app.models.choices import EMPLOYMENT_ROLES
+from app.models.choices import CERTIFICATE_ENDED, EMPLOYMENT_ROLES
 
 from app.models.authority import SYSTEM
 from app.security import authority
@@ -470,8 +470,9 @@ def _issue_guard_certificate(session, person, exam_date, number) -> bool:
     certs = session.execute(select(Certificate).where(
         Certificate.person_id == person.id, Certificate.kind == "guard")
         .order_by(Certificate.id)).scalars().all()
-    if any(c.status == "revoked" for c in certs):
-        return False  # a revoked certificate is the police's (docs/rules.md), not the exam's
+    if any(c.status in CERTIFICATE_ENDED for c in certs):
+        # A revoked or cancelled certificate is the police's (docs/rules.md), not the exam's.
+        return False
     current = next((c for c in certs if c.status == "valid"), None) or (certs[-1] if certs
                                                                         else None)
     if current is None:

@@ -109,3 +109,14 @@ def mask_value(value):
         masked = mask_identity_values(text)
         return masked if masked != text else value
     return value
+
+
+def mask_name(name) -> str:
+    """A person's name as public pages show it: the first and last character, the rest
+    starred (张*三, 欧**明; a two-character name keeps its first: 张*; one character: *)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.models import (AnnualReport, Certificate, Dispatch, Employment, Person, Region,
                         Service, ServiceTarget, TemporaryEvent, Unit, UnitAsset)
-from app.models.choices import ROLES_BY_UNIT_KIND, UNIT_KINDS
+from app.models.choices import CERTIFICATE_ENDED, ROLES_BY_UNIT_KIND, UNIT_KINDS
 
 from . import unit_changes
 from .errors import RuleViolation
@@ -204,6 +204,24 @@ def check_certificate(session, cert: Certificate, creating: bool, scope):
         raise RuleViolation("expires_on", _("The expiry date cannot be before the issue date."))
     if cert.number:
         cert.number = cert.number.strip()
+    _check_certificate_status(cert)
+
+
+def _check_certificate_status(cert: Certificate):
+    """吊销 / 注销 are acts with a date and a reason (the register shows the date, Art. 17
+    counts from it); back to valid or expired, both are cleared (the change log keeps them)."""
+    if cert.status in CERTIFICATE_ENDED:
+        cert.status_reason = (cert.status_reason or "").strip() or None
+        if not cert.status_reason:
+            raise RuleViolation("status_reason", _("Give the reason for the revocation or "
+                                                   "cancellation."))
+        if cert.status_changed_on is None:
+            cert.status_changed_on = dt.date.today()
+        if cert.issued_on and cert.status_changed_on < cert.issued_on:
+            raise RuleViolation("status_changed_on", _("The revocation or cancellation date "
+                                                       "cannot be before the issue date."))
+    else:
+        cert.status_changed_on = cert.status_reason = None
 
 
 def check_service_target(session, target: ServiceTarget, creating: bool, scope):

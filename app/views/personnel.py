@@ -24,6 +24,7 @@ from .screening import PERSON_TABS  # 比对预警 tabs
 from .person_records import (EquipmentIssueView, ExamResultView, PoliceAssistanceView,
                              SocialRelationView, TrainingRecordView, WorkExperienceView)
 from .dispatch import DispatchView
+from .register import may_print_certificate
 from .forms import UploadsOnSave
 from app.models.vocabulary import LABELS
 from app.web.widgets import choice_field
@@ -89,16 +90,26 @@ class CertificateView(ScopedModelView):
     list_columns = ["person.name", "kind_label", "number", "level", "issued_on", "expires_on",
                     "status_label"]
     show_columns = ["person", "kind_label", "number", "level", "issuer", "issued_on",
-                    "expires_on", "status_label"]
+                    "expires_on", "status_label", "status_changed_on", "status_reason"]
     add_columns = ["person", "kind", "number", "level", "issuer", "issued_on", "expires_on",
                    "status"]
-    edit_columns = add_columns
+    # 吊销 / 注销: the status with its date and reason (rules.check_certificate).
+    edit_columns = add_columns + ["status_changed_on", "status_reason"]
+    description_columns = {"status_reason": _l("Needed when the certificate is revoked or "
+                                               "cancelled; the date defaults to today.")}
+    show_template = "personnel/certificate_show.html"
     search_columns = ["kind", "number", "status", "issued_on", "expires_on"]
     order_columns = ["number", "issued_on", "expires_on"]
     base_order = ("issued_on", "desc")
     lookup_columns = {"person": "person"}
     choice_columns = {"kind": CERTIFICATE_KINDS, "status": CERTIFICATE_STATUSES}
     required_choices = ("kind", "status")
+
+    def may_print(self, pk) -> bool:
+        """【电子证】 on the certificate's page (a valid guard certificate the user may
+        print); the page was reached through the read scope, the row is in the session."""
+        cert = self.datamodel.get(pk, self._base_filters)
+        return cert is not None and may_print_certificate(self.datamodel.session, cert)
 
 
 @dataclass(frozen=True)

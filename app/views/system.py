@@ -4,7 +4,8 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.models import ChangeLog, ExportLog, Region, RegistryLookup
+from app.models import ChangeLog, ExportLog, PublicQuery, Region, RegistryLookup
+from app.models.register import QUERY_KINDS, QUERY_RESULTS
 from app.models.audit import audited_models
 from app.models.choices import label
 
@@ -84,6 +85,29 @@ class RegistryLookupView(ScopedModelView):
     formatters_columns = {"found": lambda v: _l("Yes") if v else _l("No")}
 
 
+class PublicQueryView(ScopedModelView):
+    """Every look-up made on the public register /verify/ (app.services.register.log_query):
+    the asker's address, what was asked (the holder's name masked) and the answer; the
+    province admin's only (admin_only scope), never changed (append-only)."""
+    datamodel = SQLAInterface(PublicQuery)
+    class_permission_name = "PublicQuery"
+    base_permissions = READ_ONLY
+    list_title = show_title = _l("Public register queries")
+    label_columns = {**LABELS, "address": _l("Address (IP)"), "kind": _l("Query"),
+                     "kind_label": _l("Query"), "asked": _l("What was asked"),
+                     "result": _l("Answer"), "result_label": _l("Answer")}
+    list_columns = ["at", "address", "kind_label", "asked", "result_label"]
+    show_columns = list_columns
+    search_columns = ["address", "kind", "result", "at"]
+    order_columns = ["at"]
+    base_order = ("at", "desc")
+    formatters_columns = {"at": format_time}
+    search_form_extra_fields = {
+        "kind": choice_field(_l("Query"), QUERY_KINDS, required=False),
+        "result": choice_field(_l("Answer"), QUERY_RESULTS, required=False),
+    }
+
+
 class RegionView(ScopedModelView):
     datamodel = SQLAInterface(Region)
     class_permission_name = "Region"
@@ -105,5 +129,7 @@ MENU = [
     (ExportLogView, "ExportLog", _l("Export log"), "fa-file-export", "System", None),
     (RegistryLookupView, "RegistryLookup", _l("Population registry look-ups"), "fa-id-card",
      "System", None),
+    (PublicQueryView, "PublicQuery", _l("Public register queries"), "fa-search", "System",
+     None),
     (RegionView, "Region", _l("Administrative divisions"), "fa-map", "System", None),
 ]

@@ -29,6 +29,7 @@ from .base import LazyTab, ScopedModelView, in_tab
 from .forms import UploadsOnSave
 from .conduct import ConductRecordView
 from .personnel import EmploymentView
+from .register import bulk_files, may_print_licence
 from .staff import STAFF_VIEWS
 from .dispatch import ServiceView
 from .unit_records import (AnnualReportView, CrossProvinceFilingView, IncidentView, InspectionView, InvestorView,
@@ -284,10 +285,16 @@ class UnitView(UploadsOnSave, ScopedModelView):
             page = 0
         total, rows = unit_pages.certificate_holders(session, unit.id, kind, current_scope(),
                                                      page=page)
+        files = bulk_files(session, unit) if kind == "guard" else 0
         return self.render_template(
             "unit/holders.html", unit=unit, kind=kind, kind_label=label(CERTIFICATE_KINDS, kind),
             total=total, rows=rows, page=page, page_size=50,
-            title=label(CERTIFICATE_KINDS, kind))
+            title=label(CERTIFICATE_KINDS, kind), printable=files > 0,
+            bulk_pages=range(files))
+
+    def may_print_licence(self, unit) -> bool:
+        """【许可证电子副本】 on the unit's page."""
+        return may_print_licence(self.datamodel.session, unit)
 
     # ------------------------------------------------------------ client units
     # A client unit inherits the information of its self-hiring unit (shown on its page).

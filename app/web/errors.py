@@ -6,6 +6,8 @@ from flask_wtf.csrf import CSRFError
 
 from app.security.scope import OutOfScope
 from app.security.authority import AuthorityViolation
+from app.services.ecert import FontMissing, NotPrintable
+from app.services.register import status_label
 
 MESSAGES = {
     400: _l("The request could not be processed."),
@@ -43,3 +45,11 @@ def register_error_handlers(app):
     app.register_error_handler(OutOfScope, lambda _e: _render(404, MESSAGES[404]))
     # A user who reaches a record but is not its author (app/security/authority.py).
     app.register_error_handler(AuthorityViolation, lambda e: _render(403, e.message))
+    # E-certificates (app/services/ecert.py): only of a valid certificate or licence, and a
+    # PDF only with a CJK font on the server.
+    app.register_error_handler(NotPrintable, lambda e: _render(409, _(
+        "An e-certificate is made only for a valid certificate or licence; this one is: "
+        "%(status)s.", status=status_label(e.status))))
+    app.register_error_handler(FontMissing, lambda e: _render(503, _(
+        "No Chinese font was found for the PDF (%(path)s): install fonts-noto-cjk or set "
+        "ECERT_FONT_PATH.", path=str(e))))

@@ -1,7 +1,9 @@
-"""Per-user rate limits for JSON helpers that read sensitive data (the staff add form's
-population-registry echo): the limit is read from the config on every request, counted per
-signed-in user (not per address: a police network sits behind few NAT addresses), and a
-breach answers JSON the page's script shows at the field."""
+"""Rate limits read from the config on every request.
+
+- Per user, for JSON helpers that read sensitive data (the staff add form's
+  population-registry echo): counted per signed-in user (not per address: a police network
+  sits behind few NAT addresses); a breach answers JSON the page's script shows at the field.
+- Per address, for public pages (the register /verify/): nobody is signed in."""
 from flask import current_app, jsonify
 from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext as _
@@ -25,3 +27,13 @@ def per_user_limit(config_key: str) -> Limit:
         return response
     return Limit(limit_value=lambda: current_app.config[config_key], key_func=_user_key,
                  scope=config_key.lower(), on_breach=breached)
+
+
+def per_address_limit(config_key: str, breached, exempt_when=None) -> Limit:
+    """A FAB view limit (class attribute `limits`) of the value of `config_key`, counted per
+    client address (public pages: nobody is signed in; behind a proxy the address comes from
+    X-Forwarded-For, PROXY_COUNT). `breached()` gives the answer (a 429 page in Chinese);
+    requests for which `exempt_when()` holds are not counted (opening a blank form)."""
+    return Limit(limit_value=lambda: current_app.config[config_key],
+                 key_func=get_remote_address, scope=config_key.lower(),
+                 exempt_when=exempt_when, on_breach=lambda _limit: breached())

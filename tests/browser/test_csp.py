@@ -79,8 +79,25 @@ def test_pages_run_under_the_csp(login_as, watched, page, base_url, username):
 
 
 def test_public_pages_run_under_the_csp(watched, base_url):
-    failures = {url: p for url in ("/login/", "/apply/", "/apply/status")
+    failures = {url: p for url in ("/login/", "/apply/", "/apply/status", "/verify/")
                 if (p := watched(base_url + url))}
+    assert not failures, failures
+
+
+def test_e_certificate_pages_run_under_the_csp(live_app, login_as, watched, page, base_url):
+    """The card's inline photo (data:) and inline SVG QR code, the print button's script."""
+    from tests.browser.test_unit_page import _own_unit
+    unit_id, _name = _own_unit(live_app, "company_hz")
+    login_as("company_hz")
+    holders = f"/unitview/holders/{unit_id}/guard"
+    failures = {}
+    if problems := watched(base_url + holders):
+        failures[holders] = problems
+    card = _first_link(page, r"^/ecert/certificate/\d+$")
+    assert card, "the holders page offers no e-certificate"
+    for url in (card, f"/ecert/unit/{unit_id}/licence"):
+        if problems := watched(base_url + url):
+            failures[url] = problems
     assert not failures, failures
 
 

@@ -3,6 +3,7 @@
 //   the server requires on unsafe /api/ calls made with the session cookie;
 // - <select data-auto-submit> submits its form on change;
 // - a button or link with data-confirm="…" asks first;
+// - a button with data-print prints the page (e-certificates);
 // - a yyyy-mm-dd date put into a date picker's box without typing (pasted, autofilled)
 //   is taken by the picker, which otherwise puts its previous date back when it closes.
 (function () {
@@ -31,5 +32,8 @@
       event.preventDefault();
       event.stopImmediatePropagation();
     }
+  });
+  $(document).on("click", "[data-print]", function () {
+    window.print();
   });
 })();
