@@ -29,6 +29,8 @@ RESULTS_DIR = ROOT / "bench-results"
 CACHE_DIR = RESULTS_DIR / "cache"
 PASSWORD = "Demo@2026"
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Parallel worktrees benchmark side by side: BENCH_DB_SUFFIX keeps their PostgreSQL databases apart.
+DB_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
 TARGET_MULTIPLE = 2.5
 TARGET_SEARCH_MS = 50
 
@@ -39,7 +41,7 @@ def database_url(kind, people):
     if kind == "sqlite":
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{CACHE_DIR / f'bench-{people}.db'}"
-    return make_url(PG_BASE).set(database=f"bench_{people}").render_as_string(
+    return make_url(PG_BASE).set(database=f"bench_{people}{DB_SUFFIX}").render_as_string(
         hide_password=False)
 
 
