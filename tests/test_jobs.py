@@ -57,6 +57,9 @@ def test_big_export_runs_as_a_job_with_the_same_rows(app, client_for, low_thresh
         assert client_for(other).get(f"/jobs/{job.id}/status").status_code == 404
         assert client_for(other).get(f"/jobs/{job.id}/download").status_code == 404
     assert client.get("/jobs/999999/status").status_code == 404
+    # …and a 待办 for its owner, linking to 我的任务
+    todos = client.get("/todos/").get_data(as_text=True)
+    assert "已完成，可在“我的任务”中下载结果" in todos
 
 
 def test_api_export_above_threshold_answers_202(api, low_threshold):
