@@ -49,6 +49,11 @@ class Config:
     # API keys (Bearer sst_…) for the provincial government-service platform's intake.
     FAB_API_KEY_ENABLED = True
     SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
+    # Sending the outbox (app.services.sms): "package.module:Class" with deliver(phone, body);
+    # empty: the outbox only records. Retries with backoff: delay × 2^n seconds.
+    SMS_TRANSPORT = os.environ.get("SMS_TRANSPORT", "")
+    SMS_RETRIES = int(os.environ.get("SMS_RETRIES", "5"))
+    SMS_RETRY_DELAY = float(os.environ.get("SMS_RETRY_DELAY", "60"))
 
     # Accounts (等保 2.0 level 3, README "Accounts"). The password rule and the lockout's
     # numbers are parameters (系统管理 → 参数, app/services/settings.py); this switches the

@@ -17,7 +17,8 @@ from flask import current_app, has_app_context
 
 # Modules holding tasks, imported by every worker (and by init_celery, so eager calls find
 # them). Another issue appends its own (e.g. "app.tasks.credit").
-TASK_MODULES = ["app.tasks.jobs", "app.tasks.maintenance"]
+TASK_MODULES = ["app.tasks.jobs", "app.tasks.maintenance", "app.tasks.screening",
+                "app.tasks.sms", "app.tasks.reminders"]
 
 
 class AppContextTask(Task):
@@ -68,10 +69,18 @@ def init_celery(app) -> Celery:
     from importlib import import_module
     for name in TASK_MODULES:
         import_module(name)
-    from app.services import jobs
+    from app.services import jobs, screening, sms
     from .jobs import run_job
+    from .screening import screen_people
+    from .sms import send_sms
 
     def enqueue(job_id):
         return run_job.apply_async(args=[job_id]).id
     jobs.set_enqueue(enqueue)
+    sms.install()
+    brokered = bool(app.config.get("CELERY_BROKER_URL"))
+    # Screening: on a worker when there is one; eager, the service keeps its own thread.
+    screening.set_enqueue((lambda ids: screen_people.apply_async(args=[ids]))
+                          if brokered else None)
+    sms.set_enqueue(lambda message_id: send_sms.apply_async(args=[message_id]))
     return celery_app

@@ -43,10 +43,21 @@ def upgrade():
     op.create_index('ix_job_user', 'job', ['user_id', 'created_at'], unique=False)
     op.create_index('ix_job_state', 'job', ['state', 'finished_at'], unique=False)
     _todo_upgrade()
+    with op.batch_alter_table('sms_message') as batch:
+        batch.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
+        batch.add_column(sa.Column('last_error', sa.String(length=300), nullable=True))
+        batch.add_column(sa.Column('sent_at', sa.DateTime(), nullable=True))
+    op.create_index('ix_sms_message_status', 'sms_message', ['status', 'created_at'],
+                    unique=False)
 
 
 def downgrade():
     _todo_downgrade()
+    op.drop_index('ix_sms_message_status', table_name='sms_message')
+    with op.batch_alter_table('sms_message') as batch:
+        batch.drop_column('sent_at')
+        batch.drop_column('last_error')
+        batch.drop_column('attempts')
     op.drop_index('ix_job_state', table_name='job')
     op.drop_index('ix_job_user', table_name='job')
     op.drop_table('job')
