@@ -169,7 +169,12 @@ class Config:
     # EXPORT_JOB_THRESHOLD run as a job under 我的任务; results are kept JOB_RESULT_HOURS.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "sss")
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    # More modules with tasks or job kinds for the worker to import (comma-separated).
+    CELERY_EXTRA_MODULES = [m for m in os.environ.get("CELERY_EXTRA_MODULES", "").split(",")
+                            if m]
     JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
     EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
     JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))

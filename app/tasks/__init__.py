@@ -57,7 +57,7 @@ def celery_config(config) -> dict:
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
-        "imports": list(TASK_MODULES),
+        "imports": list(TASK_MODULES) + list(config.get("CELERY_EXTRA_MODULES") or ()),
     }
     return settings
 
@@ -67,7 +67,7 @@ def init_celery(app) -> Celery:
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     from importlib import import_module
-    for name in TASK_MODULES:
+    for name in TASK_MODULES + list(app.config.get("CELERY_EXTRA_MODULES") or ()):
         import_module(name)
     from app.services import jobs, screening, sms
     from .jobs import run_job
