@@ -25,7 +25,7 @@ import pytest
 from flask import g
 from sqlalchemy import desc
 
-from app.models import (Application, ApplicationEvent, AppUser, Certificate, ChangeLog,
+from app.models import (Job, Todo, Application, ApplicationEvent, AppUser, Certificate, ChangeLog,
                         Employment, Incident, Investor, Person, Service, Unit,
                         UnitDocument)
 from app.services.privacy import is_identity_number, mask_identity_values
@@ -58,7 +58,8 @@ SKIP_ENDPOINTS = {
 }
 # Views without a datamodel whose <pk> names a record of this model.
 PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
-             "GuardECertificateView": Certificate, "UnitECertificateView": Unit}
+             "GuardECertificateView": Certificate, "UnitECertificateView": Unit,
+             "MyJobsView": Job, "TodoView": Todo}
 
 
 # ------------------------------------------------------------------ the value masking
