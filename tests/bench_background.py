@@ -139,10 +139,10 @@ def report(runs, people):
     for run in runs:
         lines += [f"## {run['kind']}", "",
                   "Data: " + ", ".join(f"{v:,} {k}" for k, v in run["counts"].items()), "",
-                  "| Reminder scan | seconds | items due / new per check |", "|---|---|---|"]
+                  "| Reminder scan | seconds | items due / new (seconds) per check |", "|---|---|---|"]
         for label, seconds, counts in run["scan"]:
-            detail = "; ".join(f"{k} {v[0]}/{v[1]}" for k, v in counts.items()
-                               if k != "seconds")
+            detail = "; ".join(f"{k} {v[0]:,}/{v[1]:,} ({v[2]:.1f} s)"
+                               for k, v in counts.items() if k != "seconds")
             lines.append(f"| {label} | {seconds:.1f} | {detail} |")
         lines += ["", "| 100k-row export | seconds | rows | ratio to inline |", "|---|---|---|---|"]
         inline = run["exports"]["inline"][0]

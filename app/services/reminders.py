@@ -266,13 +266,16 @@ CHECKS = (("cert", certificates), ("annual_report", annual_reports),
 
 
 def scan(session, today=None) -> dict:
-    """Run every check; add what is new. {check: (items due, items added)}, plus the time.
+    """Run every check; add what is new. {check: (items due, items added, seconds)}, plus
+    the whole time.
     The caller commits."""
     today = today or dt.date.today()
     counts = {}
     started = time.monotonic()
     for name, check in CHECKS:
+        began = time.monotonic()
         items = list(check(session, today) or ())
-        counts[name] = (len(items), todos.add_many(session, items))
+        counts[name] = (len(items), todos.add_many(session, items),
+                        round(time.monotonic() - began, 2))
     counts["seconds"] = round(time.monotonic() - started, 2)
     return counts
