@@ -103,13 +103,17 @@ def exports(app, kind, rows, worker):
     url = f"/personview/export/?_flt_1_birth_date={birth - dt.timedelta(days=1)}"
     admin = bench.login(app, "admin")
     out = {}
-    app.config["EXPORT_JOB_THRESHOLD"] = 10 ** 9
-    seconds, got, _growth = bench.measure_export(admin, birth - dt.timedelta(days=1))
-    out["inline"] = (seconds, got)
-    print(f"[{kind}] export inline: {got} rows in {seconds:.1f} s", flush=True)
-    app.config["EXPORT_JOB_THRESHOLD"] = 20_000
-    out["job (eager, in-process)"] = export_as_job(app, admin, url)
-    print(f"[{kind}] export as job, eager: {out['job (eager, in-process)']}", flush=True)
+    # Alternating, best of two each: the machine is shared and its load moves.
+    for _round in range(2):
+        app.config["EXPORT_JOB_THRESHOLD"] = 10 ** 9
+        seconds, got, _growth = bench.measure_export(admin, birth - dt.timedelta(days=1))
+        out["inline"] = min(out.get("inline", (seconds, got)), (seconds, got))
+        print(f"[{kind}] export inline: {got} rows in {seconds:.1f} s", flush=True)
+        app.config["EXPORT_JOB_THRESHOLD"] = 20_000
+        result = export_as_job(app, admin, url)
+        label = "job (eager, in-process)"
+        out[label] = min(out.get(label, result), result)
+        print(f"[{kind}] export as job, eager: {result}", flush=True)
     if worker and kind == "postgresql":
         from app.tasks import init_celery
         broker, queue = "redis://127.0.0.1:6379/5", f"bench-{uuid.uuid4().hex[:8]}"
@@ -118,9 +122,11 @@ def exports(app, kind, rows, worker):
         init_celery(app)
         try:
             time.sleep(8)  # the worker boots (imports, app factory)
-            out["job (Celery worker, Redis)"] = export_as_job(app, admin, url)
-            print(f"[{kind}] export as job, worker: {out['job (Celery worker, Redis)']}",
-                  flush=True)
+            label = "job (Celery worker, Redis)"
+            for _round in range(2):
+                result = export_as_job(app, admin, url)
+                out[label] = min(out.get(label, result), result)
+                print(f"[{kind}] export as job, worker: {result}", flush=True)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(30)

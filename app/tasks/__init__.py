@@ -63,7 +63,15 @@ def celery_config(config) -> dict:
 
 
 def init_celery(app) -> Celery:
-    celery_app.conf.update(celery_config(app.config))
+    settings = celery_config(app.config)
+    if celery_app.conf.broker_url != settings["broker_url"]:
+        # Another app of this process (tests, the benchmark) used another broker: the
+        # connection and producer pools were made for it.
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+            celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+    celery_app.conf.update(settings)
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     from importlib import import_module
