@@ -178,6 +178,16 @@ class Config:
     JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
     EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
     JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))
+    # Reminders (app.services.reminders; docs/background.md): days, dates and working-day
+    # SLAs, and whether unit contacts also get an SMS (through the outbox).
+    REMINDER_CERT_DAYS = int(os.environ.get("REMINDER_CERT_DAYS", "60"))
+    REMINDER_ANNUAL_REPORT_DUE = os.environ.get("REMINDER_ANNUAL_REPORT_DUE", "03-31")
+    REMINDER_SELF_HIRE_DAYS = 30
+    REMINDER_BRANCH_WORKING_DAYS = 15
+    REMINDER_APPLICATION_WORKING_DAYS = 3
+    SLA_UNIT_WORKING_DAYS = int(os.environ.get("SLA_UNIT_WORKING_DAYS", "3"))
+    SLA_POLICE_WORKING_DAYS = int(os.environ.get("SLA_POLICE_WORKING_DAYS", "5"))
+    REMINDER_SMS = os.environ.get("REMINDER_SMS", "0") == "1"
 
 
 class TestConfig(Config):

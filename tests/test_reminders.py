@@ -125,3 +125,22 @@ def test_sms_is_sent_after_the_commit(app, flaky):
         db.session.expire_all()
         assert db.session.get(SmsMessage, message_id).status == "sent"
     assert flaky.sent[-1][1] == body
+
+
+def test_unit_contacts_get_one_text_per_unit(app, expiring):
+    """REMINDER_SMS: the units with new items get one SMS each, in the outbox."""
+    app.config["REMINDER_SMS"] = True
+    try:
+        with app.app_context():
+            from app.models import Todo
+            db.session.query(Todo).filter(Todo.key.like("cert_%")).delete(
+                synchronize_session=False)
+            before = db.session.query(SmsMessage).filter_by(purpose="reminder").count()
+            counts = reminders.scan(db.session)
+            texts = db.session.query(SmsMessage).filter_by(purpose="reminder").all()
+            assert counts["sms"] == len(texts) - before > 0
+            assert any("新待办" in t.body for t in texts)
+            assert reminders.scan(db.session)["sms"] == 0  # nothing new, no text
+            db.session.rollback()
+    finally:
+        app.config["REMINDER_SMS"] = False

@@ -133,7 +133,7 @@ class ApplicationEvent(Model):
 
 
 SMS_PURPOSES = {"account": _l("Account notice"), "decision": _l("Decision notice"),
-                "return": _l("Correction notice")}
+                "return": _l("Correction notice"), "reminder": _l("Reminder")}
 SMS_STATUSES = {"queued": _l("In the outbox"), "sent": _l("Sent"), "failed": _l("Failed")}
 
 

@@ -25,6 +25,7 @@ mechanism (app.services.todos.visible_clause).
                        SLA_POLICE_WORKING_DAYS: whoever must act
   dispatch_unverified  a guard on an active dispatch whose identity verification failed or
                        who holds no valid 保安员证: the unit and its police
+With REMINDER_SMS, each unit with new items also gets one text (through the SMS outbox).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ from .application_items import add_working_days, working_days_between
 DEFAULTS = {"REMINDER_CERT_DAYS": 60, "REMINDER_ANNUAL_REPORT_DUE": "03-31",
             "REMINDER_SELF_HIRE_DAYS": 30, "REMINDER_BRANCH_WORKING_DAYS": 15,
             "REMINDER_APPLICATION_WORKING_DAYS": 3, "SLA_UNIT_WORKING_DAYS": 3,
-            "SLA_POLICE_WORKING_DAYS": 5}
+            "SLA_POLICE_WORKING_DAYS": 5, "REMINDER_SMS": False}
 STAFF_ACTIVE = Employment.end_date.is_(None)
 OPEN = ("submitted", "accepted", "province_review", "returned")
 
@@ -268,10 +269,38 @@ def scan(session, today=None) -> dict:
     today = today or dt.date.today()
     counts = {}
     started = time.monotonic()
+    added = []
     for name, check in CHECKS:
         began = time.monotonic()
         items = list(check(session, today) or ())
-        counts[name] = (len(items), todos.add_many(session, items),
+        counts[name] = (len(items), todos.add_many(session, items, added),
                         round(time.monotonic() - began, 2))
+    if _conf("REMINDER_SMS"):
+        counts["sms"] = text_units(session, added)
     counts["seconds"] = round(time.monotonic() - started, 2)
     return counts
+
+
+def text_units(session, added) -> int:
+    """The SMS version for unit contacts (REMINDER_SMS): one text per unit with new items,
+    to its contact phone (else its principal's), through the outbox (app.services.sms)."""
+    from .sms import gateway
+    per_unit = {}
+    for item in added:
+        if item["audience"] == "unit" and item.get("unit_id"):
+            per_unit[item["unit_id"]] = per_unit.get(item["unit_id"], 0) + 1
+    if not per_unit:
+        return 0
+    text = _("[Security supervision] Your unit has %(n)d new to-do items; please sign in to "
+             "read them.")
+    sent = 0
+    ids = sorted(per_unit)
+    for start in range(0, len(ids), 500):
+        for unit_id, phone, principal in session.execute(
+                select(Unit.id, Unit.contact_phone, Unit.principal_phone)
+                .where(Unit.id.in_(ids[start:start + 500]))):
+            number = phone or principal
+            if number:
+                gateway().send(session, number, text % {"n": per_unit[unit_id]}, "reminder")
+                sent += 1
+    return sent

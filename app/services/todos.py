@@ -87,7 +87,7 @@ def _insert_ignoring_duplicates(session):
     return dialect_insert(Todo).on_conflict_do_nothing(index_elements=["key"])
 
 
-def add_many(session, items) -> int:
+def add_many(session, items, added=None) -> int:
     """Insert the items (dicts of Todo columns, each with its `key`) not there yet: one
     per subject and period, however often the scan runs. Returns how many were new.
     The keys already there are read once per kind (one indexed scan, not a look-up per
@@ -106,6 +106,8 @@ def add_many(session, items) -> int:
         statement = insert(Todo)
     for start in range(0, len(new), INSERT_CHUNK):
         session.execute(statement, new[start:start + INSERT_CHUNK])
+    if added is not None:  # the caller wants the new items (SMS to unit contacts)
+        added.extend(new)
     return len(new)
 
 
