@@ -152,3 +152,20 @@ def test_province_admin_sees_failed_jobs_and_retries_them(app, client_for):
     with app.app_context():
         job = db.session.get(Job, job_id)
         assert job.state == "done" and job.attempts == 2 and job.error is None
+
+
+def test_a_job_the_broker_refuses_is_failed_not_lost(app):
+    jobs.register_kind("test_unqueued", lambda job, params, progress: None)
+    previous = jobs._ENQUEUE
+
+    def refuse(job_id):
+        raise ConnectionError("Redis 不可用")
+    jobs.set_enqueue(refuse)
+    try:
+        with app.app_context():
+            from app.models import AppUser
+            user = db.session.query(AppUser).filter_by(username="company_hz").one()
+            job = jobs.submit("test_unqueued", user, {})
+            assert job.state == "failed" and "Redis 不可用" in job.error
+    finally:
+        jobs.set_enqueue(previous)

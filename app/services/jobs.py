@@ -75,7 +75,17 @@ def submit(kind: str, user, params: dict | None = None, title: str = "",
         session.add(job)
         session.commit()
         job_id = job.id
-    task_id = _ENQUEUE(job_id) if _ENQUEUE else run(job_id)
+    try:
+        task_id = _ENQUEUE(job_id) if _ENQUEUE else run(job_id)
+    except Exception as exc:  # the broker is unreachable: failed, the admin may retry it
+        log.exception("job %s not queued", job_id)
+        task_id = None
+        with Session(bind=db.engine) as session:
+            job = session.get(Job, job_id)
+            if job.state == "queued":
+                job.state, job.finished_at = "failed", utcnow()
+                job.error = f"not queued: {exc}"[:2000]
+                session.commit()
     with Session(bind=db.engine, expire_on_commit=False) as session:
         job = session.get(Job, job_id)
         if isinstance(task_id, str) and job.task_id is None:
