@@ -22,3 +22,4 @@ from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
 from .register import PublicQuery  # noqa: F401
 from .staff_import import StaffImport  # noqa: F401
+from .job import Job  # noqa: F401

@@ -2,7 +2,7 @@
 refused; the uploaded file is kept between preview and confirmation
 
 Revision ID: 0900_import
-Revises: 0870_public_register
+Revises: 0880_background
 Create Date: 2026-12-06 23:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0900_import'
-down_revision = '0870_public_register'
+down_revision = '0880_background'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,9 @@
+"""Celery beat's schedule (docs/background.md, "Schedule"): task name → when. Another issue
+adds its own entries here (e.g. a nightly credit run), and its module to
+app.tasks.TASK_MODULES. Times are Asia/Shanghai (celery timezone)."""
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "prune-job-results": {"task": "app.tasks.maintenance.prune_jobs",
+                          "schedule": crontab(minute=17)},
+}
