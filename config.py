@@ -168,6 +168,11 @@ class Config:
     JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
     EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
     JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))
+    # Excel import of staff (docs/import.md): file size and row limits; longer files run as a
+    # job of 我的任务.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", "500"))
 
 
 class TestConfig(Config):

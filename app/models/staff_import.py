@@ -1,7 +1,7 @@
 """导入记录: one row per Excel import of staff (docs/import.md) — who, which file, into which
 unit and list, the rows read / added / updated / refused. Written by the import service only;
-the uploaded file is kept here between the preview and the clerk's 【确认导入】 and dropped
-once the import has run."""
+the uploaded file is kept here for the clerk's 【确认导入】 and for the report download (the
+report is the file with the stored errors beside the cells)."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
                         Text)
@@ -43,7 +43,7 @@ class StaffImport(Model):
     rows_added = Column(Integer, nullable=False, default=0)
     rows_updated = Column(Integer, nullable=False, default=0)
     rows_refused = Column(Integer, nullable=False, default=0)
-    content = Column(LargeBinary)        # the uploaded file until the import has run
+    content = Column(LargeBinary)        # the uploaded file (the report is built from it)
     preview = Column(Text)               # the validation report (JSON)
     message = Column(String(300))
 

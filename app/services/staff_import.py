@@ -759,3 +759,19 @@ def report_workbook(report: Report, cols) -> bytes:
             sheet.write_string(r, note_col, text, fmt["note"])
     book.close()
     return out.getvalue()
+
+
+def stored_report(data: bytes, cols, preview: str, limits: dict) -> bytes:
+    """The report workbook of an import already checked: the file read again, each row's
+    errors from the stored validation (JSON), no rule run again."""
+    report = read_rows(data, cols, limits)
+    stored = json.loads(preview or "{}")
+    errors = {r["row"]: r for r in stored.get("rows", [])}
+    for row in report.rows:
+        entry = errors.get(row.number)
+        if entry is None:
+            continue
+        row.status = entry["status"]
+        for error in entry["errors"]:
+            row.errors[error["field"] or ""] = error["message"]
+    return report_workbook(report, cols)
