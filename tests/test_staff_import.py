@@ -328,3 +328,19 @@ def test_student_training_and_report_workbook(db_session):
     person = db_session.query(Person).filter_by(id_number=number).one()
     record = db_session.query(TrainingRecord).filter_by(person_id=person.id).one()
     assert record.end_date == dt.date(2024, 12, 1) and record.class_name == "秋季班"
+
+
+def test_people_are_screened_once_after_the_commit(db_session, monkeypatch):
+    """Releasing each row's SAVEPOINT fires after_commit: the imported people must still be
+    screened once, after the outer commit (not before it is durable)."""
+    from app.services import screening
+    calls = []
+    monkeypatch.setattr(screening, "dispatch", lambda ids, inline=False: calls.append(ids))
+    rows = [guard_row(db_session) for _ in range(2)]
+    data = workbook("guard", db_session, "company_hz", rows)
+    command(db_session, "company_hz", "guard", data).run("valid_rows")
+    assert calls == []
+    db_session.commit()
+    numbers = [r["id_number"] for r in rows]
+    ids = {p.id for p in db_session.query(Person).filter(Person.id_number.in_(numbers))}
+    assert len(calls) == 1 and ids <= set(calls[0])

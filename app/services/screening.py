@@ -239,6 +239,19 @@ def suspended(session):
         session.info.pop(_OFF, None)
 
 
+@contextmanager
+def held_for_outer_commit(session):
+    """Releasing a SAVEPOINT fires after_commit: the people flushed so far are kept for the
+    outer commit, so they are screened once, when the transaction is durable (not before,
+    and not at all if it rolls back). Wrap `savepoint.commit()` in it (the staff import)."""
+    held = session.info.pop(_IDS, None)
+    try:
+        yield
+    finally:
+        if held:
+            session.info.setdefault(_IDS, set()).update(held)
+
+
 def discard_queued(session):
     """Forget the people noticed so far in this transaction (they were screened inline)."""
     _after_rollback(session)

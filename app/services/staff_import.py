@@ -352,6 +352,7 @@ class Row:
     errors: dict = field(default_factory=dict)     # key ("" = the row) → Chinese message
     status: str = "ok"             # ok | update | error
     added: bool = False
+    id_number: str | None = None   # normalised, once the number parsed
 
     def error(self, key, message):
         self.errors.setdefault(key or "", str(message))
@@ -612,24 +613,35 @@ class StaffImport:
         by_key = {c.key: c for c in self.cols}
         seen_ids, seen_certs = {}, {}
         total = len(report.rows)
-        for done, row in enumerate(report.rows, start=1):
+        for row in report.rows:
             for index, key in enumerate(report.keys):
                 if key is None or key == "seq":
                     continue
                 value, data_type = row.cells[index] if index < len(row.cells) else (None, None)
                 row.values[key] = _parse(by_key[key], value, data_type, row)
             self._duplicates(row, seen_ids, seen_certs)
+        self._registered = self._people_registered(seen_ids)
+        for done, row in enumerate(report.rows, start=1):
             if row.status != "error":
                 self._add(row)
             if progress is not None and (done % 50 == 0 or done == total):
                 progress(done, total)
         return report
 
+    def _people_registered(self, numbers) -> set:
+        """Which of the file's ID numbers belong to people already in the system (the
+        preview's "updates an existing person"), in a few queries rather than one a row."""
+        numbers, found = list(numbers), set()
+        for start in range(0, len(numbers), 500):
+            found.update(self.session.execute(select(Person.id_number).where(
+                Person.id_number.in_(numbers[start:start + 500]))).scalars())
+        return found
+
     def _duplicates(self, row, seen_ids, seen_certs):
         number = row.values.get("id_number")
         if number and "id_number" not in row.errors:
             try:
-                number = parse_id_number(number).number
+                number = row.id_number = parse_id_number(number).number
             except IdNumberError as exc:
                 row.error("id_number", str(exc))
                 return
@@ -671,8 +683,7 @@ class StaffImport:
             earlier = {"employer": v.get("work_employer"), "position": v.get("work_position"),
                        "start_date": v.get("work_start"), "end_date": v.get("work_end")}
         session = self.session
-        existing = session.execute(select(Person.id).where(
-            Person.id_number == parse_id_number(v["id_number"]).number)).first()
+        existing = row.id_number in self._registered
         savepoint = session.begin_nested()
         try:
             personnel.add_staff(
@@ -698,7 +709,8 @@ class StaffImport:
         except OutOfScope:
             savepoint.rollback()
             raise
-        savepoint.commit()
+        with screening.held_for_outer_commit(session):
+            savepoint.commit()
         row.added = True
         row.status = "update" if existing else "ok"
 
