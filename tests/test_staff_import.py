@@ -261,7 +261,7 @@ def test_failure_part_way_saves_nothing(db_session, monkeypatch):
 
     def flaky(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) % 3 == 0:   # every third add fails, retried or not
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
@@ -344,3 +344,24 @@ def test_people_are_screened_once_after_the_commit(db_session, monkeypatch):
     numbers = [r["id_number"] for r in rows]
     ids = {p.id for p in db_session.query(Person).filter(Person.id_number.in_(numbers))}
     assert len(calls) == 1 and ids <= set(calls[0])
+
+
+def test_a_refusal_after_the_flush_undoes_only_its_row(db_session, monkeypatch):
+    """A staff-added hook refusing a row after its flush (a later check): the chunk is
+    redone a SAVEPOINT per row, so only that row is undone and the others are saved."""
+    from app.services.errors import RuleViolation as Refusal
+    rows = [guard_row(db_session) for _ in range(3)]
+    refused = rows[1]["id_number"]
+
+    def hook(session, employment, result):
+        if employment.person.id_number == refused:
+            raise Refusal("id_number", "背景审查不通过")
+
+    monkeypatch.setattr(personnel, "STAFF_ADDED_HOOKS", [hook])
+    data = workbook("guard", db_session, "company_hz", rows)
+    report = command(db_session, "company_hz", "guard", data).run("valid_rows")
+    assert report.counts["added"] == 2 and report.rows[1].errors == {
+        "id_number": "背景审查不通过"}
+    numbers = [r["id_number"] for r in rows]
+    saved = {p.id_number for p in db_session.query(Person).filter(Person.id_number.in_(numbers))}
+    assert saved == {rows[0]["id_number"], rows[2]["id_number"]}

@@ -166,6 +166,14 @@ def test_rest_import_answers_the_report(app, api):
         "file": (io.BytesIO(data), "名单.xlsx"), "unit_id": str(unit_id),
         "mode": "valid_rows"}, content_type="multipart/form-data")
     assert saved.status_code == 200 and saved.json["result"]["rows_added"] == 1
+    good2, bad2, data2, _unit = _rows(app)
+    whole = caller.post("/api/v1/guard/import", data={
+        "file": (io.BytesIO(data2), "名单.xlsx"), "unit_id": str(unit_id),
+        "mode": "all_or_nothing"}, content_type="multipart/form-data")
+    assert whole.status_code == 400 and "未导入" in whole.json["message"]
+    assert whole.json["result"]["rows_added"] == 0
+    with app.app_context():
+        assert db.session.query(Person).filter_by(id_number=good2[0]["id_number"]).count() == 0
     refused = caller.post("/api/v1/guard/import", data={
         "file": (io.BytesIO(b"not excel"), "x.xlsx"), "unit_id": str(unit_id)},
         content_type="multipart/form-data")

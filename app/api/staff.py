@@ -64,7 +64,7 @@ class StaffImportEndpoint:
             return self.response_400(message=violation.as_dict())
         answer = importing.report_json(entry)
         if entry.status == "refused":
-            return self.response_400(message=entry.message, result=answer)
+            return self.response(400, message=entry.message, result=answer)
         return self.response(200, result=answer)
 
 

@@ -1,5 +1,5 @@
 """staff import log (导入记录): who imported which file into which unit, rows read / added /
-refused; the uploaded file is kept between preview and confirmation
+refused; the uploaded file is kept for the confirmation and the report
 
 Revision ID: 0900_import
 Revises: 0880_background
