@@ -358,10 +358,17 @@ def test_a_refusal_after_the_flush_undoes_only_its_row(db_session, monkeypatch):
             raise Refusal("id_number", "背景审查不通过")
 
     monkeypatch.setattr(personnel, "STAFF_ADDED_HOOKS", [hook])
+    from app.services import screening
+    calls = []
+    monkeypatch.setattr(screening, "dispatch", lambda ids, inline=False: calls.append(ids))
     data = workbook("guard", db_session, "company_hz", rows)
     report = command(db_session, "company_hz", "guard", data).run("valid_rows")
+    db_session.commit()
     assert report.counts["added"] == 2 and report.rows[1].errors == {
         "id_number": "背景审查不通过"}
     numbers = [r["id_number"] for r in rows]
     saved = {p.id_number for p in db_session.query(Person).filter(Person.id_number.in_(numbers))}
     assert saved == {rows[0]["id_number"], rows[2]["id_number"]}
+    # the two saved guards are screened after the commit, though savepoints rolled back
+    ids = {p.id for p in db_session.query(Person).filter(Person.id_number.in_(saved))}
+    assert len(calls) == 1 and ids <= set(calls[0])

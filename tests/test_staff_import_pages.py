@@ -99,7 +99,10 @@ def test_long_file_runs_as_a_job(app, client_for):
         app.config["IMPORT_JOB_THRESHOLD"] = 500
     from app.extensions import db
     with app.app_context():
-        job = db.session.query(Job).order_by(Job.id.desc()).first()
+        check, job = db.session.query(Job).order_by(Job.id.desc()).limit(2).all()[::-1]
+        # the upload's check ran as a job too, its report the result
+        assert check.kind == "import" and check.state == "done" and check.result_path
+        assert "校验" in check.title
         assert job.kind == "import" and job.state == "done" and job.total == 3
         assert job.done == 3 and job.result_path
         numbers = [r["id_number"] for r in good]
@@ -192,3 +195,24 @@ def test_rest_import_scope(app, api):
     response = api("association").post("/api/v1/guard/import", data={
         "file": (io.BytesIO(data), "名单.xlsx")}, content_type="multipart/form-data")
     assert response.status_code in (401, 403, 404)
+
+
+def test_unit_staff_tab_offers_template_and_import_for_the_unit(app, client_for):
+    """从业人员 of a unit's page: each sub-tab's 【下载导入模板】【导入】 carry the unit."""
+    import re
+
+    from tests.helpers import page_with_tabs
+    from app.extensions import db
+    with app.app_context():
+        unit_id = unit_of(db.session, "company_hz").id
+    client = client_for("company_hz")
+    html = page_with_tabs(client, f"/unitview/show/{unit_id}")
+    links = re.findall(r'class="btn btn-sm btn-default staff-import-template" href="([^"]+)"',
+                       html)
+    assert links and all(f"_flt_0_unit={unit_id}" in link for link in links)
+    import html as html_lib
+    response = client.get(html_lib.unescape(links[0]))
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    upload = re.search(r'class="btn btn-sm btn-primary staff-import" href="([^"]+)"', html)
+    page = client.get(html_lib.unescape(upload.group(1))).get_data(as_text=True)
+    assert f'value="{unit_id}"' in page

@@ -50,7 +50,7 @@ class StaffImportEndpoint:
             unit = importing.target_unit(session, request.form.get("unit_id", type=int), scope)
             if unit is None:
                 return self.response_400(message={"unit_id": [_("Choose the unit.")]})
-            entry, _cmd = importing.check_upload(session, user, unit, self.import_role, data,
+            entry, _job = importing.check_upload(session, user, unit, self.import_role, data,
                                                  upload.filename)
             if request.form.get("dry_run") not in ("1", "true"):
                 importing.execute(session, entry.id,

@@ -11,6 +11,7 @@ from .base import Model, utcnow
 from .choices import code_label
 
 IMPORT_STATUSES = {
+    "checking": _l("Being checked"),
     "previewed": _l("Checked, awaiting confirmation"),
     "queued": _l("Queued"),
     "done": _l("Imported"),

@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Certificate, Person, StaffImport as ImportLog
+from app.models import (Certificate, ChangeLog, Employment, IdentityCheck, Person,
+                        ScreeningEvent, StaffImport as ImportLog, TrainingRecord,
+                        WorkExperience)
 from app.models.authority import rule_for
 from app.models.base import utcnow
 from app.models.choices import EDUCATION_LEVELS, EMPLOYMENT_ROLES, ROLES_BY_UNIT_KIND
@@ -128,6 +130,9 @@ FIELD_COLUMN = {"person": "id_number", "start": "start_date", "end_date": "start
                 "work_start": "work_start", "work_end": "work_end"}
 
 
+# What the rows of an import create (and load): dropped from the session after each chunk.
+_DROPPED = (Person, Employment, Certificate, ChangeLog, IdentityCheck, ScreeningEvent,
+            TrainingRecord, WorkExperience)
 CHUNK = 100   # rows per SAVEPOINT (a refusal at a flush redoes its chunk row by row)
 
 
@@ -633,6 +638,12 @@ class StaffImport:
         for start in range(0, total, CHUNK):
             chunk = report.rows[start:start + CHUNK]
             self._add_chunk([row for row in chunk if row.status != "error"])
+            # Each new employment is appended to the unit's unloaded `employments` backref
+            # as a pending mutation that every later flush walks again (quadratic over a
+            # long file); the rows are flushed, so the pending list can go.
+            if inspect(self.unit).persistent:
+                self.session.expire(self.unit, ["employments"])
+            self._let_go()
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
@@ -651,6 +662,7 @@ class StaffImport:
 
         # the Session itself (a scoped_session is a registry of them)
         target = session if isinstance(session, Session) else session()
+        noticed = screening.people_noticed(session)
         chunk = session.begin_nested()
         event.listen(target, "after_flush", counted)
         try:
@@ -668,7 +680,8 @@ class StaffImport:
                     raise _Redo()
         except _Redo:
             event.remove(target, "after_flush", counted)
-            chunk.rollback()
+            with screening.held_for_outer_commit(session, restore=noticed):
+                chunk.rollback()
             for row in rows:
                 row.errors.clear()
                 row.status, row.added = "ok", False
@@ -677,7 +690,8 @@ class StaffImport:
             return
         except BaseException:
             event.remove(target, "after_flush", counted)
-            chunk.rollback()
+            with screening.held_for_outer_commit(session, restore=noticed):
+                chunk.rollback()
             raise
         event.remove(target, "after_flush", counted)
         with screening.held_for_outer_commit(session):
@@ -686,6 +700,18 @@ class StaffImport:
             if row.status != "error":
                 row.added = True
                 row.status = "update" if row.id_number in self._registered else "ok"
+
+    def _let_go(self):
+        """Drop the flushed rows' objects from the session after each chunk: their rows are
+        in the transaction, nothing reads them again, and a session holding a whole file's
+        people, employments, cases and change-log rows makes every later flush and garbage
+        collection slower (the import grew quadratic without this)."""
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            return
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, _DROPPED) and obj is not self.unit:
+                session.expunge(obj)
 
     def _people_registered(self, numbers) -> set:
         """Which of the file's ID numbers belong to people already in the system (the
@@ -728,19 +754,24 @@ class StaffImport:
     def _add(self, row):
         """One row in a SAVEPOINT of its own (the fallback of _add_chunk)."""
         session = self.session
+        noticed = screening.people_noticed(session)
         savepoint = session.begin_nested()
+
+        def undo():
+            with screening.held_for_outer_commit(session, restore=noticed):
+                savepoint.rollback()
         try:
             self._add_staff(row)
         except (RuleViolation, AuthorityViolation) as violation:
-            savepoint.rollback()
+            undo()
             self._refuse(row, violation)
             return
         except IntegrityError as exc:
-            savepoint.rollback()
+            undo()
             self._refuse(row, rules.violation_from_integrity_error(exc))
             return
         except BaseException:
-            savepoint.rollback()
+            undo()
             raise
         with screening.held_for_outer_commit(session):
             savepoint.commit()

@@ -84,12 +84,16 @@ class StaffImportMixin:
                 else:
                     data = upload.stream.read(limits["max_bytes"] + 1)
                     try:
-                        entry, _cmd = importing.check_upload(
+                        entry, job = importing.check_upload(
                             db.session, g.user, form.unit.data, self.role, data,
-                            upload.filename)
+                            upload.filename, background=True)
                     except ImportRefused as refusal:
                         form.file.errors = [str(refusal)]
                     else:
+                        if job is not None:
+                            flash(_("The file is long: it is checked in the background; "
+                                    "follow the progress under My jobs, then come back "
+                                    "here."), "info")
                         return redirect(url_for(f"{self.endpoint}.import_show",
                                                 pk=entry.id))
         return self.render_template(

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.models import AppUser, StaffImport as ImportLog, Unit
 from app.models.base import utcnow
-from app.security.scope import OutOfScope, get_scoped, scope_for_user
+from app.security.scope import OutOfScope, get_scoped, in_scope, scope_for_user
 from app.services import jobs, staff_import
 from app.services.registry import get_registry
 from app.services.staff_import import ImportRefused, StaffImport
@@ -36,15 +36,52 @@ def command(session, user, unit, role, data, file_name):
                        config=current_app.config)
 
 
-def check_upload(session, user, unit, role, data, file_name) -> tuple[ImportLog, StaffImport]:
-    """Validate the upload (nothing saved) and log it as `previewed` with its report.
-    ImportRefused (file-level) and OutOfScope propagate; nothing is logged then."""
+def check_upload(session, user, unit, role, data, file_name, background=False):
+    """Validate the upload (nothing saved) and log it as `previewed` with its report; with
+    `background`, a file above IMPORT_JOB_THRESHOLD rows is logged as `checking` and checked
+    by a job (returned) whose progress 我的任务 shows. File-level refusals (ImportRefused) and
+    OutOfScope propagate; nothing is logged then. Returns (log row, job or None)."""
     cmd = command(session, user, unit, role, data, file_name)
+    if background:
+        rows = len(staff_import.read_rows(data, cmd.cols, cmd.limits).rows)
+        if rows > cmd.limits["job_threshold"]:
+            if unit is None or not in_scope(session, unit, write=True,
+                                             scope=scope_for_user(user)):
+                raise OutOfScope()
+            with atomic(session):
+                entry = ImportLog(user_id=user.id, username=user.username, unit_id=unit.id,
+                                  role=role, file_name=cmd.file_name, status="checking",
+                                  rows_read=rows, content=data)
+                session.add(entry)
+            job = jobs.submit(JOB_KIND, user, {"import_id": entry.id, "phase": "check"},
+                              title=f"{_('Check import file')}：{entry.file_name}",
+                              total=rows)
+            return session.get(ImportLog, entry.id), job
     cmd.validate()
     with atomic(session):
         entry = cmd.log(user, status="previewed")
         entry.content = data
-    return entry, cmd
+    return entry, None
+
+
+def check_stored(session, import_id, progress=None):
+    """The check of a long upload, in a job: as check_upload, with progress."""
+    entry = session.get(ImportLog, import_id)
+    user = session.get(AppUser, entry.user_id)
+    unit = session.get(Unit, entry.unit_id)
+    cmd = command(session, user, unit, entry.role, entry.content, entry.file_name)
+    try:
+        cmd.validate(progress)
+    except ImportRefused as refusal:
+        with atomic(session):
+            entry = session.get(ImportLog, import_id)
+            entry.status, entry.message, entry.finished_at = "failed", str(refusal), utcnow()
+        return entry
+    with atomic(session):
+        entry = session.get(ImportLog, import_id)
+        _record(entry, cmd, "previewed")
+        entry.finished_at = None
+    return session.get(ImportLog, import_id)
 
 
 def import_of(session, user, import_id) -> ImportLog:
@@ -115,12 +152,17 @@ def _record(entry, cmd, status, message=None):
 
 
 def run_import_job(job, params, progress):
-    """The job handler (我的任务): the import runs with the job's progress; the report
-    workbook is its result file."""
+    """The job handler (我的任务): the check of a long upload (phase "check") or the import,
+    with the job's progress; the report workbook is its result file."""
     import os
     session = db.session
-    entry = execute(session, params["import_id"], params["mode"],
-                    lambda done, total: progress(done, total))
+    # SQLite has one writer: the progress row cannot be written beside the import's open
+    # transaction (it would wait for the lock each time), so there the bar moves at the end.
+    step = progress if db.engine.dialect.name != "sqlite" else None
+    if params.get("phase") == "check":
+        entry = check_stored(session, params["import_id"], step)
+    else:
+        entry = execute(session, params["import_id"], params["mode"], step)
     progress(entry.rows_read, entry.rows_read, force=True)
     path = os.path.join(jobs.result_dir(current_app), f"import-{entry.id}-{job.id}.xlsx")
     with open(path, "wb") as out:
