@@ -189,6 +189,12 @@ class Config:
     SLA_POLICE_WORKING_DAYS = int(os.environ.get("SLA_POLICE_WORKING_DAYS", "5"))
     REMINDER_SMS = os.environ.get("REMINDER_SMS", "0") == "1"
 
+    # Excel import of staff (docs/import.md): file size and row limits; longer files run as a
+    # job of 我的任务.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("IMPORT_JOB_THRESHOLD", "500"))
+
 
 class TestConfig(Config):
     TESTING = True

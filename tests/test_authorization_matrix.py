@@ -559,3 +559,63 @@ def test_someone_elses_job_and_todo_are_404(client_for, others_items, user):
     client = client_for(user)
     for url in (f"/jobs/{job_id}/status", f"/jobs/{job_id}/download", f"/todos/{todo_id}/open"):
         assert client.get(url).status_code == 404, (user, url)
+
+# ------------------------------------------------------------------ Excel import (issue 17)
+
+def _import_file():
+    """Any workbook: the unit is checked before the file is read."""
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["身份证号码", "姓名", "开始日期"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("resource", sorted(ROLE_LISTS))
+def test_import_into_a_foreign_unit_is_404(app, matrix, client_for, api, user, resource):
+    """【下载导入模板】, 【导入】 and POST /api/v1/<list>/import name a unit outside the user's
+    write scope: 404 (or refused without the list's add permission); nothing is logged. The
+    association, which writes nowhere, is refused or answered 404 for its "own" unit too."""
+    from app.extensions import db
+    from app.models import StaffImport
+    page, rest, _model = RESOURCES[resource]
+    target = matrix[user]["foreign"].get("Unit") or (
+        matrix[user]["own"]["Unit"] if user == "association" else None)
+    if target is None:
+        pytest.skip("the province admin has no unit outside his scope")
+    with app.app_context():
+        before = db.session.query(StaffImport).count()
+    may_add = "add" in _verbs(user, resource)
+    client, caller = client_for(user), api(user)
+
+    def expect(response):
+        if may_add and user != "association":
+            assert response.status_code == 404, (user, resource, response.status_code)
+        else:
+            assert _denied(response) or response.status_code == 404, response.status_code
+
+    expect(client.get(f"/{page}/import/template?unit={target}"))
+    expect(client.get(f"/{page}/import/?unit={target}"))
+    expect(client.post(f"/{page}/import/", data={
+        "csrf_token": csrf_token(client, "/"), "unit": str(target), "file": (io.BytesIO(_import_file()), "x.xlsx")},
+        content_type="multipart/form-data"))
+    expect(caller.post(f"/api/v1/{rest}/import", data={
+        "unit_id": str(target), "file": (io.BytesIO(_import_file()), "x.xlsx")},
+        content_type="multipart/form-data"))
+    with app.app_context():
+        assert db.session.query(StaffImport).count() == before
+
+
+@pytest.mark.parametrize("user", [u for u in USERS if u != "association"])
+@pytest.mark.parametrize("resource", sorted(ROLE_LISTS))
+def test_import_template_of_own_unit(matrix, client_for, user, resource):
+    """Where the user may add to the list, its own unit's template downloads."""
+    page = RESOURCES[resource][0]
+    response = client_for(user).get(
+        f"/{page}/import/template?unit={matrix[user]['own']['Unit']}")
+    if "add" in _verbs(user, resource):
+        assert response.status_code == 200 and response.data.startswith(b"PK")
+    else:
+        assert _denied(response) or response.status_code == 404

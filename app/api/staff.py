@@ -2,7 +2,7 @@
 exam system's result sync."""
 import datetime as dt
 
-from flask import request
+from flask import current_app, g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
@@ -10,8 +10,11 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.models import (EquipmentIssue, ExamResult, PoliceAssistance, SocialRelation,
                         TrainingRecord, WorkExperience)
-from app.services import personnel
+from app.security.scope import OutOfScope, current_scope
+from app.services import personnel, staff_import
 from app.services.errors import RuleViolation
+from app.services.staff_import import ImportRefused
+from app.web import staff_import as importing
 from app.web.staff import role_filters
 from app.web.transaction import atomic
 
@@ -20,13 +23,62 @@ from .endpoints import operation
 from .personnel import EmploymentApi
 
 
+class StaffImportEndpoint:
+    """POST /api/v1/<staff list>/import (multipart `file`, `unit_id`; `dry_run=1` checks only;
+    `mode` valid_rows | all_or_nothing): the Excel import of the list's page with the same
+    checks (docs/import.md), answering the report as JSON. Scoped like the page: a unit
+    outside the write scope answers 404; long files run synchronously here."""
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    @operation("post", "Import staff from an Excel file (the list's import template)",
+               {200: "The report: counts and each refused row's errors by column",
+                400: "The file was refused (type, size, rows, columns) or, with "
+                     "all_or_nothing, a row had errors (nothing saved)",
+                404: "The unit is outside the caller's scope"}, body="file")
+    def import_staff(self):
+        session, user, scope = db.session, g.user, current_scope()
+        if not scope.writes:
+            return self.response_404()
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self.response_400(message={"file": [_("Choose the file to import.")]})
+        limits = staff_import.settings(current_app.config)
+        data = upload.stream.read(limits["max_bytes"] + 1)
+        try:
+            unit = importing.target_unit(session, request.form.get("unit_id", type=int), scope)
+            if unit is None:
+                return self.response_400(message={"unit_id": [_("Choose the unit.")]})
+            entry, _job = importing.check_upload(session, user, unit, self.import_role, data,
+                                                 upload.filename)
+            if request.form.get("dry_run") not in ("1", "true"):
+                importing.execute(session, entry.id,
+                                  request.form.get("mode") or "valid_rows")
+                entry = importing.import_of(session, user, entry.id)
+        except OutOfScope:
+            return self.response_404()
+        except ImportRefused as refusal:
+            return self.response_400(message={"file": [str(refusal)]})
+        except RuleViolation as violation:
+            return self.response_400(message=violation.as_dict())
+        answer = importing.report_json(entry)
+        if entry.status == "refused":
+            return self.response(400, message=entry.message, result=answer)
+        return self.response(200, result=answer)
+
+
 def _staff_api(class_name, resource, permission, role):
-    """Active staff of one role, searchable like the page (`?search=…&unit=…`)."""
-    return type(class_name, (EmploymentApi,), dict(
+    """Active staff of one role, searchable like the page (`?search=…&unit=…`), with the
+    Excel import."""
+    return type(class_name, (StaffImportEndpoint, EmploymentApi), dict(
         resource_name=resource, class_permission_name=permission,
         base_filters=role_filters(role), datamodel=SQLAInterface(
-            EmploymentApi.datamodel.obj),
-        include_route_methods={"get", "get_list", "put", "info", "export_xlsx"}))
+            EmploymentApi.datamodel.obj), import_role=role,
+        method_permission_name={**EmploymentApi.method_permission_name,
+                                "import_staff": "add"},
+        include_route_methods={"get", "get_list", "put", "info", "export_xlsx",
+                               "import_staff"}))
 
 
 GuardApi = _staff_api("GuardApi", "guard", "Guard", "guard")

@@ -21,5 +21,6 @@ from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,
                      OperationLog, Setting, SettingsVersion)
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
 from .register import PublicQuery  # noqa: F401
+from .staff_import import StaffImport  # noqa: F401
 from .job import Job  # noqa: F401
 from .todo import Todo, TodoRead  # noqa: F401

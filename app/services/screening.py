@@ -240,6 +240,28 @@ def suspended(session):
         session.info.pop(_OFF, None)
 
 
+def people_noticed(session) -> set:
+    """The ids of the people this transaction will screen after its commit (so far)."""
+    return set(session.info.get(_IDS, ()))
+
+
+@contextmanager
+def held_for_outer_commit(session, restore=None):
+    """Releasing a SAVEPOINT fires after_commit, and rolling one back after_soft_rollback:
+    either would dispatch or forget this transaction's people. Around `savepoint.commit()`
+    the people flushed so far are kept for the outer commit (screened once, when the
+    transaction is durable); around `savepoint.rollback()` pass `restore`, the
+    people_noticed() from before the savepoint, so only those of the undone rows go
+    (the staff import)."""
+    held = session.info.pop(_IDS, None)
+    try:
+        yield
+    finally:
+        keep = held if restore is None else restore
+        if keep:
+            session.info.setdefault(_IDS, set()).update(keep)
+
+
 def discard_queued(session):
     """Forget the people noticed so far in this transaction (they were screened inline)."""
     _after_rollback(session)

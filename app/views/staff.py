@@ -34,6 +34,7 @@ from app.services.registry import get_registry, log_lookup
 from app.web.limits import per_user_limit
 
 from .base import ScopedListWidget, ScopedModelView
+from .staff_import import IMPORT_PERMISSIONS, StaffImportMixin
 from .forms import date_field, text_field
 from .lookup import LookupField
 
@@ -106,7 +107,7 @@ class StaffListWidget(ScopedListWidget):
     template = "staff/list_widget.html"
 
 
-class StaffListView(ScopedModelView):
+class StaffListView(StaffImportMixin, ScopedModelView):
     """An active-staff list of one role; subclasses set `role` and the titles."""
     datamodel = SQLAInterface(Employment)
     role = None
@@ -123,7 +124,7 @@ class StaffListView(ScopedModelView):
     list_template = "staff/list.html"
     list_widget = StaffListWidget
     method_permission_name = {**ScopedModelView.method_permission_name, "resign": "edit",
-                              "add": "add"}
+                              "add": "add", **IMPORT_PERMISSIONS}
     # which form sections the add page shows
     sections = ("basic", "work", "certificates")
 
