@@ -494,3 +494,49 @@ def grades_of_unit(session, unit_id):
 def latest_years(session):
     return [y for (y,) in session.query(CreditGrade.year).distinct()
             .order_by(CreditGrade.year.desc())]
+
+
+def public_grade(session, unit_id) -> str | None:
+    """The grade of the unit's latest graded year, for the public register (no terms)."""
+    return session.execute(select(CreditGrade.grade).where(CreditGrade.unit_id == unit_id)
+                           .order_by(CreditGrade.year.desc()).limit(1)).scalar()
+
+
+def ranking_query(session, year: int, scope, region_prefix: str | None = None):
+    """The year's grades in the scope, lowest score first (the ranking per city / district)."""
+    from app.security.scope import scope_clause
+    query = (session.query(CreditGrade).join(Unit, Unit.id == CreditGrade.unit_id)
+             .filter(CreditGrade.year == year, scope_clause(CreditGrade, scope, session=session)))
+    if region_prefix:
+        query = query.filter(Unit.region_code.like(f"{region_prefix}%"))
+    return query.order_by(CreditGrade.score, Unit.name)
+
+
+def export_rows(grades):
+    """Rows of the ranking and the credit-platform export: unit, credit code, region, year,
+    score, grade, the terms in words."""
+    for g in grades:
+        yield [g.unit.name, g.unit.credit_code, g.unit.region.name if g.unit.region else "",
+               g.year, g.score, g.grade, "；".join(describe(t) for t in g.terms or []),
+               g.computed_at]
+
+
+def export_headers():
+    return [_("Unit"), _("Unified social credit code"), _("Jurisdiction"), _("Year"),
+            _("Score"), _("Grade"), _("Terms"), _("Computed at")]
+
+
+def platform_payload(session, year_from: int, year_to: int):
+    """All grades of the years for the credit platform: JSON-ready dicts with their terms."""
+    query = (session.query(CreditGrade).join(Unit, Unit.id == CreditGrade.unit_id)
+             .filter(CreditGrade.year >= year_from, CreditGrade.year <= year_to)
+             .order_by(CreditGrade.year, Unit.credit_code, Unit.id))
+    for g in query.yield_per(1000):
+        yield {"unit_id": g.unit_id, "unit_name": g.unit.name,
+               "credit_code": g.unit.credit_code, "region_code": g.unit.region_code,
+               "year": g.year, "score": g.score, "grade": g.grade,
+               "computed_at": g.computed_at.isoformat(timespec="seconds"),
+               "terms": [{"term": t["term"], "category": t.get("category"),
+                          "count": t["count"], "points": t["points"],
+                          **({"rate": t["rate"]} if "rate" in t else {}),
+                          "description": describe(t)} for t in g.terms or []]}
