@@ -159,6 +159,15 @@ class Config:
     LIST_MAX_PAGE = 1_000_000
     LIST_MAX_PAGE_SIZE = 100
     EXPORT_MAX_ROWS = 1_000_000
+    # Background work (docs/background.md): Celery with Redis as broker. Unset: every task
+    # runs eagerly in-process (the two-command demo). Exports of more rows than
+    # EXPORT_JOB_THRESHOLD run as a job under 我的任务; results are kept JOB_RESULT_HOURS.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
+    EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
+    JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))
 
 
 class TestConfig(Config):

@@ -62,6 +62,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         if sync:
             appbuilder.sm.sync_roles()
 
+    from .tasks import init_celery
+    init_celery(app)  # eager in-process unless CELERY_BROKER_URL (docs/background.md)
     from .cli import register_cli
     from .web.errors import register_error_handlers
     from .web import hygiene
@@ -87,7 +89,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
                 "dispatch", "screening", "applications", "notices", "system", "downloads",
-                "register", "credit")
+                "register", "jobs", "credit")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications", "credit")

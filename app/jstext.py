@@ -17,6 +17,7 @@ def js_text() -> dict:
         "searching": _("Searching…"),
         "noResults": _("No matching records"),
         "errorLoading": _("The results could not be loaded"),
+        "download": _("Download"),
         "datepicker": {
             "days": [days[i] for i in order],
             "daysShort": [days_short[i] for i in order],

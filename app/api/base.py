@@ -169,3 +169,20 @@ class ScopedModelRestApi(ScopedMixin, ModelRestApi):
             filters.get_joined_filters(self._base_filters), order_column, order_direction)
         return self.export_response(query, self.list_title or self.resource_name,
                                     self.resource_name, self.export_conditions(filters))
+
+    def export_query(self):
+        """The export's query from the request's `q` (re-read by an export job,
+        app.web.crud); checked already by the request that submitted the job."""
+        import prison
+        args = prison.loads(request.args.get("q") or "()") or {}
+        filters = self._handle_filters_args(args)
+        order_column, order_direction = self._handle_order_args(args)
+        query = self.datamodel.apply_all(
+            self.datamodel.session.query(self.datamodel.obj),
+            filters.get_joined_filters(self._base_filters), order_column, order_direction)
+        return query, self.export_conditions(filters)
+
+    def export_job_response(self, job):
+        """Above EXPORT_JOB_THRESHOLD rows: 202 and the job (我的任务) that writes the file."""
+        return self.response(202, job=job.id, rows=job.total, status=f"/jobs/{job.id}/status",
+                             download=f"/jobs/{job.id}/download")

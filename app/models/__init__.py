@@ -21,4 +21,5 @@ from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,
                      OperationLog, Setting, SettingsVersion)
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
 from .register import PublicQuery  # noqa: F401
+from .job import Job  # noqa: F401
 from .credit import CreditGrade  # noqa: F401

@@ -160,6 +160,7 @@ _SELF_SERVICE = [
     ["SwaggerView", "can_show"],
     ["MenuApi", "can_get"],
     ["Lookup", "can_read"],
+    ["MyJobs", "can_read"],  # 我的任务: each user's own jobs only (app/views/jobs.py)
 ]
 
 

@@ -500,6 +500,12 @@ class ScopedModelView(ScopedMixin, ModelView):
     @expose("/export/")
     @has_access
     def export(self):
+        query, conditions = self.export_query()
+        return self.export_response(query, self.list_title, self.list_title, conditions)
+
+    def export_query(self):
+        """The export's query and its filters in words, from the request's list arguments
+        (also re-read by an export job: app.web.crud)."""
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__,
                                                              ("", ""))
@@ -508,5 +514,9 @@ class ScopedModelView(ScopedMixin, ModelView):
         filters = self._filters.get_joined_filters(self._base_filters)
         query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
                                          filters, order_column, order_direction)
-        return self.export_response(query, self.list_title, self.list_title,
-                                    self.export_conditions(self._filters))
+        return query, self.export_conditions(self._filters)
+
+    def export_job_response(self, job):
+        flash(_("The export has %(n)d rows: it runs in the background. Its progress and "
+                "download are under My jobs.", n=job.total or 0), "info")
+        return redirect(url_for("MyJobsView.list"))

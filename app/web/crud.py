@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import os
 
-from flask import after_this_request, g, has_request_context, request, send_file
+from flask import after_this_request, current_app, g, has_request_context, request, send_file
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from app.models import Unit
+from app.models import AppUser, Unit
 from app.models.authority import declared_rules
 from app.security import authority
 from app.security.scope import OutOfScope, current_scope, in_scope, is_shared, scope_clause
 from app.services import rules
 from app.services.errors import RuleViolation
+from app.services import jobs
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.web.display import masked_columns, masks
 from app.web.datamodel import DisplayedInterface
@@ -211,6 +212,15 @@ class ScopedMixin:
         """The rows of `query` (the list's own filters and order) as an .xlsx download, ID
         numbers masked for masking scopes, the export logged with its filters (in words:
         export_conditions)."""
+        threshold = current_app.config.get("EXPORT_JOB_THRESHOLD") or 0
+        if threshold and not g.get(_IN_JOB):
+            total = query.order_by(None).count()
+            if total > threshold:  # a job under 我的任务 (docs/background.md, "Exports")
+                job = jobs.submit("export", g.user, {
+                    "view": type(self).__name__, "path": request.path,
+                    "query": request.query_string.decode("latin-1"), "title": str(title),
+                    "stem": str(stem)}, title=str(title), total=total)
+                return self.export_job_response(job)
         columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
         rows = self.export_rows(query, columns)
@@ -226,3 +236,43 @@ class ScopedMixin:
 
         return send_file(path, as_attachment=True, mimetype=XLSX_MIMETYPE,
                          download_name=f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
+
+
+# ------------------------------------------------------------ export as a job
+
+_IN_JOB = "export_in_job"
+
+
+def run_export_job(job, params, progress):
+    """The "export" job: the submitting request is re-read (path, query string) for the
+    same view, as the job's owner, so the rows are those the list showed him — the same
+    scope, filters and order, ID numbers masked alike — written with progress."""
+    app = current_app._get_current_object()
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == params["view"])
+    with app.test_request_context(params["path"], query_string=params["query"]):
+        session = view.datamodel.session
+        g.user = session.get(AppUser, job.user_id)
+        g.setdefault(_IN_JOB, True)
+        query, conditions = view.export_query()
+        total = query.order_by(None).count()
+        progress(0, total, force=True)
+        columns = view.export_columns or view.list_columns
+        headers = [view.label_columns.get(c, c) for c in columns]
+
+        def counted(rows):
+            done = 0
+            for row in rows:
+                yield row
+                done += 1
+                progress(done, total)
+        path, count = write_xlsx(counted(view.export_rows(query, columns)), headers,
+                                 sheet_title=params["title"], directory=jobs.result_dir(app),
+                                 mask=masks(current_scope()))
+        progress(count, count, force=True)
+        with atomic(session):
+            log_export(session, g.user.id, g.user.username, view.class_permission_name,
+                       conditions, count)
+    return path, f"{params['stem']}-{dt.date.today():%Y%m%d}.xlsx"
+
+
+jobs.register_kind("export", run_export_job)

@@ -2,7 +2,7 @@
 weights and bands as parameters (docs/credit.md)
 
 Revision ID: 0910_credit
-Revises: 0870_public_register
+Revises: 0880_background
 Create Date: 2026-12-06 23:10:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0910_credit'
-down_revision = '0870_public_register'
+down_revision = '0880_background'
 branch_labels = None
 depends_on = None
 

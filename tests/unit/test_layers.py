@@ -15,7 +15,7 @@ LAYERS = [
     ("web", {"app.web"}),
     ("views", {"app.views"}),
     ("api", {"app.api"}),
-    ("top", {"app", "app.wiring", "app.cli", "app.startup"}),
+    ("top", {"app", "app.wiring", "app.cli", "app.startup", "app.tasks"}),
 ]
 # Side by side, never importing each other.
 SIBLINGS = {("views", "api"), ("api", "views")}
