@@ -222,7 +222,7 @@ declare("credit.review_failed", "int", 20, _l("Credit: annual review failed (poi
         **_POINTS)
 declare("credit.review_partial", "int", 5, _l("Credit: annual review basically passed "
                                               "(points)"), **_POINTS)
-declare("credit.licence_rate", "int", 20, _l("Credit: guard certificate rate (points at 0%)"),
+declare("credit.licence_rate", "int", 20, _l("Credit: guard certificate rate (points when no guard holds one)"),
         _l("Deducted in proportion to the active guards without a valid guard certificate."),
         **_POINTS)
 declare("credit.unlicensed_dispatch", "int", 5, _l("Credit: guard dispatched without a valid "
