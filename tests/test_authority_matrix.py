@@ -408,5 +408,5 @@ def test_nobody_writes_a_credit_grade_by_hand(app, api, client_for, owners):
     unit_id = owners[UNIT][0]
     client = client_for(UNIT)
     response = client.post(f"/credit/recompute/{unit_id}",
-                           data={"csrf_token": csrf_token(client, f"/unit/show/{unit_id}")})
+                           data={"csrf_token": csrf_token(client, f"/unitview/show/{unit_id}")})
     assert response.status_code == 403

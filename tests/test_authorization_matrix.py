@@ -548,7 +548,7 @@ def test_credit_pages_follow_the_scope(app, matrix, client_for, api, user):
         foreign_name = matrix[user]["foreign_name"]
     client = client_for(user)
     own, foreign = matrix[user]["own"]["Unit"], matrix[user]["foreign"].get("Unit")
-    token = csrf_token(client, f"/unit/show/{own}")
+    token = csrf_token(client, f"/unitview/show/{own}")
     assert client.get(f"/credit/unit/{own}").status_code == 200
     police = ROLE_OF[user] in ("province_admin", "city_police", "district_police")
     if foreign:

@@ -258,7 +258,7 @@ def test_unit_reads_its_grade_but_cannot_recompute(client_for, db_session, grade
     page = client.get(f"/credit/unit/{unit.id}").get_data(as_text=True)
     assert "credit-terms" in page and "credit-recompute" not in page
     response = client.post(f"/credit/recompute/{unit.id}",
-                           data={"csrf_token": csrf_token(client, f"/unit/show/{unit.id}")})
+                           data={"csrf_token": csrf_token(client, f"/unitview/show/{unit.id}")})
     assert response.status_code == 403
     other = _demo_unit(db_session, "company_nb")
     assert client.get(f"/credit/unit/{other.id}").status_code == 404
@@ -268,7 +268,7 @@ def test_police_recompute_needs_csrf_and_jurisdiction(client_for, db_session, gr
     unit = _demo_unit(db_session, "company_hz")
     police = client_for("police_hz")
     assert police.post(f"/credit/recompute/{unit.id}").status_code == 400  # no CSRF token
-    token = csrf_token(police, f"/unit/show/{unit.id}")
+    token = csrf_token(police, f"/unitview/show/{unit.id}")
     response = police.post(f"/credit/recompute/{unit.id}", data={"csrf_token": token})
     assert response.status_code == 302 and "#tab-credit" in response.headers["Location"]
     nb = _demo_unit(db_session, "company_nb")
@@ -283,7 +283,7 @@ def test_association_reads_but_does_not_recompute(client_for, db_session, graded
     client = client_for("association")
     assert client.get(f"/credit/unit/{unit.id}").status_code == 200
     response = client.post(f"/credit/recompute/{unit.id}",
-                           data={"csrf_token": csrf_token(client, f"/unit/show/{unit.id}")})
+                           data={"csrf_token": csrf_token(client, f"/unitview/show/{unit.id}")})
     assert response.status_code == 403
     assert db_session.query(CreditGrade).count() > 0
 
@@ -373,3 +373,28 @@ def test_platform_export_json_and_xlsx(app, api, db_session, graded):
     assert api("police_hz").get("/api/v1/credit_export/").status_code == 403
     assert client.get("/api/v1/credit_export/?year_from=2027&year_to=2020",
                       headers=headers).status_code == 400
+
+
+def test_the_nightly_task_is_scheduled_and_recomputes(app, db_session):
+    from app.tasks import TASK_MODULES
+    from app.tasks.credit import recompute_grades
+    from app.tasks.schedule import BEAT_SCHEDULE
+    assert "app.tasks.credit" in TASK_MODULES
+    assert BEAT_SCHEDULE["credit-grades"]["task"] == recompute_grades.name
+    counts = recompute_grades.apply().get()
+    assert counts["units"] == len(credit.graded_units(db_session)) > 0
+    db_session.expire_all()
+    assert db_session.query(CreditGrade).filter_by(year=credit.default_year()).count() \
+        == counts["units"]
+
+
+def test_demo_grades_differ_as_the_records_explain(db_session):
+    """README: 杭州上城安保 A (all guards certified, annual data on time and passed),
+    杭州西溪物业 C (a violation, guards dispatched without a certificate)."""
+    grades = credit.compute(db_session, YEAR, today=TODAY)
+    a = grades[_demo_unit(db_session, "company_hz").id]
+    c = grades[_demo_unit(db_session, "selfhire_hz").id]
+    assert a.grade == "A" and c.grade == "C", (a, c)
+    c_terms = {t.term for t in c.terms}
+    assert {"violation", "complaint", "unlicensed_dispatch"} <= c_terms
+    assert "unlicensed_dispatch" not in {t.term for t in a.terms}
