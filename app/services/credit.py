@@ -260,13 +260,14 @@ def _unlicensed_dispatch(p):
                      literal(p.as_of)), else_=Dispatch.end_date)
     valid = select(cert.c.id).where(cert.c.person_id == Dispatch.person_id,
                                     _valid_on(cert.c, last_day)).exists()
-    per_guard = (select(_staff_unit().label("u"), Dispatch.person_id,
+    staff_unit = _staff_unit()  # one expression in SELECT and GROUP BY (PostgreSQL)
+    per_guard = (select(staff_unit.label("u"), Dispatch.person_id,
                         func.max(Dispatch.id).label("i"))
                  .select_from(Dispatch).join(Unit, Unit.id == Dispatch.unit_id)
                  .where(Dispatch.start_date <= p.as_of,
                         or_(Dispatch.end_date.is_(None), Dispatch.end_date >= p.year_start),
                         ~valid)
-                 .group_by(_staff_unit(), Dispatch.person_id)).subquery()
+                 .group_by(staff_unit, Dispatch.person_id)).subquery()
     return select(per_guard.c.u, literal("guard").label("c"), per_guard.c.i)
 
 
