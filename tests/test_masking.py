@@ -58,7 +58,8 @@ SKIP_ENDPOINTS = {
 }
 # Views without a datamodel whose <pk> names a record of this model.
 PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
-             "GuardECertificateView": Certificate, "UnitECertificateView": Unit}
+             "GuardECertificateView": Certificate, "UnitECertificateView": Unit,
+             "CreditView": Unit}
 
 
 # ------------------------------------------------------------------ the value masking
