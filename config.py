@@ -49,6 +49,11 @@ class Config:
     # API keys (Bearer sst_…) for the provincial government-service platform's intake.
     FAB_API_KEY_ENABLED = True
     SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")  # or "package.module:Class"
+    # Sending the outbox (app.services.sms): "package.module:Class" with deliver(phone, body);
+    # empty: the outbox only records. Retries with backoff: delay × 2^n seconds.
+    SMS_TRANSPORT = os.environ.get("SMS_TRANSPORT", "")
+    SMS_RETRIES = int(os.environ.get("SMS_RETRIES", "5"))
+    SMS_RETRY_DELAY = float(os.environ.get("SMS_RETRY_DELAY", "60"))
 
     # Accounts (等保 2.0 level 3, README "Accounts"). The password rule and the lockout's
     # numbers are parameters (系统管理 → 参数, app/services/settings.py); this switches the
@@ -164,7 +169,12 @@ class Config:
     # EXPORT_JOB_THRESHOLD run as a job under 我的任务; results are kept JOB_RESULT_HOURS.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "sss")
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    # More modules with tasks or job kinds for the worker to import (comma-separated).
+    CELERY_EXTRA_MODULES = [m for m in os.environ.get("CELERY_EXTRA_MODULES", "").split(",")
+                            if m]
     JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", "120"))
     EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
     JOB_RESULT_HOURS = float(os.environ.get("JOB_RESULT_HOURS", "24"))

@@ -80,6 +80,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     app.jinja_env.globals["js_text"] = js_text
     from .views.notices import unread_notices
     app.jinja_env.globals["unread_notices"] = unread_notices  # home.html's notices
+    from .views.todos import unread_todos
+    app.jinja_env.globals["unread_todos"] = unread_todos  # the navbar's 待办 bell
     return app
 
 
@@ -89,7 +91,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
                 "dispatch", "screening", "applications", "notices", "system", "downloads",
-                "register", "jobs", "credit")
+                "register", "jobs", "todos", "credit")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications", "credit")

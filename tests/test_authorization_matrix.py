@@ -532,6 +532,36 @@ def test_e_certificates_follow_the_scope(app, matrix, client_for, user):
         assert response.status_code == 404 if may else _denied(response), url
 
 
+@pytest.fixture(scope="module")
+def others_items(app):
+    """A finished job and a personal 待办 of each of two users (for 'someone else's')."""
+    from app.extensions import db
+    from app.models import AppUser, Job, Todo
+    from app.models.base import utcnow
+    made = {}
+    with app.app_context():
+        for owner in ("company_hz", "police_nb"):
+            user = db.session.query(AppUser).filter_by(username=owner).one()
+            job = Job(kind="export", user_id=user.id, state="done", params="{}",
+                      result_path=None, finished_at=utcnow())
+            todo = Todo(kind="job_done", key=f"matrix:{owner}", audience="user",
+                        user_id=user.id, title="matrix")
+            db.session.add_all([job, todo])
+            db.session.flush()
+            made[owner] = (job.id, todo.id)
+        db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_someone_elses_job_and_todo_are_404(client_for, others_items, user):
+    owner = "police_nb" if user == "company_hz" else "company_hz"
+    job_id, todo_id = others_items[owner]
+    client = client_for(user)
+    for url in (f"/jobs/{job_id}/status", f"/jobs/{job_id}/download", f"/todos/{todo_id}/open"):
+        assert client.get(url).status_code == 404, (user, url)
+
+
 # ------------------------------------------------------------ 信用评价 (docs/credit.md)
 
 @pytest.mark.parametrize("user", USERS)

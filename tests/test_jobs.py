@@ -57,6 +57,9 @@ def test_big_export_runs_as_a_job_with_the_same_rows(app, client_for, low_thresh
         assert client_for(other).get(f"/jobs/{job.id}/status").status_code == 404
         assert client_for(other).get(f"/jobs/{job.id}/download").status_code == 404
     assert client.get("/jobs/999999/status").status_code == 404
+    # …and a 待办 for its owner, linking to 我的任务
+    todos = client.get("/todos/").get_data(as_text=True)
+    assert "已完成，可在“我的任务”中下载结果" in todos
 
 
 def test_api_export_above_threshold_answers_202(api, low_threshold):
@@ -121,3 +124,31 @@ def test_prune_removes_expired_results(app, tmp_path):
         db.session.commit()
         assert not os.path.exists(path)
         assert db.session.get(Job, job.id).result_path is None
+
+
+def test_province_admin_sees_failed_jobs_and_retries_them(app, client_for):
+    from tests.conftest import csrf_token
+    state = {"fail": True}
+
+    def flaky(job, params, progress):
+        if state["fail"]:
+            raise jobs.JobFailed("比对库暂不可用")
+        progress(3, 3, force=True)
+        return None
+    jobs.register_kind("test_flaky", flaky)
+    with app.app_context():
+        from app.models import AppUser
+        user = db.session.query(AppUser).filter_by(username="company_hz").one()
+        job_id = jobs.submit("test_flaky", user, {}, title="重试测试").id
+    admin = client_for("admin")
+    page = admin.get("/ops/job/?flt0_0=failed").get_data(as_text=True)
+    assert "比对库暂不可用" in page and "重试测试" in page
+    for other in ("police_hz", "company_hz"):
+        assert client_for(other).get("/ops/job/").status_code == 403
+    state["fail"] = False
+    response = admin.post("/ops/job/action/", data={
+        "action": "retry", "rowid": [str(job_id)], "csrf_token": csrf_token(admin, "/")})
+    assert response.status_code == 302
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.state == "done" and job.attempts == 2 and job.error is None

@@ -25,7 +25,7 @@ import pytest
 from flask import g
 from sqlalchemy import desc
 
-from app.models import (Application, ApplicationEvent, AppUser, Certificate, ChangeLog,
+from app.models import (Job, Todo, Application, ApplicationEvent, AppUser, Certificate, ChangeLog,
                         Employment, Incident, Investor, Person, Service, Unit,
                         UnitDocument)
 from app.services.privacy import is_identity_number, mask_identity_values
@@ -59,7 +59,7 @@ SKIP_ENDPOINTS = {
 # Views without a datamodel whose <pk> names a record of this model.
 PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
              "GuardECertificateView": Certificate, "UnitECertificateView": Unit,
-             "CreditView": Unit}
+             "MyJobsView": Job, "TodoView": Todo, "CreditView": Unit}
 
 
 # ------------------------------------------------------------------ the value masking

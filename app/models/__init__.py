@@ -22,4 +22,5 @@ from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
 from .register import PublicQuery  # noqa: F401
 from .job import Job  # noqa: F401
+from .todo import Todo, TodoRead  # noqa: F401
 from .credit import CreditGrade  # noqa: F401

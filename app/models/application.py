@@ -150,8 +150,13 @@ class SmsMessage(Model):
     application_id = Column(Integer, ForeignKey("application.id", ondelete="SET NULL"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     status = Column(String(10), nullable=False, default="queued", server_default="queued")
+    # Sending (app.services.sms, app.tasks.sms): attempts made, the last refusal, when sent.
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    last_error = Column(String(300))
+    sent_at = Column(DateTime)
 
-    __table_args__ = (Index("ix_sms_message_phone", "phone", "created_at"),)
+    __table_args__ = (Index("ix_sms_message_phone", "phone", "created_at"),
+                      Index("ix_sms_message_status", "status", "created_at"))
 
     purpose_label = code_label("purpose", SMS_PURPOSES)
 

@@ -160,7 +160,8 @@ _SELF_SERVICE = [
     ["SwaggerView", "can_show"],
     ["MenuApi", "can_get"],
     ["Lookup", "can_read"],
-    ["MyJobs", "can_read"],  # 我的任务: each user's own jobs only (app/views/jobs.py)
+    ["MyJobs", "can_read"],
+    ["Todo", "can_read"],  # 待办: what addresses the user (app/services/todos.py)  # 我的任务: each user's own jobs only (app/views/jobs.py)
 ]
 
 

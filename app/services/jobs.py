@@ -164,6 +164,17 @@ def _alive(job) -> bool:
 
 
 def _finished(session, job):
+    """The owner's 待办: the job finished (with its link to 我的任务) or failed."""
+    from flask_babel import gettext as _
+    from . import todos
+    if job.state == "done":
+        title = _("%(job)s finished: the result can be downloaded under My jobs.",
+                  job=job.title or job.kind_label)
+    else:
+        title = _("%(job)s failed.", job=job.title or job.kind_label)
+    with session.begin_nested():
+        todos.add(session, kind=f"job_{job.state}", key=f"job:{job.id}:{job.attempts}",
+                  audience="user", user_id=job.user_id, title=title, link="/jobs/")
     for hook in _FINISHED_HOOKS:
         try:
             with session.begin_nested():

@@ -6,8 +6,9 @@ One place for all of it:
   a guard role, or an ended one reopened) and a change to a screened person's identity fields
   (photo included).
   Inside the clerk's transaction they only open (or reopen) the case as *pending*; after the
-  commit the checks run — synchronously when SCREENING_SYNC is set (tests, CLI), otherwise in
-  a background thread with retries — so a slow or absent adapter never blocks or fails a save.
+  commit the checks run — synchronously when SCREENING_SYNC is set (tests, CLI), otherwise as
+  a Celery task retried with backoff (app.tasks.screening; a thread with retries when no
+  broker is configured) — so a slow or absent adapter never blocks or fails a save.
   `run_pending` (CLI `flask screening run-pending`) re-runs whatever is still pending.
 - The two state machines, one per kind, with the role and state of every action checked here:
     identity: pending → passed | failed; failed/returned → (unit corrects) pending
@@ -257,9 +258,25 @@ def dispatch(person_ids, inline=False):
         return
     if inline and not _run_isolated(app, person_ids):
         return
+    if _ENQUEUE is not None:  # a Celery worker runs and retries them (app.tasks.screening)
+        try:
+            _ENQUEUE(list(person_ids))
+            return
+        except Exception:  # broker down: the thread below; beat's sweep picks up the rest
+            log.exception("screening of %s not queued", person_ids)
     thread = threading.Thread(target=_worker, args=(app, person_ids), daemon=True,
                               name="screening")
     thread.start()
+
+
+_ENQUEUE = None
+
+
+def set_enqueue(enqueue) -> None:
+    """app.tasks installs the Celery task when a broker is configured (docs/background.md);
+    without one the checks retry in a thread of the process, as before."""
+    global _ENQUEUE
+    _ENQUEUE = enqueue
 
 
 def _worker(app, person_ids):
@@ -271,6 +288,11 @@ def _worker(app, person_ids):
                 time.sleep(delay * attempt)
             if not _run_isolated(app, person_ids):
                 return
+
+
+def run_isolated(app, person_ids) -> bool:
+    """Screen people in a session of their own (the task body); True when still pending."""
+    return _run_isolated(app, person_ids)
 
 
 def _run_isolated(app, person_ids) -> bool:

@@ -17,7 +17,8 @@ from flask import current_app, has_app_context
 
 # Modules holding tasks, imported by every worker (and by init_celery, so eager calls find
 # them). Another issue appends its own (e.g. "app.tasks.credit").
-TASK_MODULES = ["app.tasks.jobs", "app.tasks.maintenance", "app.tasks.credit"]
+TASK_MODULES = ["app.tasks.jobs", "app.tasks.maintenance", "app.tasks.screening",
+                "app.tasks.sms", "app.tasks.reminders", "app.tasks.credit"]
 
 
 class AppContextTask(Task):
@@ -56,7 +57,7 @@ def celery_config(config) -> dict:
         "beat_schedule": BEAT_SCHEDULE,
         "timezone": config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "enable_utc": True,
-        "imports": list(TASK_MODULES),
+        "imports": list(TASK_MODULES) + list(config.get("CELERY_EXTRA_MODULES") or ()),
     }
     return settings
 
@@ -66,12 +67,20 @@ def init_celery(app) -> Celery:
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     from importlib import import_module
-    for name in TASK_MODULES:
+    for name in TASK_MODULES + list(app.config.get("CELERY_EXTRA_MODULES") or ()):
         import_module(name)
-    from app.services import jobs
+    from app.services import jobs, screening, sms
     from .jobs import run_job
+    from .screening import screen_people
+    from .sms import send_sms
 
     def enqueue(job_id):
         return run_job.apply_async(args=[job_id]).id
     jobs.set_enqueue(enqueue)
+    sms.install()
+    brokered = bool(app.config.get("CELERY_BROKER_URL"))
+    # Screening: on a worker when there is one; eager, the service keeps its own thread.
+    screening.set_enqueue((lambda ids: screen_people.apply_async(args=[ids]))
+                          if brokered else None)
+    sms.set_enqueue(lambda message_id: send_sms.apply_async(args=[message_id]))
     return celery_app

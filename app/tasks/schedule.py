@@ -6,6 +6,14 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     "prune-job-results": {"task": "app.tasks.maintenance.prune_jobs",
                           "schedule": crontab(minute=17)},
+    # checks still pending (a registry or watch list was down longer than the retries)
+    "screening-run-pending": {"task": "app.tasks.screening.run_pending",
+                              "schedule": crontab(minute="*/10")},
+    # SMS still 待发送 (a broker outage, a restart)
+    "sms-send-queued": {"task": "app.tasks.sms.send_queued",
+                        "schedule": crontab(minute="*/15")},
+    # reminders (app.services.reminders): daily, before the working day
+    "reminders-scan": {"task": "app.tasks.reminders.scan", "schedule": crontab(hour=6, minute=30)},
     # 信用评价: every unit's grade of the year, each night (docs/credit.md).
     "credit-grades": {"task": "app.tasks.credit.recompute_grades",
                       "schedule": crontab(hour=2, minute=30)},

@@ -205,13 +205,15 @@ class SmsOutboxView(ScopedModelView):
         abort(404)
     list_title = show_title = _l("SMS outbox")
     label_columns = {"phone": _l("Phone"), "body": _l("Text"), "purpose_label": _l("Purpose"),
-                     "purpose": _l("Purpose"), "created_at": _l("Sent at"),
-                     "status_label": _l("Status")}
-    list_columns = ["created_at", "phone", "purpose_label", "body", "status_label"]
-    formatters_columns = {"created_at": lambda value: value.strftime("%Y-%m-%d %H:%M:%S")
-                          if value else ""}
+                     "purpose": _l("Purpose"), "created_at": _l("Created at"),
+                     "status_label": _l("Status"), "sent_at": _l("Sent at"),
+                     "attempts": _l("Attempts"), "last_error": _l("Last error")}
+    list_columns = ["created_at", "phone", "purpose_label", "body", "status_label", "sent_at",
+                    "attempts", "last_error"]
+    formatters_columns = {column: (lambda value: value.strftime("%Y-%m-%d %H:%M:%S")
+                                   if value else "") for column in ("created_at", "sent_at")}
     show_columns = list_columns
-    search_columns = ["phone", "purpose"]
+    search_columns = ["phone", "purpose", "status"]
     base_order = ("created_at", "desc")
 
 

@@ -1,6 +1,7 @@
 """The province admin's 系统管理 console on Flask-Admin, at /ops/ beside the FAB pages
 (docs/console.md): 参数 and 字典, the application item catalogue and the working-day
-calendar, the append-only logs, 在线用户 with 【强制下线】, and the notices published.
+calendar, the append-only logs, 在线用户 with 【强制下线】, the notices published, and the
+background jobs (任务) with their errors and 【重试】.
 
 Flask-Admin views over system tables only — never over unit-scoped data, which stays behind
 the one scope mechanism of the FAB pages. Every view is the province admin's alone
@@ -29,11 +30,12 @@ from app.models import (Announcement, AnnouncementRead, ApplicationItem, AppUser
                         DictItem, ExportLog, LoginLog, OperationLog, RegistryLookup, Setting,
                         TargetCategory, UserSession)
 from app.models.base import utcnow
+from app.models.job import JOB_KINDS, JOB_STATES, Job
 from app.models.choices import TIER_COLOURS
 from app.models.notice import AUDIENCE_KINDS
 from app.models.vocabulary import RESOURCE_LABELS
 from app.security.roles import PROVINCE_ADMIN, ROLE_LABELS
-from app.services import sessions, settings
+from app.services import jobs, sessions, settings
 from app.services.errors import RuleViolation
 from app.services.export import log_export, write_xlsx
 from app.web.display import format_time
@@ -472,6 +474,41 @@ def _reads(announcement_id):
         AnnouncementRead.announcement_id == announcement_id)).scalar()
 
 
+class JobConsoleView(ConsoleView):
+    """任务: every background job (app.services.jobs), failed ones first, with its error;
+    【重试】 queues a failed job again (its owner finds it under 我的任务 as before)."""
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    column_list = ["created_at", "kind", "title", "user_id", "state", "done", "total",
+                   "attempts", "error", "finished_at"]
+    column_details_list = column_list
+    column_labels = {"created_at": _l("Submitted at"), "kind": _l("Kind"), "title": _l("Title"),
+                     "user_id": _l("User"), "state": _l("State"), "done": _l("Rows done"),
+                     "total": _l("Total rows"), "attempts": _l("Attempts"),
+                     "error": _l("Last error"), "finished_at": _l("Finished at")}
+    column_filters = [FilterEqual(Job.state, _l("State"), options=[
+        (k, str(v)) for k, v in JOB_STATES.items()])]
+    column_sortable_list = ["created_at", "finished_at", "state"]
+    column_default_sort = [("state", False), ("id", True)]
+    column_formatters = {
+        "created_at": _time, "finished_at": _time, "kind": _words(JOB_KINDS),
+        "state": _words(JOB_STATES), "user_id": lambda v, c, m, n: _user_label(m.user_id),
+        "error": lambda v, c, m, n: (m.error or "")[-300:]}
+
+    @action("retry", _l("Retry"), _l("Queue the selected failed jobs again?"))
+    def retry(self, ids):
+        retried = []
+        for job in db.session.query(Job).filter(Job.id.in_([int(i) for i in ids]),
+                                                Job.state == "failed"):
+            jobs.retry(db.session, job)
+            retried.append(job.id)
+        db.session.commit()
+        for job_id in retried:
+            jobs.enqueue_again(job_id)
+        g.oplog_detail = "jobs retried: " + ", ".join(map(str, retried))
+        flash(_("%(n)d jobs queued again.", n=len(retried)), "success")
+
+
 class ConsoleIndex(ConsoleAccess, AdminIndexView):
     @expose("/")
     def index(self):
@@ -495,6 +532,7 @@ VIEWS = [
      "registry_lookup"),
     (OnlineUserView, UserSession, _l("Online users"), None, "online"),
     (AnnouncementConsoleView, Announcement, _l("Notices"), None, "announcement"),
+    (JobConsoleView, Job, _l("Jobs"), None, "job"),
 ]
 URL = "/ops"
 
