@@ -91,10 +91,10 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
                 "dispatch", "screening", "applications", "notices", "system", "downloads",
-                "register", "jobs", "todos")
+                "register", "jobs", "todos", "credit")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
-               "screening", "applications")
+               "screening", "applications", "credit")
 
 
 def _register(appbuilder):

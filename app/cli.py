@@ -4,7 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .extensions import db
-from .services import oplog, platform, screening
+from .services import credit, oplog, platform, screening
 from .security.actor import acting_as
 from .startup import demo_accounts_line, init_database, init_lock
 
@@ -87,6 +87,23 @@ def register_cli(app):
         archive files under LOG_ARCHIVE_DIR (the daily scheduled task)."""
         for name, (count, path) in oplog.prune_expired().items():
             click.echo(f"{name}: {count} rows" + (f" → {path}" if path else ""))
+
+    credit_group = AppGroup("credit", help="信用评价: the units' credit grades.")
+    app.cli.add_command(credit_group)
+
+    @credit_group.command("recompute")
+    @click.option("--year", type=int, default=None,
+                  help="The year graded (default: the current year, to date).")
+    @click.option("--unit", "unit_ids", type=int, multiple=True,
+                  help="Only these units (ids); default every graded unit.")
+    def credit_recompute(year, unit_ids):
+        """Compute and store the credit grades (the nightly task; docs/credit.md)."""
+        import time
+        started = time.perf_counter()
+        with acting_as("system"):
+            counts = credit.recompute(db.session, year, list(unit_ids) or None)
+            db.session.commit()
+        click.echo(f"credit grades: {counts} in {time.perf_counter() - started:.1f} s")
 
     @app.cli.command("create-platform-key")
     @click.option("--name", default="zwfw", show_default=True, help="A name for the key.")

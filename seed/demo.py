@@ -816,6 +816,15 @@ class _Demo:
                     authority=rng.choice(("辖区派出所", "服务对象单位")),
                     result=rng.choice(("责令限期整改，已整改完毕", "警告", "已回访，客户满意"))))
                 self.counts["conduct_records"] += 1
+            if key == "selfhire_hz":
+                # A complaint the police verified (信用评价 counts it, docs/credit.md).
+                complaint = ConductRecord(
+                    kind="complaint", unit=unit, occurred_on=D(2026, 5, 18),
+                    title="服务对象投诉门岗人员无证上岗", authority="西湖区公安分局",
+                    result="经派出所核实属实，责令整改")
+                complaint.author_kind = "police"
+                self.save(complaint)
+                self.counts["conduct_records"] += 1
             guards = sorted((e for e in unit.employments if e.role == "guard" and e.active),
                             key=lambda e: e.id)
             for emp in guards[:2]:
@@ -891,6 +900,15 @@ class _Demo:
                                                    if e.active and e.role == "guard"),
                                    insured_count=staff, review_result="合格",
                                    review_date=D(2025, 4, 15)))
+            # 2025's, filed in March 2026 (on time for 信用评价, docs/credit.md); 温州金盾's
+            # 年审 found gaps in its escort records: 基本合格.
+            # (no draw from rng: the demo's later records stay as they were)
+            report = AnnualReport(unit=unit, year=2025, revenue=Decimal(1000 + 100 * unit.id),
+                                  staff_count=staff, insured_count=staff,
+                                  review_result="基本合格，押运台账须整改" if key == "company_wz"
+                                  else "合格", review_date=D(2026, 4, 20))
+            report.created_at = dt.datetime(2026, 3, 2 + unit.id % 25, 10)
+            self.save(report)
             self.save(UnitChange(unit=unit, field="address", old_value="（原址）",
                                  new_value=unit.address, reason="经营场所搬迁",
                                  approved_by=f"{regions.full_name(unit.region_code)}公安分局",

@@ -297,6 +297,96 @@ def run(kind, people, requests):
                 build=app.config.get("BENCH_BUILD"))
 
 
+# ---------------------------------------------------------------- 信用评价 (docs/credit.md)
+
+CREDIT_INPUTS = 12  # police records of each kind per 100 units, added once to the cached set
+
+
+def ensure_credit_inputs(app):
+    """The synthetic set has no 奖惩 / 监督检查 / 年度数据: add a province's worth once (per
+    100 units: 12 violations, 12 police-recorded complaints and incidents, 12 supervisory
+    inspections, 12 commendations; an annual report of last year for most companies, some
+    late, some 不合格), by bulk insert, so that every term's query has rows to group."""
+    import random
+    from app.extensions import db
+    from app.models import (AnnualReport, ConductRecord, Incident, Inspection, Unit)
+    with app.app_context():
+        session = db.session
+        if session.query(ConductRecord.id).filter(
+                ConductRecord.title.like("基准%")).first() is not None:
+            return
+        rng = random.Random(20)
+        units = [u for (u,) in session.query(Unit.id).filter(
+            Unit.kind.in_(("company", "branch", "self_hire", "training")))]
+        n = len(units) * CREDIT_INPUTS // 100
+        year = dt.date.today().year
+        day = lambda: dt.date(year - rng.randint(0, 2), rng.randint(1, 12), rng.randint(1, 28))
+        conduct = []
+        for kind in ("violation", "complaint", "commendation"):
+            for _ in range(n):
+                conduct.append(dict(kind=kind, unit_id=rng.choice(units), occurred_on=day(),
+                                    title=f"基准{kind}", author_kind="police",
+                                    result=rng.choice(("警告", "罚款3000元", "吊销许可证"))))
+        session.execute(ConductRecord.__table__.insert(), conduct)
+        session.execute(Incident.__table__.insert(), [
+            dict(unit_id=rng.choice(units), occurred_on=day(), title="基准发案",
+                 author_kind=rng.choice(("police", "unit"))) for _ in range(n)])
+        session.execute(Inspection.__table__.insert(), [
+            dict(unit_id=rng.choice(units), kind="supervisory", inspected_on=day(),
+                 result=rng.choice(("合格", "基本合格", "不合格")), author_kind="police")
+            for _ in range(n)])
+        existing = {u for (u,) in session.query(AnnualReport.unit_id).filter(
+            AnnualReport.year == year - 1)}
+        session.execute(AnnualReport.__table__.insert(), [
+            dict(unit_id=u, year=year - 1, review_result=rng.choice(("合格",) * 8 + (
+                "基本合格", "不合格")),
+                 created_at=dt.datetime(year, 3, 1) + dt.timedelta(days=rng.randint(0, 60)),
+                 updated_at=dt.datetime(year, 3, 1))
+            for u in units if u not in existing and rng.random() < 0.9])
+        session.commit()
+
+
+def credit_run(kind, people):
+    """The nightly computation over every graded unit: compute only, then compute and store
+    (first run: every grade inserted with its change log), then again (nothing changed)."""
+    from app.extensions import db
+    from app.security.actor import acting_as
+    from app.services import credit
+    app = build_app(kind, people)
+    ensure_credit_inputs(app)
+    figures = {}
+    with app.app_context(), acting_as("system"):
+        session = db.session
+        started = time.perf_counter()
+        results = credit.compute(session, credit.default_year())
+        figures["compute"] = time.perf_counter() - started
+        figures["units"] = len(results)
+        figures["grades"] = {g: sum(1 for r in results.values() if r.grade == g)
+                             for g in "ABCD"}
+        session.rollback()
+        for label in ("first", "again"):
+            started = time.perf_counter()
+            counts = credit.recompute(session)
+            session.commit()
+            figures[label] = (time.perf_counter() - started, counts)
+    print(f"[{kind}] credit: {figures}", flush=True)
+    return kind, figures
+
+
+def credit_report(runs, people):
+    load = os.getloadavg()
+    lines = [f"# 信用评价: nightly computation at {people:,} people", "",
+             f"{dt.datetime.now():%Y-%m-%d %H:%M}, {platform.python_version()}, load average "
+             f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores shared)", "",
+             "| database | graded units | compute (s) | compute + store, first run (s) | "
+             "again, nothing changed (s) | A / B / C / D |", "|---|---|---|---|---|---|"]
+    for kind, f in runs:
+        lines.append(f"| {kind} | {f['units']:,} | {f['compute']:.1f} | {f['first'][0]:.1f} | "
+                     f"{f['again'][0]:.1f} | " + " / ".join(str(f['grades'][g]) for g in "ABCD")
+                     + " |")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- report
 
 def report(runs, people, requests):
@@ -427,8 +517,17 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--out", default=str(RESULTS_DIR / "RESULTS.md"))
+    parser.add_argument("--credit", action="store_true",
+                        help="Only the nightly 信用评价 computation (bench-results/CREDIT.md).")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    if args.credit:
+        text_ = credit_report([credit_run(kind, args.people) for kind in kinds], args.people)
+        out = RESULTS_DIR / "CREDIT.md"
+        out.write_text(text_ + "\n", encoding="utf-8")
+        print(text_)
+        print(f"written to {out}")
+        return
     runs = [run(kind, args.people, args.requests) for kind in kinds]
     text_ = report(runs, args.people, args.requests)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

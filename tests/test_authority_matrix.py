@@ -395,3 +395,18 @@ def test_add_forms_offer_a_unit_only_the_kinds_it_authors(client_for):
         form = unit.get(f"/{page}/add").get_data(as_text=True)
         assert f'value="{ours}"' in form and f'value="{theirs}"' not in form, page
         assert f'value="{theirs}"' in police.get(f"/{page}/add").get_data(as_text=True), page
+
+
+def test_nobody_writes_a_credit_grade_by_hand(app, api, client_for, owners):
+    """信用评价 is computed (SYSTEM_RECORD): no page or REST path writes it; a unit triggers
+    no recompute (docs/credit.md)."""
+    from app.models import CreditGrade
+    from app.models.authority import SYSTEM_RECORD
+    assert CreditGrade.__authority__ == SYSTEM_RECORD
+    for user in (UNIT, POLICE, "admin"):
+        assert api(user).post("/api/v1/credit_grade/", json={}).status_code == 404
+    unit_id = owners[UNIT][0]
+    client = client_for(UNIT)
+    response = client.post(f"/credit/recompute/{unit_id}",
+                           data={"csrf_token": csrf_token(client, f"/unitview/show/{unit_id}")})
+    assert response.status_code == 403

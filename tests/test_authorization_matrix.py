@@ -18,6 +18,7 @@ from app.models import (AnnualReport, Application, BackgroundAlert, Certificate,
                         IdentityCheck, Incident, Inspection, Investor, Person, PoliceAssistance,
                         Service, SocialRelation, TemporaryEvent, TrainingRecord, Unit, UnitAsset,
                         UnitChange, UnitDocument, WorkExperience)
+from app.models.credit import CreditGrade
 from app.security.roles import UNIT_ROLES, verbs_of
 from tests.conftest import csrf_token
 
@@ -619,3 +620,40 @@ def test_import_template_of_own_unit(matrix, client_for, user, resource):
         assert response.status_code == 200 and response.data.startswith(b"PK")
     else:
         assert _denied(response) or response.status_code == 404
+
+
+# ------------------------------------------------------------ 信用评价 (docs/credit.md)
+
+@pytest.mark.parametrize("user", USERS)
+def test_credit_pages_follow_the_scope(app, matrix, client_for, api, user):
+    """The 信用评价 tab: own unit 200, foreign 404; 【重新计算】: police of the jurisdiction
+    only (others 403, a foreign unit 404); the ranking: police, admin and association, in
+    scope; the credit platform's export: the province admin (and the platform key) only."""
+    from app.extensions import db
+    from app.services import credit
+    with app.app_context():
+        if not db.session.query(CreditGrade).count():
+            credit.recompute(db.session)
+            db.session.commit()
+        foreign_name = matrix[user]["foreign_name"]
+    client = client_for(user)
+    own, foreign = matrix[user]["own"]["Unit"], matrix[user]["foreign"].get("Unit")
+    token = csrf_token(client, f"/unitview/show/{own}")
+    assert client.get(f"/credit/unit/{own}").status_code == 200
+    police = ROLE_OF[user] in ("province_admin", "city_police", "district_police")
+    if foreign:
+        assert client.get(f"/credit/unit/{foreign}").status_code == 404
+        response = client.post(f"/credit/recompute/{foreign}", data={"csrf_token": token})
+        assert response.status_code == (404 if police else 403)
+    response = client.post(f"/credit/recompute/{own}", data={"csrf_token": token})
+    assert response.status_code == (302 if police else 403)
+    ranking = client.get("/credit/ranking/")
+    export = client.get("/credit/ranking/export")
+    if ROLE_OF[user] in UNIT_ROLES:
+        assert _denied(ranking) and _denied(export)
+    else:
+        assert ranking.status_code == 200 and export.status_code == 200
+        if foreign_name:
+            assert foreign_name not in ranking.get_data(as_text=True)
+    expected = 200 if user == "admin" else 403
+    assert api(user).get("/api/v1/credit_export/").status_code == expected

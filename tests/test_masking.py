@@ -59,7 +59,7 @@ SKIP_ENDPOINTS = {
 # Views without a datamodel whose <pk> names a record of this model.
 PK_MODELS = {"ServiceDeskView": Service, "ApplicationDeskView": Application,
              "GuardECertificateView": Certificate, "UnitECertificateView": Unit,
-             "MyJobsView": Job, "TodoView": Todo}
+             "MyJobsView": Job, "TodoView": Todo, "CreditView": Unit}
 
 
 # ------------------------------------------------------------------ the value masking

@@ -24,3 +24,4 @@ from .register import PublicQuery  # noqa: F401
 from .staff_import import StaffImport  # noqa: F401
 from .job import Job  # noqa: F401
 from .todo import Todo, TodoRead  # noqa: F401
+from .credit import CreditGrade  # noqa: F401

@@ -168,6 +168,8 @@ ENTITY_FIELD_LABELS = {
     ("training_record", "result"): _l("Training result"),
     ("police_assistance", "description"): _l("Description"),
     ("unit_asset", "number"): _l("Number / plate"),
+    ("credit_grade", "grade"): _l("Credit grade"),
+    ("credit_grade", "score"): _l("Credit score"),
 }
 
 # Resources (permission names) as the menu calls them, e.g. in the export log.
@@ -183,6 +185,7 @@ RESOURCE_LABELS = {
     "Incident": _l("Incidents"), "Inspection": _l("Inspections"),
     "UnitAsset": _l("Equipment and materials"), "TemporaryEvent": _l("Temporary events"),
     "AnnualReport": _l("Annual data"), "UnitChange": _l("Unit changes"),
+    "CreditRanking": _l("Credit ranking"), "CreditExport": _l("Credit grades"),
 }
 
 ENTITY_LABELS = {
@@ -200,6 +203,7 @@ ENTITY_LABELS = {
     "work_experience": _l("Work experience"), "police_assistance": _l("Assistance to the police"),
     "training_record": _l("Training information"), "equipment_issue": _l("Personal equipment"),
     "cross_province_filing": _l("Cross-province filings"),
+    "credit_grade": _l("Credit grade"),
 }
 
 

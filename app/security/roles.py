@@ -92,8 +92,12 @@ _POLICE = {
     "ApplicationDesk": (R, E),
     "CrossProvinceFiling": (R, X),  # written by an approved filing only
     "Announcement": (R, A),  # 通知公告: published to the units of the jurisdiction
+    # 信用评价: read the grades, 【重新计算】 a unit's (edit), the ranking and its export.
+    "CreditGrade": (R, E),
+    "CreditRanking": (R, X),
 }
-_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X), "Announcement": (R,)}
+_UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X), "Announcement": (R,),
+              "CreditGrade": (R,)}  # its own grade and terms; it changes none of them
 
 # role → {resource: verbs}. The province admin has everything (see build_fab_roles).
 GRANTS = {
@@ -110,7 +114,8 @@ GRANTS = {
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
         "IdentityQueue", "AlertQueue", "BackgroundPending", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
-        "Student", "Instructor", "Application", "CrossProvinceFiling")},
+        "Student", "Instructor", "Application", "CrossProvinceFiling", "CreditGrade",
+        "CreditRanking")},
     # The platform only submits through its API key (intake endpoint); no pages, no lists.
     GOV_PLATFORM: {},
 }
@@ -138,6 +143,7 @@ MENU_CATEGORY = {
     "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
     "PlatformKey": "Applications",
     "Announcement": "Notices",
+    "CreditGrade": "UnitManagement", "CreditRanking": "UnitManagement",
 }
 
 # The user admin view (app.views.users.AppUserDBModelView): FAB names a view's permissions

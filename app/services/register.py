@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from app.models import Certificate, Employment, Person, PublicQuery, Unit
 from app.models.register import QUERY_RESULTS
 
-from . import signing
+from . import credit, signing
 from .privacy import mask_identity_values, mask_name
 
 # Kinds of unit holding a licence the register shows (条例: the province licenses security
@@ -172,8 +172,8 @@ class LicenceAnswer:
     legal_representative: str     # masked
     grade: str | None             # 企业等级 (security companies)
     branches: tuple = ()
-    # The unit's credit grade (信用等级), from issue 20's grading when it exists: the
-    # register shows it when set. None until then.
+    # The unit's credit grade (信用等级) of its latest graded year (app/services/credit.py):
+    # the grade only, never the terms that made it. None while it has none.
     credit_grade: str | None = None
     more_branches: int = 0
 
@@ -197,6 +197,7 @@ def _licence_answer(session, unit: Unit) -> LicenceAnswer:
         licence_issued_on=unit.licence_issued_on, address=unit.address,
         legal_representative=mask_name(unit.legal_representative),
         grade=unit.grade if unit.kind == "company" else None, branches=branches,
+        credit_grade=credit.public_grade(session, unit.id),
         more_branches=max(len(rows) - MAX_BRANCHES, 0))
 
 

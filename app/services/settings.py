@@ -15,6 +15,7 @@ change) at most every SETTINGS_CHECK_SECONDS (default 2): a change made in the c
 effect in every gunicorn worker within that time, at once in the process that made it."""
 from __future__ import annotations
 
+import datetime as dt
 import string
 import threading
 import time
@@ -172,6 +173,72 @@ declare("sms.account", "template",
 declare("logs.retention_days", "int", 180, _l("Logs: retention (days)"),
         _l("Log rows older than this are moved into an archive file by the daily prune."),
         minimum=180, maximum=3650)
+
+# 信用评价 (app/services/credit.py, docs/credit.md): the weights of the terms (points per
+# record, deducted unless said otherwise) and the bands of the grades.
+def _check_due(value):
+    try:
+        month, day = (int(part) for part in value.split("-"))
+        dt.date(2001, month, day)
+    except (ValueError, TypeError):
+        raise RuleViolation("value", _("Write the date as MM-DD, e.g. 03-31.")) from None
+
+
+def _check_words(value):
+    if not value.strip():
+        raise RuleViolation("value", _("Name at least one word, separated by commas."))
+
+
+_POINTS = dict(minimum=0, maximum=100)
+declare("credit.window_years", "int", 3, _l("Credit: years of records counted"),
+        _l("A grade of a year counts the records of that year and the years before it."),
+        minimum=1, maximum=10)
+declare("credit.band_a", "int", 90, _l("Credit: lowest score of grade A"), **_POINTS)
+declare("credit.band_b", "int", 75, _l("Credit: lowest score of grade B"), **_POINTS)
+declare("credit.band_c", "int", 60, _l("Credit: lowest score of grade C"),
+        _l("Below it: grade D."), **_POINTS)
+declare("credit.violation_severe", "int", 30, _l("Credit: severe violation (points)"),
+        **_POINTS)
+declare("credit.violation_serious", "int", 15, _l("Credit: serious violation (points)"),
+        **_POINTS)
+declare("credit.violation_minor", "int", 10, _l("Credit: minor violation (points)"), **_POINTS)
+declare("credit.violation_severe_words", "str", "吊销,停业,停止,拘留",
+        _l("Credit: words of a severe penalty"),
+        _l("A violation whose penalty or title holds one of these words is severe."),
+        check=_check_words)
+declare("credit.violation_serious_words", "str", "罚款,没收",
+        _l("Credit: words of a serious penalty"),
+        _l("Else a violation whose penalty or title holds one of these words is serious; "
+           "any other is minor."), check=_check_words)
+declare("credit.complaint", "int", 5, _l("Credit: substantiated complaint (points)"),
+        **_POINTS)
+declare("credit.incident", "int", 3, _l("Credit: incident recorded by the police (points)"),
+        **_POINTS)
+declare("credit.inspection_failed", "int", 10, _l("Credit: failed supervisory inspection "
+                                                  "(points)"), **_POINTS)
+declare("credit.inspection_partial", "int", 3, _l("Credit: supervisory inspection with "
+                                                  "rectification (points)"), **_POINTS)
+declare("credit.review_failed", "int", 20, _l("Credit: annual review failed (points)"),
+        **_POINTS)
+declare("credit.review_partial", "int", 5, _l("Credit: annual review basically passed "
+                                              "(points)"), **_POINTS)
+declare("credit.licence_rate", "int", 20, _l("Credit: guard certificate rate (points when no guard holds one)"),
+        _l("Deducted in proportion to the active guards without a valid guard certificate."),
+        **_POINTS)
+declare("credit.unlicensed_dispatch", "int", 5, _l("Credit: guard dispatched without a valid "
+                                                   "guard certificate (points)"), **_POINTS)
+declare("credit.open_alert", "int", 3, _l("Credit: unresolved background alert (points)"),
+        **_POINTS)
+declare("credit.late_filing", "int", 5, _l("Credit: late or missing filing (points)"),
+        **_POINTS)
+declare("credit.annual_report_due", "str", "03-31", _l("Credit: annual data due (MM-DD)"),
+        _l("The annual data of a year are due by this day of the next year."),
+        check=_check_due)
+declare("credit.branch_filing_days", "int", 15, _l("Credit: branch filing window (working "
+                                                   "days)"), minimum=1, maximum=365)
+declare("credit.commendation", "int", 5, _l("Credit: commendation (points added)"), **_POINTS)
+declare("credit.commendation_cap", "int", 10, _l("Credit: most points added by "
+                                                 "commendations"), **_POINTS)
 
 
 # ---------------------------------------------------------------- the cached copy

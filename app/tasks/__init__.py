@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 # Modules holding tasks, imported by every worker (and by init_celery, so eager calls find
 # them). Another issue appends its own (e.g. "app.tasks.credit").
 TASK_MODULES = ["app.tasks.jobs", "app.tasks.maintenance", "app.tasks.screening",
-                "app.tasks.sms", "app.tasks.reminders"]
+                "app.tasks.sms", "app.tasks.reminders", "app.tasks.credit"]
 
 
 class AppContextTask(Task):

@@ -14,4 +14,7 @@ BEAT_SCHEDULE = {
                         "schedule": crontab(minute="*/15")},
     # reminders (app.services.reminders): daily, before the working day
     "reminders-scan": {"task": "app.tasks.reminders.scan", "schedule": crontab(hour=6, minute=30)},
+    # 信用评价: every unit's grade of the year, each night (docs/credit.md).
+    "credit-grades": {"task": "app.tasks.credit.recompute_grades",
+                      "schedule": crontab(hour=2, minute=30)},
 }

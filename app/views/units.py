@@ -79,6 +79,7 @@ def unit_tabs(unit):
     events = Tab("events", _l("Temporary events"), TemporaryEventView)
     annual = Tab("annual", _l("Annual data"), AnnualReportView)
     changes = Tab("changes", _l("Unit changes"), UnitChangeView)
+    credit = Tab("credit", _l("Credit rating"))
     if kind in ("company", "branch"):
         tabs = [overview, documents, Tab("services", _l("Service (target) units"), ServiceView),
                 _staff(kind), certificates,
@@ -87,7 +88,7 @@ def unit_tabs(unit):
                 incidents, _conduct(), inspections,
                 Tab("assets", _l("Equipment and materials"), UnitAssetView, "kind",
                     _subtabs(ASSET_KINDS)),
-                events, annual, changes]
+                events, annual, changes, credit]
         if kind == "company":  # 跨省备案 is filed by the company itself
             tabs.insert(tabs.index(changes), Tab("filings", _l("Cross-province filings"),
                                                  CrossProvinceFilingView))
@@ -97,14 +98,14 @@ def unit_tabs(unit):
     if kind in ("self_hire", "client"):
         tabs = [overview, documents, _staff(kind), certificates,
                 Tab("clients", _l("Client units"), UnitView, where={"kind": "client"}),
-                incidents, _conduct(), events, changes]
-        if kind == "client":
-            tabs = [t for t in tabs if t.key != "clients"]
+                incidents, _conduct(), events, changes, credit]
+        if kind == "client":  # graded with its self-hiring unit (docs/credit.md)
+            tabs = [t for t in tabs if t.key not in ("clients", "credit")]
         return tabs
     return [overview, documents, _staff(kind),
             Tab("investors", _l("Investing persons"), InvestorView, "kind",
                 _subtabs(INVESTOR_KINDS)),
-            _conduct(), inspections, events, annual, changes]
+            _conduct(), inspections, events, annual, changes, credit]
 
 
 class UnitView(UploadsOnSave, ScopedModelView):
@@ -213,6 +214,10 @@ class UnitView(UploadsOnSave, ScopedModelView):
                     pane = self._tab_widget(unit, pane_view, tab, value, key, key == build)
                     pane.update(key=key, title=title)
                     entry["panes"].append(pane)
+            elif tab.key == "credit":
+                if not sm.has_access("can_read", "CreditGrade"):
+                    continue
+                entry["widget"] = LazyTab(url_for("CreditView.unit", pk=unit.id))
             elif tab.key == "certificates" and build is None:
                 if not sm.has_access("can_read", "Certificate"):
                     continue
