@@ -1,6 +1,8 @@
 """Home page: who you are, what your scope covers, and the counts in it — the tiles of the
 user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches)."""
-from flask import g
+from dataclasses import dataclass, field
+
+from flask import g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
@@ -9,7 +11,7 @@ from app.extensions import db
 from app.models import Dispatch, Employment, Unit
 from app.security.roles import ROLE_LABELS, TRAINING_USER
 from app.security.scope import current_scope, scope_clause, scoped_count
-from app.services import screening
+from app.services import dashboard, screening
 
 GUARD_ROLES = ("guard", "part_time_guard")
 
@@ -63,6 +65,132 @@ def home_tiles(scope, counts):
     return [(key, _TILES[key][1], counts[_TILES[key][0]]) for key in keys]
 
 
+# ------------------------------------------------------------------ the dashboard
+
+@dataclass
+class Cell:
+    figure: object                # a count, or a percentage (text) for 持证率
+    url: str | None = None        # the scoped list with the figure's own filters
+
+
+@dataclass
+class Panel:
+    """One table of the dashboard (and its chart, drawn from the table by
+    static/js/dashboard.js): rows × columns of linked figures and a total row."""
+    key: str
+    title: object
+    row_title: object
+    columns: list                 # (label, colour class or "")
+    rows: list = field(default_factory=list)    # (label, [Cell])
+    total: list | None = None
+    chart: str = "bar"            # bar / line / none
+
+
+class DashboardLinks:
+    """The URL of a figure's list, when the user may read that list."""
+
+    def __init__(self, appbuilder):
+        self.sm = appbuilder.sm
+        self.permission = {type(v).__name__: v.class_permission_name
+                           for v in appbuilder.baseviews}
+        self.allowed = {}
+
+    def __call__(self, family_key, value=None, area=None):
+        endpoint = dashboard.FAMILIES[family_key].endpoint
+        if endpoint not in self.allowed:
+            permission = self.permission.get(endpoint)
+            self.allowed[endpoint] = bool(permission) and self.sm.has_access("can_read",
+                                                                             permission)
+        if not self.allowed[endpoint]:
+            return None
+        figure = family_key if value is None else f"{family_key}:{value}"
+        return url_for(f"{endpoint}.list", figure=figure, **({"area": area} if area else {}))
+
+
+def _area_panel(fig, link, key, title, columns, rows=None):
+    """Areas down, (family, value, label, colour) across."""
+    panel = Panel(key, title, _AREA_TITLES[fig.level],
+                  [(label, colour) for _f, _v, label, colour in columns])
+    for area in rows if rows is not None else fig.areas:
+        panel.rows.append((fig.area_names.get(area, area), [
+            Cell(fig.at(f, area, v), link(f, v, area)) for f, v, _l2, _c in columns]))
+    panel.total = [Cell(fig.total(f, v), link(f, v)) for f, v, _l2, _c in columns]
+    return panel
+
+
+def _value_panel(fig, link, key, title, family, row_title, colours=None):
+    """One family's values down (a category, an item, a state)."""
+    panel = Panel(key, title, row_title, [(_l("Count"), "")])
+    for value, label in fig.values[family].items():
+        panel.rows.append((label, [Cell(fig.total(family, value), link(family, value))]))
+    panel.total = [Cell(sum(c[1][0].figure for c in panel.rows), None)]
+    return panel
+
+
+_AREA_TITLES = {"city": _l("City"), "district": _l("District"), "unit": _l("Unit")}
+TIER_CLASS = {value: f"tier-{colour}" for value, colour in dashboard.TIER_COLOURS.items()}
+
+
+def dashboard_panels(fig, link):
+    """The dashboard's tables in reading order (docs/dashboard.md)."""
+    from app.models.choices import UNIT_KINDS, UNIT_STATUSES
+    panels = [
+        _area_panel(fig, link, "units", _l("Units by kind and status"),
+                    [("unit_kind", k, label, "") for k, label in UNIT_KINDS.items()]
+                    + [("unit_status", k, label, "") for k, label in UNIT_STATUSES.items()]),
+        _area_panel(fig, link, "staff", _l("Active staff"),
+                    [("staff", k, label, "") for k, label in fig.values["staff"].items()]),
+    ]
+    rate = _area_panel(fig, link, "certificates", _l("Guard certificate rate (lowest first)"),
+                       [("staff", "guard", _l("Active guards"), ""),
+                        ("certified", None, _l("Holding a valid guard certificate"), ""),
+                        ("uncertified_dispatched", None,
+                         _l("Dispatched without a valid guard certificate"), "")],
+                       rows=fig.areas_by_rate())
+    rate.columns.insert(2, (_l("Certificate rate (%)"), ""))
+    for (label, cells), area in zip(rate.rows, fig.areas_by_rate()):
+        cells.insert(2, Cell(_percent(fig.rate(area))))
+    rate.total.insert(2, Cell(_percent(fig.rate())))
+    panels.append(rate)
+    panels += [
+        _area_panel(fig, link, "tiers", _l("Active dispatches by tier"),
+                    [("dispatch_tier", k, label, TIER_CLASS.get(k, ""))
+                     for k, label in fig.values["dispatch_tier"].items()]),
+        _value_panel(fig, link, "categories", _l("Active dispatches by target category"),
+                     "dispatch_category", _l("Target category")),
+        _area_panel(fig, link, "screening_who", _l("Screening: open items by who must act"),
+                    [("identity_who", "unit", _l("Identity cases · unit"), ""),
+                     ("identity_who", "police", _l("Identity cases · police"), ""),
+                     ("alert_who", "unit_attention", _l("Background alerts · unit"), ""),
+                     ("alert_who", "police", _l("Background alerts · police"), "")]),
+        _area_panel(fig, link, "screening_wait", _l("Screening: open items by waiting time"),
+                    [("identity_wait", k, _l("Identity cases") + " · " + str(label), "")
+                     for k, label in dashboard.WAIT_BANDS.items()]
+                    + [("alert_wait", k, _l("Background alerts") + " · " + str(label), "")
+                       for k, label in dashboard.WAIT_BANDS.items()]),
+        _area_panel(fig, link, "deadlines", _l("Open applications near or past the deadline"),
+                    [("app_deadline", k, label, "")
+                     for k, label in fig.values["app_deadline"].items()]),
+        _value_panel(fig, link, "app_items", _l("Open applications by item"), "app_item",
+                     _l("Item")),
+        _value_panel(fig, link, "app_states", _l("Open applications by state"), "app_status",
+                     _l("State")),
+    ]
+    trend = Panel("trends", _l("Trends over the last 12 months"), _l("Month"),
+                  [(fig.titles[f], "") for f in dashboard.TREND_FAMILIES], chart="line")
+    for month in fig.values[dashboard.TREND_FAMILIES[0]]:
+        trend.rows.append((month, [Cell(fig.total(f, month), link(f, month))
+                                   for f in dashboard.TREND_FAMILIES]))
+    trend.total = [Cell(sum(fig.total(f, m) for m in fig.values[f]), None)
+                   for f in dashboard.TREND_FAMILIES]
+    panels.append(trend)
+    return panels
+
+
+def _percent(value):
+    return "—" if value is None else f"{value:.1f}"
+
+
 class HomeView(IndexView):
     index_template = "home.html"
 
@@ -76,5 +204,9 @@ class HomeView(IndexView):
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
                            screening_counts=screening.open_counts(db.session, scope))
+            fig = dashboard.figures(db.session, scope)
+            context["panels"] = dashboard_panels(fig, DashboardLinks(self.appbuilder))
+            context["tier1_targets"] = Cell(fig.total("tier1_targets"),
+                                            DashboardLinks(self.appbuilder)("tier1_targets"))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     **context)
