@@ -17,6 +17,15 @@ RECORD_COUNT = re.compile(r"<strong>[^<]*:</strong>\s*(\d+)")
 ROLES = ["admin", "association", "police_hz", "police_sc", "company_hz"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_snapshot(app):
+    """The figures of the data as it stands (other tests write between snapshots)."""
+    from app.extensions import db
+    with app.app_context():
+        dashboard.refresh(db.session)
+        db.session.commit()
+
+
 def _figures(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -60,6 +69,7 @@ def test_breakdown_follows_the_scope(client_for):
 def test_figures_equal_an_independent_recount(app, db_session):
     """The service's grouped counts against plain counts of the rows."""
     fig = dashboard.figures(db_session, Scope(role="city_police", region_prefix="3301"))
+    assert fig.taken_at is not None
     district = func.substr(Unit.region_code, 1, 6)
     units = dict(db_session.query(district, func.count())
                  .filter(Unit.region_code.startswith("3301")).group_by(district))
@@ -75,14 +85,20 @@ def test_figures_equal_an_independent_recount(app, db_session):
     assert sum(fig.total("dispatch_tier", t) for t in ("1", "2", "3")) == active
 
 
-def test_figures_follow_writes(app, db_session):
-    """Ending an employment moves the figures at once (computed from the rows)."""
+def test_a_snapshot_follows_writes_and_replaces_the_last(app, db_session):
+    """The next snapshot counts a write; one snapshot is kept; the figures read the
+    newest."""
+    from app.models import StatSnapshot
     scope = Scope(role="province_admin", read_all=True, write_all=True)
     before = dashboard.figures(db_session, scope, families=["staff", "trend_left"])
     employment = db_session.query(Employment).filter(Employment.role == "student",
                                                      Employment.end_date.is_(None)).first()
     employment.end_date = dt.date.today()
     db_session.flush()
+    unchanged = dashboard.figures(db_session, scope, families=["staff"])
+    assert unchanged.total("staff", "student") == before.total("staff", "student")
+    dashboard.refresh(db_session)
+    assert db_session.query(StatSnapshot).count() == 1
     after = dashboard.figures(db_session, scope, families=["staff", "trend_left"])
     month = f"{dt.date.today():%Y-%m}"
     assert after.total("staff", "student") == before.total("staff", "student") - 1

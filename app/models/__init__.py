@@ -21,3 +21,4 @@ from .system import (ApplicationItem, CalendarDay, DictItem, LogChain, LoginLog,
                      OperationLog, Setting, SettingsVersion)
 from .notice import Announcement, AnnouncementAttachment, AnnouncementRead  # noqa: F401
 from .register import PublicQuery  # noqa: F401
+from .stats import StatCount, StatSnapshot  # noqa: F401

@@ -5,8 +5,10 @@ value (a kind, a role, a tier, a waiting band, a month) and grouped by the area 
 scope's breakdown (the province by city, a city by district, a district or a unit user by
 unit). A figure is addressed by `family:value` and an area; `drill_clause` gives the very
 conditions that produced it, so the list a figure links to counts exactly the figure
-(docs/dashboard.md). Counts are indexed GROUP BYs under the same scope clause as every list
-(app.security.scope), computed per request: exact, never stale.
+(docs/dashboard.md). The counts of the whole province are taken by `refresh` (a job, or the
+first dashboard after the snapshot grew older than DASHBOARD_MAX_AGE_MINUTES) into
+stat_count per jurisdiction node — province, city, district, unit — in one transaction;
+a dashboard reads the rows of its scope's nodes, a few hundred, and shows 截至 (taken_at).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from app.models import (Application, BackgroundAlert, Certificate, ConductRecord
                         Employment, IdentityCheck, Incident, Region, Service, ServiceTarget,
                         TargetCategory, Unit)
 from app.models.application import STATUS_LABELS as APPLICATION_STATUS_LABELS
+from app.models.base import utcnow
 from app.models.choices import EMPLOYMENT_ROLES, TIERS, UNIT_KINDS, UNIT_STATUSES
 from app.security.scope import Scope, scope_clause
 
@@ -206,7 +209,7 @@ FAMILIES = {f.key: f for f in (
            split=lambda ctx: TargetCategory.id, joins=_TIER_JOINS, values=_categories,
            by_area=False),
     Family("tier1_targets", _l("Tier-1 targets served"), ServiceTarget, "ServiceTargetView",
-           where=_served_tier1, by_area=False),
+           where=_served_tier1, by_area=False, unit_column=None),
     Family("identity_who", _l("Open identity cases by who must act"), IdentityCheck,
            "IdentityCheckView",
            where=lambda ctx: [IdentityCheck.state.in_(ACTIONABLE_CASES)],
@@ -253,8 +256,10 @@ FAMILIES = {f.key: f for f in (
            month_column="decided_at", values=_months, by_area=False),
     Family("trend_incidents", _l("Incidents"), Incident, "IncidentView",
            month_column="occurred_on", values=_months, by_area=False),
+    # Violations of units (a person's own record without a unit counts on no unit's node).
     Family("trend_violations", _l("Violations and penalties"), ConductRecord,
-           "ConductRecordView", where=lambda ctx: [ConductRecord.kind == "violation"],
+           "ConductRecordView", where=lambda ctx: [ConductRecord.kind == "violation",
+                                                   ConductRecord.unit_id.isnot(None)],
            month_column="occurred_on", values=_months, by_area=False),
 )}
 TREND_FAMILIES = tuple(k for k in FAMILIES if k.startswith("trend_"))
@@ -288,10 +293,12 @@ def _value_clause(family: Family, ctx, value):
 
 def _area_clause(family: Family, area: str):
     """Rows of the area: 'u<id>' a unit, digits a region prefix (city 4, district 6)."""
+    if family.unit_column is None:
+        return None          # not counted by unit: the family's own scope conditions hold
     unit_column = getattr(family.model, family.unit_column)
     if area.startswith("u") and area[1:].isdigit():
         return unit_column == int(area[1:])
-    if area.isdigit() and len(area) in (4, 6):
+    if area.isdigit() and len(area) in (2, 4, 6):
         if family.region_column:
             return _prefix_range(getattr(family.model, family.region_column), area)
         if family.model is Unit:
@@ -318,27 +325,13 @@ def drill_clause(session, scope: Scope, model, figure: str, area: str | None,
         if clause is not None:
             clauses.append(clause)
     if area:
-        if not family.by_area:
-            return false()
-        clauses.append(_area_clause(family, area))
+        clause = _area_clause(family, area)
+        if clause is not None:
+            clauses.append(clause)
     return and_(*clauses) if clauses else literal(True)
 
 
-# ------------------------------------------------------------------ the figures
-
-def _area_expr(family: Family, level: str):
-    if level == "unit":
-        column = getattr(family.model, family.unit_column)
-        return column, None
-    length = 4 if level == "city" else 6
-    if family.region_column:
-        return func.substr(getattr(family.model, family.region_column), 1, length), None
-    if family.model is Unit:
-        return func.substr(Unit.region_code, 1, length), None
-    area_unit = Unit.__table__.alias("area_unit")
-    return (func.substr(area_unit.c.region_code, 1, length),
-            (area_unit, area_unit.c.id == getattr(family.model, family.unit_column)))
-
+# ------------------------------------------------------------------ the snapshot
 
 def _month_expr(column, dialect):
     if dialect == "postgresql":
@@ -346,54 +339,122 @@ def _month_expr(column, dialect):
     return func.strftime("%Y-%m", column)
 
 
-def family_counts(ctx: Context, family: Family, level: str) -> dict:
-    """{(area, value): count} of the family in the scope; area None when not by area, value
-    None for a family without a split."""
+def _family_rows(ctx: Context, family: Family):
+    """(unit id, region code of the row or None, value, count) of the whole province."""
     session = ctx.session
-    dialect = session.get_bind().dialect.name
-    columns, joins = [], list(family.joins)
-    if family.by_area:
-        area, join = _area_expr(family, level)
-        columns.append(area.label("area"))
-        if join is not None:
-            joins.append(join)
-    else:
-        columns.append(literal(None).label("area"))
+    unit_column = getattr(family.model, family.unit_column)
+    columns = [unit_column, getattr(family.model, family.region_column)
+               if family.region_column else literal(None)]
     conditions = family.conditions(ctx)
     if family.month_column:
         column = getattr(family.model, family.month_column)
         months = list(family.values(ctx))
-        span = _month_clause(column, months[0])
-        conditions.append(span.clauses[0])
-        conditions.append(_month_clause(column, months[-1]).clauses[1])
-        split = _month_expr(column, dialect)
+        conditions += [_month_clause(column, months[0]).clauses[0],
+                       _month_clause(column, months[-1]).clauses[1]]
+        split = _month_expr(column, session.get_bind().dialect.name)
     else:
-        split = family.split(ctx) if family.split is not None else literal(None)
-    columns.append(split.label("value"))
+        split = family.split(ctx) if family.split is not None else None
+    if split is not None:
+        columns.append(split)
     query = select(*columns, func.count()).select_from(family.model)
-    for target, onclause in joins:
+    for target, onclause in family.joins:
         query = query.join(target, onclause)
-    query = query.where(scope_clause(family.model, ctx.scope, session=session), *conditions)
-    group = [c.element if hasattr(c, "element") else c for c in columns]
-    query = query.group_by(*[g for g in group if not _is_literal(g)])
-    out = {}
-    for area, value, count in session.execute(query):
-        if family.month_column and value is not None and value not in dict(family.values(ctx)):
-            continue
-        key = (area, None if value is None else str(value))
-        out[key] = out.get(key, 0) + count
-    return out
+    query = query.where(*conditions).group_by(
+        *[c for c in columns if not _is_literal(c)])
+    for row in session.execute(query):
+        if split is None:
+            unit_id, region, count = row
+            value = None
+        else:
+            unit_id, region, value, count = row
+        yield unit_id, region, value, count
 
 
 def _is_literal(expr):
     return expr.__class__.__name__ in ("Null", "True_", "False_", "BindParameter")
 
 
-def area_names(session, scope: Scope, level: str, areas) -> dict:
+def _nodes(region, unit_id, unit_region, by_region):
+    """The jurisdiction nodes a row counts in: province, city, district (by the row's own
+    region when it is filed with one, else its unit's), and its unit."""
+    out = []
+    code = region if by_region else unit_region.get(unit_id)
+    if code:
+        out += [("province", code[:2]), ("city", code[:4]), ("district", code[:6])]
+    if unit_id is not None and unit_region.get(unit_id):
+        out.append(("unit", f"{unit_region[unit_id]}/{unit_id}"))
+    return out
+
+
+def compute(session, today: dt.date) -> dict:
+    """{(level, node, family, value): count} of the whole province, as of `today`."""
+    from app.security.scope import SYSTEM
+    ctx = Context(session, SYSTEM, today)
+    unit_region = dict(session.query(Unit.id, Unit.region_code))
+    counts = {}
+    for key, family in FAMILIES.items():
+        if key == "tier1_targets":
+            continue
+        for unit_id, region, value, count in _family_rows(ctx, family):
+            value = "" if value is None else str(value)
+            for level, node in _nodes(region, unit_id, unit_region,
+                                      family.region_column is not None):
+                index = (level, node, key, value)
+                counts[index] = counts.get(index, 0) + count
+    # 一级目标: distinct targets, so per node a set (a target may serve several units).
+    tier1 = select(TargetCategory.id).where(TargetCategory.tier == 1)
+    served = {}
+    for unit_id, target_id in session.execute(
+            select(Service.unit_id, Service.target_id).distinct().join(
+                ServiceTarget, ServiceTarget.id == Service.target_id).where(
+                Service.status == "active", ServiceTarget.category_id.in_(tier1))):
+        for level, node in _nodes(None, unit_id, unit_region, False):
+            served.setdefault((level, node), set()).add(target_id)
+    for (level, node), targets in served.items():
+        counts[(level, node, "tier1_targets", "")] = len(targets)
+    return counts
+
+
+def refresh(session, now: dt.datetime | None = None):
+    """Take a new snapshot (in the caller's transaction) and drop the older ones; readers
+    keep reading the previous one until the transaction commits."""
+    from app.models import StatCount, StatSnapshot
+    now = now or utcnow()
+    counts = compute(session, now.date())
+    snapshot = StatSnapshot(taken_at=now, today=now.date())
+    session.add(snapshot)
+    session.flush()
+    session.execute(StatCount.__table__.insert(), [
+        dict(snapshot_id=snapshot.id, level=level, node=node, family=family, value=value,
+             count=count) for (level, node, family, value), count in counts.items()])
+    older = [i for (i,) in session.query(StatSnapshot.id).filter(
+        StatSnapshot.id < snapshot.id)]
+    if older:
+        session.execute(StatCount.__table__.delete().where(
+            StatCount.snapshot_id.in_(older)))
+        session.query(StatSnapshot).filter(StatSnapshot.id.in_(older)).delete(
+            synchronize_session=False)
+    return snapshot
+
+
+def latest(session):
+    from app.models import StatSnapshot
+    return session.query(StatSnapshot).order_by(StatSnapshot.id.desc()).first()
+
+
+def is_stale(snapshot, max_age: dt.timedelta | None, now: dt.datetime | None = None) -> bool:
+    if snapshot is None:
+        return True
+    return max_age is not None and snapshot.taken_at < (now or utcnow()) - max_age
+
+
+# ------------------------------------------------------------------ the figures
+
+def area_names(session, level: str, areas) -> dict:
     """{area key: name} for the breakdown's rows."""
     areas = [a for a in areas if a is not None]
     if level == "unit":
-        ids = [int(a) for a in areas]
+        ids = [int(a[1:]) for a in areas]
         return {f"u{i}": n for i, n in session.query(Unit.id, Unit.name).filter(
             Unit.id.in_(ids))} if ids else {}
     codes = {a: a.ljust(6, "0") for a in areas}
@@ -402,27 +463,25 @@ def area_names(session, scope: Scope, level: str, areas) -> dict:
     return {a: names.get(code, a) for a, code in codes.items()}
 
 
-def _area_key(level, area):
-    return f"u{area}" if level == "unit" and area is not None else area
-
-
 @dataclass
 class Figures:
-    """The dashboard of one scope: `cells[family][(area, value)]` counts, the areas in
-    order, the values of each family with their labels."""
+    """The dashboard of one scope from a snapshot: `cells[family][(area, value)]` per area
+    of the breakdown, `totals[family][value]` of the whole scope."""
     level: str
     areas: list
     area_names: dict
     values: dict
     cells: dict
+    totals: dict
     titles: dict
     today: dt.date
+    taken_at: dt.datetime | None = None
 
     def total(self, family, value=None):
-        return sum(n for (area, v), n in self.cells[family].items() if v == value)
+        return self.totals.get(family, {}).get(value, 0)
 
     def at(self, family, area, value=None):
-        return self.cells[family].get((area, value), 0)
+        return self.cells.get(family, {}).get((area, value), 0)
 
     def rate(self, area=None):
         """持证率 in percent (certified / active guards) of an area or the whole scope."""
@@ -437,19 +496,64 @@ class Figures:
                                                  self.area_names.get(a, "")))
 
 
-def figures(session, scope: Scope, today: dt.date | None = None, families=None) -> Figures:
-    ctx = Context(session, scope, today or dt.date.today())
+def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
+    """(area or None for the scope's own total, family, value, count) of the scope."""
+    from app.models import StatCount
+    base = session.query(StatCount.level, StatCount.node, StatCount.family, StatCount.value,
+                         StatCount.count).filter(StatCount.snapshot_id == snapshot.id,
+                                                 StatCount.family.in_(list(families)))
+    if scope.read_all:
+        rows = base.filter(or_(StatCount.level == "city",
+                               and_(StatCount.level == "province", StatCount.node == "33")))
+    elif scope.region_prefix:
+        prefix = scope.region_prefix
+        own = "city" if len(prefix) == 4 else "district"
+        if len(prefix) == 4:
+            child = and_(StatCount.level == "district", _prefix_range(StatCount.node, prefix))
+        else:
+            child = and_(StatCount.level == "unit", StatCount.node >= prefix + "/",
+                         StatCount.node < prefix + "0")
+        rows = base.filter(or_(child, and_(StatCount.level == own, StatCount.node == prefix)))
+    else:
+        nodes = [f"{code}/{uid}" for uid, code in session.query(Unit.id, Unit.region_code)
+                 .filter(Unit.id.in_(sorted(scope.read_units)))]
+        rows = base.filter(StatCount.level == "unit", StatCount.node.in_(nodes))
+    for row_level, node, family, value, count in rows:
+        value = value or None
+        if (scope.read_all and row_level == "province") or \
+                (scope.region_prefix and node == scope.region_prefix):
+            yield None, family, value, count         # the jurisdiction's own total
+        elif row_level == "unit":
+            yield f"u{node.split('/')[1]}", family, value, count
+            if not (scope.read_all or scope.region_prefix):
+                yield None, family, value, count     # a unit user's total: their units
+        else:
+            yield node, family, value, count
+
+
+def figures(session, scope: Scope, snapshot=None, families=None) -> Figures:
+    """The scope's figures from `snapshot` (else the newest one)."""
+    snapshot = snapshot or latest(session)
+    today = snapshot.today if snapshot is not None else dt.date.today()
+    ctx = Context(session, scope, today)
     level = breakdown(scope)
-    cells, values, titles, areas = {}, {}, {}, set()
-    for key in families or FAMILIES:
-        family = FAMILIES[key]
-        raw = family_counts(ctx, family, level)
-        cells[key] = {(_area_key(level, a), v): n for (a, v), n in raw.items()}
-        areas.update(a for (a, _v) in cells[key] if a is not None)
-        values[key] = {str(k): v for k, v in family.values(ctx).items()} \
-            if family.values else {None: family.title}
-        titles[key] = family.title
-    names = area_names(session, scope, level,
-                       [a[1:] if level == "unit" else a for a in areas])
-    ordered = sorted(areas, key=lambda a: (a if level != "unit" else names.get(a, a)))
-    return Figures(level, ordered, names, values, cells, titles, ctx.today)
+    families = list(families or FAMILIES)
+    cells = {key: {} for key in families}
+    totals = {key: {} for key in families}
+    areas = set()
+    if snapshot is not None:
+        for area, family, value, count in _snapshot_rows(session, snapshot, scope, level,
+                                                         families):
+            target = totals[family] if area is None else cells[family]
+            index = value if area is None else (area, value)
+            target[index] = target.get(index, 0) + count
+            if area is not None:
+                areas.add(area)
+    values = {key: ({str(k): v for k, v in FAMILIES[key].values(ctx).items()}
+                    if FAMILIES[key].values else {None: FAMILIES[key].title})
+              for key in families}
+    names = area_names(session, level, areas)
+    ordered = sorted(areas, key=lambda a: names.get(a, a) if level == "unit" else a)
+    return Figures(level, ordered, names, values, cells, totals,
+                   {key: FAMILIES[key].title for key in families}, today,
+                   snapshot.taken_at if snapshot is not None else None)

@@ -2,7 +2,9 @@
 user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches)."""
 from dataclasses import dataclass, field
 
-from flask import g, url_for
+import datetime as dt
+
+from flask import current_app, g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
@@ -12,6 +14,7 @@ from app.models import Dispatch, Employment, Unit
 from app.security.roles import ROLE_LABELS, TRAINING_USER
 from app.security.scope import current_scope, scope_clause, scoped_count
 from app.services import dashboard, screening
+from app.web.transaction import atomic
 
 GUARD_ROLES = ("guard", "part_time_guard")
 
@@ -89,8 +92,10 @@ class Panel:
 class DashboardLinks:
     """The URL of a figure's list, when the user may read that list."""
 
-    def __init__(self, appbuilder):
+    def __init__(self, appbuilder, scope):
         self.sm = appbuilder.sm
+        # A police total counts the jurisdiction's nodes: its link names the jurisdiction.
+        self.scope_area = scope.region_prefix
         self.permission = {type(v).__name__: v.class_permission_name
                            for v in appbuilder.baseviews}
         self.allowed = {}
@@ -104,6 +109,7 @@ class DashboardLinks:
         if not self.allowed[endpoint]:
             return None
         figure = family_key if value is None else f"{family_key}:{value}"
+        area = area or self.scope_area
         return url_for(f"{endpoint}.list", figure=figure, **({"area": area} if area else {}))
 
 
@@ -191,6 +197,18 @@ def _percent(value):
     return "—" if value is None else f"{value:.1f}"
 
 
+def current_snapshot():
+    """The newest snapshot, taken first when there is none or it is older than
+    DASHBOARD_MAX_AGE_MINUTES (the scheduled `flask dashboard-refresh` keeps it younger)."""
+    session = db.session
+    snapshot = dashboard.latest(session)
+    minutes = current_app.config.get("DASHBOARD_MAX_AGE_MINUTES", 10)
+    if dashboard.is_stale(snapshot, dt.timedelta(minutes=minutes)):
+        with atomic(session):
+            snapshot = dashboard.refresh(session)
+    return snapshot
+
+
 class HomeView(IndexView):
     index_template = "home.html"
 
@@ -204,9 +222,10 @@ class HomeView(IndexView):
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
                            screening_counts=screening.open_counts(db.session, scope))
-            fig = dashboard.figures(db.session, scope)
-            context["panels"] = dashboard_panels(fig, DashboardLinks(self.appbuilder))
-            context["tier1_targets"] = Cell(fig.total("tier1_targets"),
-                                            DashboardLinks(self.appbuilder)("tier1_targets"))
+            fig = dashboard.figures(db.session, scope, snapshot=current_snapshot())
+            links = DashboardLinks(self.appbuilder, scope)
+            context.update(panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
+                           tier1_targets=Cell(fig.total("tier1_targets"),
+                                              links("tier1_targets")))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     **context)
