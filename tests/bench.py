@@ -181,6 +181,13 @@ def endpoints(ids):
         ("framework floor: empty list of a tiny table", "admin",
          "/exportlogview/list/?_flt_0_username=nobody-at-all", "floor"),
         ("home page (police, city)", "police_hz", "/", "page"),
+        # 统计分析: the dashboard of each breakdown (province by city, city by district,
+        # district by unit), read from the newest snapshot (docs/dashboard.md).
+        ("dashboard (province)", "admin", "/", "page"),
+        ("dashboard (association)", "association", "/", "page"),
+        ("dashboard (police, district)", "police_sc", "/", "page"),
+        ("dashboard drill-down: active guards of a city (province)", "admin",
+         "/employmentview/list/?figure=staff:guard&area=3301", "page"),
         ("guard list, page 1 (police, city)", "police_hz", "/guardlistview/list/", "page"),
         ("guard list filtered by unit (police, city)", "police_hz",
          f"/guardlistview/list/?unit={unit_q}", "page"),
@@ -275,20 +282,22 @@ def measure_export(client, birth_after):
     return seconds, rows, max(peak[0] - baseline, 0.0)
 
 
-def run(kind, people, requests):
+def run(kind, people, requests, only=None):
     app = build_app(kind, people)
     ids = sample_ids(app)
     ensure_clerk(app, ids["company_id"])
     clients = {}
     results = []
     for name, user, url, category in endpoints(ids):
+        if only and category != "floor" and not any(word in name for word in only):
+            continue
         client = clients.setdefault(user, login(app, user))
         p50, p95 = measure(client, url, requests)
         results.append((name, category, p50, p95))
         print(f"[{kind}] {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
     exports = []
     admin = clients.setdefault("admin", login(app, "admin"))
-    for rows, birth in sorted(ids["export_births"].items()):
+    for rows, birth in sorted(ids["export_births"].items()) if not only else ():
         seconds, got, growth = measure_export(admin, birth - dt.timedelta(days=1))
         exports.append((rows, got, seconds, growth))
         print(f"[{kind}] export ~{rows} rows: {got} rows in {seconds:.1f} s, "
@@ -427,9 +436,12 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--out", default=str(RESULTS_DIR / "RESULTS.md"))
+    parser.add_argument("--only", action="append",
+                        help="measure only the pages whose name contains this (repeatable; "
+                             "the floor always, no exports)")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    runs = [run(kind, args.people, args.requests) for kind in kinds]
+    runs = [run(kind, args.people, args.requests, args.only) for kind in kinds]
     text_ = report(runs, args.people, args.requests)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text_ + "\n", encoding="utf-8")
