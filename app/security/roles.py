@@ -92,6 +92,7 @@ _POLICE = {
     "ApplicationDesk": (R, E),
     "CrossProvinceFiling": (R, X),  # written by an approved filing only
     "Announcement": (R, A),  # 通知公告: published to the units of the jurisdiction
+    "StatsReport": (R, X),  # 统计报表 of the jurisdiction
 }
 _UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X), "Announcement": (R,)}
 
@@ -110,7 +111,7 @@ GRANTS = {
         "UnitChange", *UNIT_RECORDS, "IdentityCheck", "BackgroundAlert", "ScreeningEvent",
         "IdentityQueue", "AlertQueue", "BackgroundPending", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
-        "Student", "Instructor", "Application", "CrossProvinceFiling")},
+        "Student", "Instructor", "Application", "CrossProvinceFiling", "StatsReport")},
     # The platform only submits through its API key (intake endpoint); no pages, no lists.
     GOV_PLATFORM: {},
 }
@@ -138,6 +139,7 @@ MENU_CATEGORY = {
     "Application": "Applications", "ApplicationDesk": "Applications", "SmsMessage": "System",
     "PlatformKey": "Applications",
     "Announcement": "Notices",
+    "StatsReport": "Statistics",
 }
 
 # The user admin view (app.views.users.AppUserDBModelView): FAB names a view's permissions

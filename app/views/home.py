@@ -1,45 +1,37 @@
 """Home page: who you are, what your scope covers, and the counts in it — the tiles of the
-user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches)."""
-from dataclasses import dataclass, field
-
+user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches), the
+queues waiting for the user, and the 统计分析 dashboard of the scope (app.services.dashboard,
+docs/dashboard.md): every figure a link to the list that counts it."""
 import datetime as dt
+from dataclasses import dataclass, field
 
 from flask import current_app, g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from app.extensions import db
-from app.models import Dispatch, Employment, Unit
 from app.security.roles import ROLE_LABELS, TRAINING_USER
-from app.security.scope import current_scope, scope_clause, scoped_count
+from app.security.scope import current_scope
 from app.services import dashboard, screening
 from app.web.transaction import atomic
 
 GUARD_ROLES = ("guard", "part_time_guard")
 
 
-def scope_counts(scope):
-    """Counts of the records the scope covers (the same clauses as every list)."""
-    session = db.session
-
-    def count(model, *conditions):
-        return scoped_count(session, model, scope, *conditions)
-
-    # Active staff by role in one count over the active-staff index.
-    by_role = dict(session.query(Employment.role, func.count()).filter(
-        scope_clause(Employment, scope, session=session), Employment.end_date.is_(None))
-        .group_by(Employment.role).all())
+def scope_counts(fig):
+    """The tiles' counts of a scope, from its dashboard figures (the newest snapshot)."""
+    roles = fig.totals.get("staff", {})
     return {
-        "units": count(Unit),
-        "guards": by_role.get("guard", 0),
-        "part_time_guards": by_role.get("part_time_guard", 0),
+        "units": sum(fig.totals.get("unit_kind", {}).values()),
+        "guards": roles.get("guard", 0),
+        "part_time_guards": roles.get("part_time_guard", 0),
         # Everyone active who is not a guard (key managers, students, instructors …).
-        "other_staff": sum(n for role, n in by_role.items() if role not in GUARD_ROLES),
-        "staff_other": by_role.get("other_staff", 0),     # the role 其他人员 alone
-        "students": by_role.get("student", 0),
-        "instructors": by_role.get("instructor", 0),
-        "active_dispatches": count(Dispatch, Dispatch.end_date.is_(None)),
+        "other_staff": sum(n for role, n in roles.items() if role not in GUARD_ROLES),
+        "staff_other": roles.get("other_staff", 0),     # the role 其他人员 alone
+        "students": roles.get("student", 0),
+        "instructors": roles.get("instructor", 0),
+        # Every dispatch serves a target of some category, hence some tier.
+        "active_dispatches": sum(fig.totals.get("dispatch_tier", {}).values()),
     }
 
 
@@ -218,13 +210,14 @@ class HomeView(IndexView):
         scope = current_scope()
         context = {}
         if user is not None and user.is_authenticated and not scope.denied:
-            counts = scope_counts(scope)
+            fig = dashboard.figures(db.session, scope, snapshot=current_snapshot())
+            counts = scope_counts(fig)
+            links = DashboardLinks(self.appbuilder, scope)
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
-                           screening_counts=screening.open_counts(db.session, scope))
-            fig = dashboard.figures(db.session, scope, snapshot=current_snapshot())
-            links = DashboardLinks(self.appbuilder, scope)
-            context.update(panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
+                           # 待办: the queues stay live (what waits for this role now).
+                           screening_counts=screening.open_counts(db.session, scope),
+                           panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
                            tier1_targets=Cell(fig.total("tier1_targets"),
                                               links("tier1_targets")))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
