@@ -188,6 +188,8 @@ def endpoints(ids):
         ("dashboard (police, district)", "police_sc", "/", "page"),
         ("dashboard drill-down: active guards of a city (province)", "admin",
          "/employmentview/list/?figure=staff:guard&area=3301", "page"),
+        ("statistical report page (association)", "association", "/stats/report/", "page"),
+        ("statistical report page (police, city)", "police_hz", "/stats/report/", "page"),
         ("guard list, page 1 (police, city)", "police_hz", "/guardlistview/list/", "page"),
         ("guard list filtered by unit (police, city)", "police_hz",
          f"/guardlistview/list/?unit={unit_q}", "page"),
