@@ -26,7 +26,7 @@ from app.models.base import utcnow
 from app.models.choices import EMPLOYMENT_ROLES, TIERS, UNIT_KINDS, UNIT_STATUSES
 from app.security.scope import Scope, scope_clause
 
-from . import application_items
+from . import application_items, screening
 from .applications import OPEN_STATUSES, deadline
 
 
@@ -229,6 +229,9 @@ FAMILIES = {f.key: f for f in (
            "BackgroundAlertView", where=lambda ctx: [BackgroundAlert.state == "open"],
            split=lambda ctx: _wait_band(BackgroundAlert.waiting_since, ctx),
            values=_labels(WAIT_BANDS)),
+    Family("background_pending", _l("Background checks pending"), IdentityCheck,
+           "BackgroundPendingView", where=lambda ctx: list(screening.background_waiting()),
+           by_area=False),
     Family("app_item", _l("Open applications by item"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.item, region_column="region_code", by_area=False,
@@ -549,11 +552,12 @@ def figures(session, scope: Scope, snapshot=None, families=None) -> Figures:
             target[index] = target.get(index, 0) + count
             if area is not None:
                 areas.add(area)
-    values = {key: ({str(k): v for k, v in FAMILIES[key].values(ctx).items()}
-                    if FAMILIES[key].values else {None: FAMILIES[key].title})
+    # Labels as text once (a lazy string is translated again at every use).
+    values = {key: ({str(k): str(v) for k, v in FAMILIES[key].values(ctx).items()}
+                    if FAMILIES[key].values else {None: str(FAMILIES[key].title)})
               for key in families}
     names = area_names(session, level, areas)
     ordered = sorted(areas, key=lambda a: names.get(a, a) if level == "unit" else a)
     return Figures(level, ordered, names, values, cells, totals,
-                   {key: FAMILIES[key].title for key in families}, today,
+                   {key: str(FAMILIES[key].title) for key in families}, today,
                    snapshot.taken_at if snapshot is not None else None)

@@ -107,8 +107,8 @@ class DashboardLinks:
 
 def _area_panel(fig, link, key, title, columns, rows=None):
     """Areas down, (family, value, label, colour) across."""
-    panel = Panel(key, title, _AREA_TITLES[fig.level],
-                  [(label, colour) for _f, _v, label, colour in columns])
+    panel = Panel(key, str(title), str(_AREA_TITLES[fig.level]),
+                  [(str(label), colour) for _f, _v, label, colour in columns])
     for area in rows if rows is not None else fig.areas:
         panel.rows.append((fig.area_names.get(area, area), [
             Cell(fig.at(f, area, v), link(f, v, area)) for f, v, _l2, _c in columns]))
@@ -118,7 +118,7 @@ def _area_panel(fig, link, key, title, columns, rows=None):
 
 def _value_panel(fig, link, key, title, family, row_title, colours=None):
     """One family's values down (a category, an item, a state)."""
-    panel = Panel(key, title, row_title, [(_l("Count"), "")])
+    panel = Panel(key, str(title), str(row_title), [(str(_l("Count")), "")])
     for value, label in fig.values[family].items():
         panel.rows.append((label, [Cell(fig.total(family, value), link(family, value))]))
     panel.total = [Cell(sum(c[1][0].figure for c in panel.rows), None)]
@@ -145,7 +145,7 @@ def dashboard_panels(fig, link):
                         ("uncertified_dispatched", None,
                          _l("Dispatched without a valid guard certificate"), "")],
                        rows=fig.areas_by_rate())
-    rate.columns.insert(2, (_l("Certificate rate (%)"), ""))
+    rate.columns.insert(2, (str(_l("Certificate rate (%)")), ""))
     for (label, cells), area in zip(rate.rows, fig.areas_by_rate()):
         cells.insert(2, Cell(_percent(fig.rate(area))))
     rate.total.insert(2, Cell(_percent(fig.rate())))
@@ -174,7 +174,7 @@ def dashboard_panels(fig, link):
         _value_panel(fig, link, "app_states", _l("Open applications by state"), "app_status",
                      _l("State")),
     ]
-    trend = Panel("trends", _l("Trends over the last 12 months"), _l("Month"),
+    trend = Panel("trends", str(_l("Trends over the last 12 months")), str(_l("Month")),
                   [(fig.titles[f], "") for f in dashboard.TREND_FAMILIES], chart="line")
     for month in fig.values[dashboard.TREND_FAMILIES[0]]:
         trend.rows.append((month, [Cell(fig.total(f, month), link(f, month))
@@ -215,8 +215,11 @@ class HomeView(IndexView):
             links = DashboardLinks(self.appbuilder, scope)
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
-                           # 待办: the queues stay live (what waits for this role now).
-                           screening_counts=screening.open_counts(db.session, scope),
+                           # 待办: what waits for this role, live; background checks
+                           # pending (a long count over a province) from the snapshot.
+                           screening_counts={**screening.open_counts(
+                               db.session, scope, background=False),
+                               "background_pending": fig.total("background_pending")},
                            panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
                            tier1_targets=Cell(fig.total("tier1_targets"),
                                               links("tier1_targets")))
