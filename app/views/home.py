@@ -3,6 +3,7 @@ user's kind of unit (a school counts 学员 and 教员 and has no guards or disp
 queues waiting for the user, and the 统计分析 dashboard of the scope (app.services.dashboard,
 docs/dashboard.md): every figure a link to the list that counts it."""
 import datetime as dt
+from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
 from flask import current_app, g, url_for
@@ -78,6 +79,7 @@ class Panel:
     columns: list                 # (label, colour class or "")
     rows: list = field(default_factory=list)    # (label, [Cell])
     total: list | None = None
+    hidden: int = 0               # units left out of a long unit breakdown (the total has them)
     chart: str = "bar"            # bar / line / none
 
 
@@ -91,6 +93,7 @@ class DashboardLinks:
         self.permission = {type(v).__name__: v.class_permission_name
                            for v in appbuilder.baseviews}
         self.allowed = {}
+        self.bases = {}
 
     def __call__(self, family_key, value=None, area=None):
         endpoint = dashboard.FAMILIES[family_key].endpoint
@@ -102,14 +105,30 @@ class DashboardLinks:
             return None
         figure = family_key if value is None else f"{family_key}:{value}"
         area = area or self.scope_area
-        return url_for(f"{endpoint}.list", figure=figure, **({"area": area} if area else {}))
+        # One url_for per list; the figure's own arguments appended (hundreds of links).
+        if endpoint not in self.bases:
+            self.bases[endpoint] = url_for(f"{endpoint}.list")
+        query = {"figure": figure, **({"area": area} if area else {})}
+        return f"{self.bases[endpoint]}?{urlencode(query)}"
+
+
+# A district's breakdown by unit lists the units with the most in each table (the lowest
+# 持证率 first); the total row counts them all, 统计报表 lists every unit.
+MAX_UNIT_ROWS = 25
 
 
 def _area_panel(fig, link, key, title, columns, rows=None):
     """Areas down, (family, value, label, colour) across."""
     panel = Panel(key, str(title), str(_AREA_TITLES[fig.level]),
                   [(str(label), colour) for _f, _v, label, colour in columns])
-    for area in rows if rows is not None else fig.areas:
+    areas = rows if rows is not None else fig.areas
+    if fig.level == "unit" and len(areas) > MAX_UNIT_ROWS:
+        if rows is None:
+            areas = sorted(areas, key=lambda a: -sum(fig.at(f, a, v)
+                                                     for f, v, _l2, _c in columns))
+        panel.hidden = len(areas) - MAX_UNIT_ROWS
+        areas = areas[:MAX_UNIT_ROWS]
+    for area in areas:
         panel.rows.append((fig.area_names.get(area, area), [
             Cell(fig.at(f, area, v), link(f, v, area)) for f, v, _l2, _c in columns]))
     panel.total = [Cell(fig.total(f, v), link(f, v)) for f, v, _l2, _c in columns]
@@ -146,7 +165,7 @@ def dashboard_panels(fig, link):
                          _l("Dispatched without a valid guard certificate"), "")],
                        rows=fig.areas_by_rate())
     rate.columns.insert(2, (str(_l("Certificate rate (%)")), ""))
-    for (label, cells), area in zip(rate.rows, fig.areas_by_rate()):
+    for (label, cells), area in zip(rate.rows, fig.areas_by_rate()):  # rows in this order
         cells.insert(2, Cell(_percent(fig.rate(area))))
     rate.total.insert(2, Cell(_percent(fig.rate())))
     panels.append(rate)
