@@ -67,3 +67,30 @@ def test_export_has_native_charts_and_is_logged(app, client_for, db_session):
     logs = db_session.query(ExportLog).filter_by(resource="StatsReport").all()
     assert len(logs) == before + 1
     assert str(year) in logs[-1].filters and logs[-1].username == "association"
+
+
+def test_report_figures_equal_a_recount(app, db_session):
+    """The quarterly and kind × grade tables against plain counts of the rows."""
+    from sqlalchemy import extract, func
+
+    from app.models import Application, IdentityCheck, Unit
+    from app.security.scope import Scope
+    from app.services import reports
+    year = dt.date.today().year
+    scope = Scope(role="association", read_all=True, mask_id_numbers=True)
+    _region, _snapshot, tables = reports.build(db_session, scope, year, "3301")
+    by_key = {t.key: t for t in tables}
+    total = by_key["throughput"].rows[-1]
+    received = db_session.query(func.count(Application.id)).filter(
+        Application.region_code.startswith("3301"),
+        extract("year", Application.submitted_at) == year).scalar()
+    opened = db_session.query(func.count(IdentityCheck.id)).join(
+        Unit, Unit.id == IdentityCheck.unit_id).filter(
+        Unit.region_code.startswith("3301"),
+        extract("year", IdentityCheck.created_at) == year).scalar()
+    assert total[5] == received and total[1] == opened
+    companies = db_session.query(Unit).filter(Unit.region_code.startswith("3301"),
+                                              Unit.kind == "company",
+                                              Unit.status == "active").count()
+    row = next(r for r in by_key["units"].rows if r[0] == "保安服务公司")
+    assert row[-1] == companies

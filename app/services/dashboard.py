@@ -91,6 +91,7 @@ class Family:
     region_column: str | None = None     # a row filed with a jurisdiction (applications)
     month_column: str | None = None      # a trend: split by month of this column
     by_area: bool = True
+    region_only: bool = False            # counted on jurisdictions only, not per unit
 
     def conditions(self, ctx):
         return list(self.where(ctx)) if self.where else []
@@ -145,11 +146,11 @@ def _deadline_band(ctx):
                 (Application.id.in_(bands["due_soon"] or [-1]), "due_soon"), else_="in_time")
 
 
-def _months(ctx):
-    """The last 12 months, oldest first, as 'YYYY-MM'."""
+def _months(ctx, count=12):
+    """The last `count` months, oldest first, as 'YYYY-MM'."""
     year, month = ctx.today.year, ctx.today.month
     out = []
-    for _i in range(12):
+    for _i in range(count):
         out.append(f"{year:04d}-{month:02d}")
         month -= 1
         if month == 0:
@@ -266,6 +267,39 @@ FAMILIES = {f.key: f for f in (
            month_column="occurred_on", values=_months, by_area=False),
 )}
 TREND_FAMILIES = tuple(k for k in FAMILIES if k.startswith("trend_"))
+
+
+def _five_years(ctx):
+    return _months(ctx, 60)
+
+
+# 统计报表 (app.services.reports): throughput per month over five years and units by kind and
+# grade, counted on the jurisdictions only (per unit they would be most of the snapshot).
+REPORT_FAMILIES = {f.key: f for f in (
+    Family("tp_identity_opened", _l("Identity cases opened"), IdentityCheck,
+           "IdentityCheckView", month_column="created_at", values=_five_years,
+           by_area=False, region_only=True),
+    Family("tp_identity_closed", _l("Identity cases closed"), IdentityCheck,
+           "IdentityCheckView", month_column="closed_at", values=_five_years,
+           by_area=False, region_only=True),
+    Family("tp_alert_raised", _l("Background alerts raised"), BackgroundAlert,
+           "BackgroundAlertView", month_column="created_at", values=_five_years,
+           by_area=False, region_only=True),
+    Family("tp_alert_closed", _l("Background alerts closed"), BackgroundAlert,
+           "BackgroundAlertView", month_column="closed_at", values=_five_years,
+           by_area=False, region_only=True),
+    Family("tp_app_received", _l("Applications received"), Application, "ApplicationView",
+           month_column="submitted_at", region_column="region_code", values=_five_years,
+           by_area=False, region_only=True),
+    Family("tp_app_decided", _l("Applications decided"), Application, "ApplicationView",
+           month_column="decided_at", region_column="region_code", values=_five_years,
+           by_area=False, region_only=True),
+    Family("unit_grade", _l("Units by kind and grade"), Unit, "UnitView", unit_column="id",
+           where=lambda ctx: [Unit.status == "active"],
+           split=lambda ctx: Unit.kind + literal("/") + func.coalesce(Unit.grade, ""),
+           values=lambda ctx: {}, by_area=False, region_only=True),
+)}
+ALL_FAMILIES = {**FAMILIES, **REPORT_FAMILIES}
 
 
 # ------------------------------------------------------------------ clauses
@@ -395,13 +429,15 @@ def compute(session, today: dt.date) -> dict:
     ctx = Context(session, SYSTEM, today)
     unit_region = dict(session.query(Unit.id, Unit.region_code))
     counts = {}
-    for key, family in FAMILIES.items():
+    for key, family in ALL_FAMILIES.items():
         if key == "tier1_targets":
             continue
         for unit_id, region, value, count in _family_rows(ctx, family):
             value = "" if value is None else str(value)
             for level, node in _nodes(region, unit_id, unit_region,
                                       family.region_column is not None):
+                if level == "unit" and family.region_only:
+                    continue
                 index = (level, node, key, value)
                 counts[index] = counts.get(index, 0) + count
     # 一级目标: distinct targets, so per node a set (a target may serve several units).

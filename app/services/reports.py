@@ -1,27 +1,31 @@
 """统计报表: the standard tables of the association and the police, for a year and a region
 inside the user's scope, and their Excel file with native Excel charts (docs/dashboard.md).
 
-Staff, 持证率 and dispatches by tier come from the dashboard's newest snapshot (the same
-figures as the home page); units by kind and grade and the quarterly throughput of screening
-and applications are counted from the rows under the scope clause of every list.
+Every table comes from the dashboard's newest snapshot (app.services.dashboard): staff,
+持证率 and dispatches by tier per child node (city, district or unit) as on the home page;
+units by kind and grade and the monthly throughput of screening and applications on the
+region's own node. The region is checked against the scope first (check_region).
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from dataclasses import dataclass, field
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_
 
-from app.models import (Application, BackgroundAlert, IdentityCheck, Region, StatCount, Unit)
+from app.models import Region, StatCount, Unit
 from app.models.choices import TIERS, UNIT_KINDS
-from app.security.scope import OutOfScope, Scope, scope_clause
+from app.security.scope import OutOfScope, Scope
 
 from . import dashboard
 from .privacy import mask_value
+
+
+THROUGHPUT = ("tp_identity_opened", "tp_identity_closed", "tp_alert_raised",
+              "tp_alert_closed", "tp_app_received", "tp_app_decided")
 
 
 @dataclass
@@ -65,22 +69,6 @@ def check_region(scope: Scope, region: str | None) -> str:
     return region
 
 
-def _in_region(unit_column, region):
-    if region == "33":
-        return None
-    upper = region[:-1] + chr(ord(region[-1]) + 1)
-    return unit_column.in_(select(Unit.id).where(Unit.region_code >= region,
-                                                 Unit.region_code < upper))
-
-
-def _quarter(column, dialect):
-    month = func.to_char(column, "MM") if dialect == "postgresql" \
-        else func.strftime("%m", column)
-    year = func.to_char(column, "YYYY") if dialect == "postgresql" \
-        else func.strftime("%Y", column)
-    return year, month
-
-
 def _snapshot_children(session, snapshot, region, families):
     """{node: {(family, value): count}} of the region's children (a province: cities; a
     city: districts; a district: units) and the region itself under node None."""
@@ -118,11 +106,10 @@ def _child_names(session, level, nodes):
 
 
 def build(session, scope: Scope, year: int, region: str | None = None):
-    """(region prefix, snapshot, [Table]) of the report; OutOfScope for a region outside
-    the scope or a unit user."""
+    """(region prefix, snapshot, [Table]) of the report, from the dashboard's newest
+    snapshot; OutOfScope for a region outside the scope or a unit user."""
     region = check_region(scope, region)
     snapshot = dashboard.latest(session)
-    dialect = session.get_bind().dialect.name
     tables = []
 
     # 1. Staff and 持证率 by city / district / unit (the snapshot).
@@ -154,13 +141,12 @@ def build(session, scope: Scope, year: int, region: str | None = None):
     tiers.rows.append([_("Total")] + [total.get(("dispatch_tier", str(t)), 0) for t in TIERS])
     tables += [staff, tiers]
 
-    # 2. Units by kind and grade (rows: kinds; columns: grades), counted now.
-    grade = func.coalesce(Unit.grade, "")
-    conditions = [scope_clause(Unit, scope, session=session), Unit.status == "active"]
-    if region != "33":
-        conditions.append(Unit.region_code.startswith(region))
-    counts = dict(((kind, g), n) for kind, g, n in session.query(
-        Unit.kind, grade, func.count()).filter(*conditions).group_by(Unit.kind, grade))
+    # 2. Units by kind and grade (rows: kinds; columns: grades), active units.
+    _level, region_rows = _snapshot_children(session, snapshot, region, [
+        "unit_grade", *THROUGHPUT])
+    own = region_rows.get(None, {})
+    counts = {tuple(value.split("/", 1)): n for (family, value), n in own.items()
+              if family == "unit_grade"}
     grades = sorted({g for _k, g in counts})
     units = Table("units", _("Units by kind and grade"),
                   [_("Unit kind")] + [g or _("No grade") for g in grades] + [_("Total")],
@@ -170,29 +156,14 @@ def build(session, scope: Scope, year: int, region: str | None = None):
         units.rows.append([str(label)] + row + [sum(row)])
     tables.append(units)
 
-    # 3. Screening and applications per quarter of the year.
-    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    # 3. Screening and applications per quarter of the year (by month in the snapshot).
     quarters = Table("throughput", _("Screening and applications per quarter"),
-                     [_("Quarter"), _("Identity cases opened"), _("Identity cases closed"),
-                      _("Background alerts raised"), _("Background alerts closed"),
-                      _("Applications received"), _("Applications decided")],
-                     chart_columns=(1, 2, 3, 4, 5, 6))
-    series = []
-    for model, column, unit_or_region in (
-            (IdentityCheck, IdentityCheck.created_at, "unit"),
-            (IdentityCheck, IdentityCheck.closed_at, "unit"),
-            (BackgroundAlert, BackgroundAlert.created_at, "unit"),
-            (BackgroundAlert, BackgroundAlert.closed_at, "unit"),
-            (Application, Application.submitted_at, "region"),
-            (Application, Application.decided_at, "region")):
-        _year, month = _quarter(column, dialect)
-        where = [scope_clause(model, scope, session=session), column >= start, column < end]
-        if region != "33":
-            where.append(Application.region_code.startswith(region) if unit_or_region ==
-                         "region" else _in_region(model.unit_id, region))
-        by_month = dict(session.query(month, func.count()).filter(*where).group_by(month))
-        series.append([sum(n for m, n in by_month.items() if m and (int(m) - 1) // 3 == q)
-                       for q in range(4)])
+                     [_("Quarter")] + [str(dashboard.REPORT_FAMILIES[f].title)
+                                       for f in THROUGHPUT],
+                     chart_columns=tuple(range(1, len(THROUGHPUT) + 1)))
+    series = [[sum(own.get((family, f"{year:04d}-{month:02d}"), 0)
+                   for month in range(3 * q + 1, 3 * q + 4)) for q in range(4)]
+              for family in THROUGHPUT]
     for q in range(4):
         quarters.rows.append([f"{year} Q{q + 1}"] + [s[q] for s in series])
     quarters.rows.append([_("Total")] + [sum(s) for s in series])
