@@ -116,3 +116,16 @@ def test_working_day_cutoff():
     monday = dt.date(2026, 11, 30)
     cutoff = dashboard.working_day_cutoff(monday, 3)
     assert cutoff.weekday() in (2, 3) and cutoff < monday
+
+
+def test_a_long_unit_breakdown_shows_the_biggest_and_totals_all():
+    from app.views.home import MAX_UNIT_ROWS, _area_panel
+    areas = [f"u{i}" for i in range(MAX_UNIT_ROWS + 7)]
+    cells = {"staff": {(a, "guard"): i for i, a in enumerate(areas)}}
+    fig = dashboard.Figures("unit", areas, {a: a for a in areas}, {}, cells,
+                            {"staff": {"guard": sum(range(len(areas)))}}, {}, dt.date.today())
+    panel = _area_panel(fig, lambda *args: None, "staff", "t",
+                        [("staff", "guard", "guards", "")])
+    assert len(panel.rows) == MAX_UNIT_ROWS and panel.hidden == 7
+    assert panel.rows[0][1][0].figure == len(areas) - 1          # the biggest first
+    assert panel.total[0].figure == sum(range(len(areas)))

@@ -3,7 +3,7 @@ user's kind of unit (a school counts 学员 and 教员 and has no guards or disp
 queues waiting for the user, and the 统计分析 dashboard of the scope (app.services.dashboard,
 docs/dashboard.md): every figure a link to the list that counts it."""
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import quote
 from dataclasses import dataclass, field
 
 from flask import current_app, g, url_for
@@ -105,16 +105,16 @@ class DashboardLinks:
             return None
         figure = family_key if value is None else f"{family_key}:{value}"
         area = area or self.scope_area
-        # One url_for per list; the figure's own arguments appended (hundreds of links).
+        # One url_for per list, the figure's arguments appended (hundreds of links).
         if endpoint not in self.bases:
             self.bases[endpoint] = url_for(f"{endpoint}.list")
-        query = {"figure": figure, **({"area": area} if area else {})}
-        return f"{self.bases[endpoint]}?{urlencode(query)}"
+        query = f"figure={quote(figure, safe=':')}" + (f"&area={quote(area)}" if area else "")
+        return f"{self.bases[endpoint]}?{query}"
 
 
 # A district's breakdown by unit lists the units with the most in each table (the lowest
 # 持证率 first); the total row counts them all, 统计报表 lists every unit.
-MAX_UNIT_ROWS = 25
+MAX_UNIT_ROWS = 20
 
 
 def _area_panel(fig, link, key, title, columns, rows=None):
