@@ -358,6 +358,8 @@ def drill_clause(session, scope: Scope, model, figure: str, area: str | None,
     if value or family.split is not None or family.month_column:
         if family.split is not None and value not in {str(v) for v in family.values(ctx)}:
             return false()
+        if family.split is None and not family.month_column:
+            return false()               # a value for a figure that has none
         clause = _value_clause(family, ctx, value)
         if clause is not None:
             clauses.append(clause)
@@ -379,9 +381,9 @@ def _month_expr(column, dialect):
 def _family_rows(ctx: Context, family: Family):
     """(unit id, region code of the row or None, value, count) of the whole province."""
     session = ctx.session
-    unit_column = getattr(family.model, family.unit_column)
-    columns = [unit_column, getattr(family.model, family.region_column)
-               if family.region_column else literal(None)]
+    region = getattr(family.model, family.region_column) if family.region_column else None
+    columns = [getattr(family.model, family.unit_column)] + ([region] if region is not None
+                                                            else [])
     conditions = family.conditions(ctx)
     if family.month_column:
         column = getattr(family.model, family.month_column)
@@ -396,19 +398,12 @@ def _family_rows(ctx: Context, family: Family):
     query = select(*columns, func.count()).select_from(family.model)
     for target, onclause in family.joins:
         query = query.join(target, onclause)
-    query = query.where(*conditions).group_by(
-        *[c for c in columns if not _is_literal(c)])
-    for row in session.execute(query):
-        if split is None:
-            unit_id, region, count = row
-            value = None
-        else:
-            unit_id, region, value, count = row
-        yield unit_id, region, value, count
-
-
-def _is_literal(expr):
-    return expr.__class__.__name__ in ("Null", "True_", "False_", "BindParameter")
+    for row in session.execute(query.where(*conditions).group_by(*columns)):
+        row = list(row)
+        unit_id = row.pop(0)
+        row_region = row.pop(0) if region is not None else None
+        value = row.pop(0) if split is not None else None
+        yield unit_id, row_region, value, row[0]
 
 
 def _nodes(region, unit_id, unit_region, by_region):
