@@ -320,6 +320,15 @@ def _value_clause(family: Family, ctx, value):
     if family.split is None:
         return None
     split = family.split(ctx)
+    try:
+        typed = split.type.python_type
+    except NotImplementedError:
+        typed = str
+    if typed is int:                # a tier, a category id: typed for PostgreSQL
+        try:
+            value = int(value)
+        except ValueError:
+            return false()
     if family.joins:
         inner = select(family.model.id)
         for target, onclause in family.joins:
