@@ -32,6 +32,9 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # 统计分析: a dashboard older than this takes a new snapshot first; schedule
+    # `flask dashboard-refresh` more often than this (docs/dashboard.md).
+    DASHBOARD_MAX_AGE_MINUTES = int(os.environ.get("DASHBOARD_MAX_AGE_MINUTES", "10"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Authentication: database users; roles declared in app.security.roles.

@@ -90,8 +90,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 # whichever module opens the category. The menu name is also the permission name
 # (app.security.roles).
 VIEW_MODULES = ("unit_records", "units", "conduct", "staff", "personnel", "person_records",
-                "dispatch", "screening", "applications", "notices", "system", "downloads",
-                "register", "jobs", "todos", "credit")
+                "dispatch", "screening", "applications", "reports", "notices", "system",
+                "downloads", "register", "jobs", "todos", "credit")
 # REST modules; each lists its resources in RESOURCES.
 API_MODULES = ("units", "personnel", "system", "conduct", "dispatch", "unit_records", "staff",
                "screening", "applications", "credit")

@@ -40,6 +40,14 @@ def register_cli(app):
             db.session.commit()
         click.echo(f"screened {count} people")
 
+    @app.cli.command("dashboard-refresh")
+    def dashboard_refresh():
+        """Take a new 统计分析 snapshot (schedule it every few minutes: cron / Celery beat)."""
+        from app.services import dashboard
+        snapshot = dashboard.refresh(db.session)
+        db.session.commit()
+        click.echo(f"dashboard snapshot {snapshot.id} taken at {snapshot.taken_at:%Y-%m-%d %H:%M}")
+
     @app.cli.command("init-db")
     @click.option("--demo", is_flag=True, help="Also load the demo data set (empty database).")
     def init_db(demo):

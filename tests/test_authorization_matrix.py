@@ -657,3 +657,74 @@ def test_credit_pages_follow_the_scope(app, matrix, client_for, api, user):
             assert foreign_name not in ranking.get_data(as_text=True)
     expected = 200 if user == "admin" else 403
     assert api(user).get("/api/v1/credit_export/").status_code == expected
+
+# 统计分析 (app/views/home.py, app/views/reports.py): the dashboard's drill-down lists and the
+# report's tables and exports hold the scope; a figure's address naming someone else's
+# unit or region shows nothing of it (docs/dashboard.md).
+REPORT_ROLES = ("admin", "association", "police_hz", "police_nb", "police_sc")
+
+
+def _record_count(html):
+    import re
+    match = re.search(r"<strong>[^<]*:</strong>\s*(\d+)", html)
+    return int(match.group(1)) if match else 0
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_dashboard_drill_down_holds_the_scope(app, matrix, client_for, user):
+    from app.extensions import db
+    from app.services import dashboard
+    with app.app_context():
+        dashboard.refresh(db.session)
+        db.session.commit()
+    client = client_for(user)
+    home = client.get("/")
+    assert home.status_code == 200
+    foreign = matrix[user]["foreign"].get("Unit")
+    if foreign is None:
+        return
+    with app.app_context():
+        unit = db.session.get(Unit, foreign)
+        name, region = unit.name, unit.region_code
+    assert name not in home.get_data(as_text=True)
+    for figure in ("staff:guard", "unit_kind:company", "dispatch_tier:1", "certified"):
+        model_list = {"staff": "employmentview", "unit_kind": "unitview",
+                      "dispatch_tier": "dispatchview", "certified": "employmentview"}[
+            figure.split(":")[0]]
+        for area in (f"u{foreign}", region, region[:4]):
+            response = client.get(f"/{model_list}/list/",
+                                  query_string={"figure": figure, "area": area})
+            if _denied(response):
+                continue
+            assert response.status_code == 200
+            html = response.get_data(as_text=True)
+            assert name not in html, (figure, area)
+            if area == f"u{foreign}":
+                assert _record_count(html) == 0, (figure, area)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_stats_report_holds_the_scope(app, matrix, client_for, user):
+    client = client_for(user)
+    page, export = client.get("/stats/report/"), client.get("/stats/report/export/")
+    if user not in REPORT_ROLES:
+        assert _denied(page) or page.status_code == 404
+        assert _denied(export) or export.status_code == 404
+        return
+    assert page.status_code == 200 and export.status_code == 200
+    foreign = matrix[user]["foreign"].get("Unit")
+    if foreign is not None:
+        from app.extensions import db
+        with app.app_context():
+            region = db.session.get(Unit, foreign).region_code
+        for asked in (region, region[:4]):
+            if asked.startswith(("3301" if user == "police_hz" else
+                                 "3302" if user == "police_nb" else "330102")):
+                continue
+            assert client.get("/stats/report/", query_string={"region": asked}) \
+                .status_code == 404
+            assert client.get("/stats/report/export/", query_string={"region": asked}) \
+                .status_code == 404
+    text = _xlsx_text(export.data)
+    import re
+    assert not re.search(r"\b\d{17}[\dXx]\b", text)     # no ID number, masked or not

@@ -173,16 +173,18 @@ def test_read_only_views_offer_no_delete_even_to_the_province_admin(app, client_
 @pytest.mark.parametrize("username", ["admin", "police_hz", "police_sc", "company_hz",
                                       "selfhire_hz", "school_hz", "association"])
 def test_home_counts_are_the_scoped_list_counts(app, db_session, username):
-    """The home page counts with the jurisdiction's unit ids fetched first (index-only at
-    province scale); the figures must equal what the scoped lists hold."""
+    """The home page's tiles (from the dashboard snapshot, docs/dashboard.md) must equal
+    what the scoped lists hold."""
     from app.models import Dispatch, Employment
     from app.security.scope import scope_for_user
     from tests.helpers import scoped_rows
+    from app.services import dashboard
     from app.views.home import scope_counts
     user = db_session.query(AppUser).filter_by(username=username).one()
     scope = scope_for_user(user)
+    dashboard.refresh(db_session)       # the tiles read the newest dashboard snapshot
     with app.test_request_context():
-        counts = scope_counts(scope)
+        counts = scope_counts(dashboard.figures(db_session, scope))
     active = scoped_rows(db_session, Employment, scope).filter(
         Employment.end_date.is_(None))
     assert counts["guards"] == active.filter(Employment.role == "guard").count()

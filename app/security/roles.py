@@ -95,6 +95,7 @@ _POLICE = {
     # 信用评价: read the grades, 【重新计算】 a unit's (edit), the ranking and its export.
     "CreditGrade": (R, E),
     "CreditRanking": (R, X),
+    "StatsReport": (R, X),  # 统计报表 of the jurisdiction
 }
 _UNIT_SELF = {"Unit": (R, E, X), "Application": (R, X), "Announcement": (R,),
               "CreditGrade": (R,)}  # its own grade and terms; it changes none of them
@@ -115,7 +116,7 @@ GRANTS = {
         "IdentityQueue", "AlertQueue", "BackgroundPending", "SocialRelation", "EquipmentIssue", "PoliceAssistance",
         "TrainingRecord", "WorkExperience", "ExamResult", "Guard", "PartTimeGuard", "OtherStaff",
         "Student", "Instructor", "Application", "CrossProvinceFiling", "CreditGrade",
-        "CreditRanking")},
+        "CreditRanking", "StatsReport")},
     # The platform only submits through its API key (intake endpoint); no pages, no lists.
     GOV_PLATFORM: {},
 }
@@ -144,6 +145,7 @@ MENU_CATEGORY = {
     "PlatformKey": "Applications",
     "Announcement": "Notices",
     "CreditGrade": "UnitManagement", "CreditRanking": "UnitManagement",
+    "StatsReport": "Statistics",
 }
 
 # The user admin view (app.views.users.AppUserDBModelView): FAB names a view's permissions

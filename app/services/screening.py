@@ -596,8 +596,10 @@ def alert_actions_for(alert, scope) -> list[str]:
 
 # ---------------------------------------------------------------- queues
 
-def open_counts(session, scope) -> dict:
-    """Open items in the scope for the home page: what waits for this role."""
+def open_counts(session, scope, background=True) -> dict:
+    """Open items in the scope for the home page: what waits for this role. Without
+    `background` the count of background checks pending is left out (the home page takes it
+    from the dashboard snapshot: over a province's passed cases it is a long count)."""
 
     def count(model, *conditions):
         return scoped_count(session, model, scope, *conditions)
@@ -606,12 +608,14 @@ def open_counts(session, scope) -> dict:
         case_states, alert_kinds = ("police_review",), ("police",)
     else:
         case_states, alert_kinds = ("failed", "returned"), ("unit_attention",)
-    return {
+    counts = {
         "identity_open": count(IdentityCheck, IdentityCheck.state.in_(case_states)),
-        "background_pending": count(IdentityCheck, *background_waiting()),
         "alerts_open": count(BackgroundAlert, BackgroundAlert.state == "open",
                              BackgroundAlert.kind.in_(alert_kinds)),
     }
+    if background:
+        counts["background_pending"] = count(IdentityCheck, *background_waiting())
+    return counts
 
 
 

@@ -14,3 +14,21 @@ def prune_jobs():
         count = jobs.prune(session)
         session.commit()
     return count
+
+
+@celery_app.task(name="app.tasks.maintenance.prune_logs")
+def prune_logs():
+    """Log rows past the retention moved into archives (docs/console.md, "Retention")."""
+    from app.services import oplog
+    return {name: count for name, (count, _path) in oplog.prune_expired().items()}
+
+
+@celery_app.task(name="app.tasks.maintenance.refresh_dashboard")
+def refresh_dashboard():
+    """A new 统计分析 snapshot (docs/dashboard.md): readers keep the previous one until the
+    commit, so no page shows a half-taken snapshot."""
+    from app.services import dashboard
+    with Session(bind=db.engine) as session:
+        snapshot = dashboard.refresh(session)
+        session.commit()
+        return snapshot.id

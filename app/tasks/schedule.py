@@ -6,6 +6,12 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     "prune-job-results": {"task": "app.tasks.maintenance.prune_jobs",
                           "schedule": crontab(minute=17)},
+    # log retention (docs/console.md): daily, after the night's credit run
+    "prune-logs": {"task": "app.tasks.maintenance.prune_logs",
+                   "schedule": crontab(hour=3, minute=10)},
+    # 统计分析 snapshot (docs/dashboard.md): younger than DASHBOARD_MAX_AGE_MINUTES (10)
+    "dashboard-refresh": {"task": "app.tasks.maintenance.refresh_dashboard",
+                          "schedule": crontab(minute="*/5")},
     # checks still pending (a registry or watch list was down longer than the retries)
     "screening-run-pending": {"task": "app.tasks.screening.run_pending",
                               "schedule": crontab(minute="*/10")},

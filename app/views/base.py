@@ -30,7 +30,7 @@ from app.security import authority
 from app.security.scope import current_scope, in_scope, is_shared, scope_clause
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
-from app.web.crud import ScopedMixin, UnitNameFilter
+from app.web.crud import DRILL, ScopedMixin, UnitNameFilter
 from app.web.navigation import return_url
 from app.web.datamodel import use_indexed_filters
 
@@ -213,6 +213,8 @@ class ScopedModelView(ScopedMixin, ModelView):
         if self.unit_text_column:
             self.base_filters = list(self.base_filters) + [
                 [self.unit_text_column, UnitNameFilter, None]]
+        # A dashboard figure's drill-down (app.services.dashboard.drill_clause).
+        self.base_filters = list(self.base_filters) + DRILL
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = widgets or {}

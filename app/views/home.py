@@ -1,40 +1,38 @@
 """Home page: who you are, what your scope covers, and the counts in it — the tiles of the
-user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches)."""
-from flask import g
+user's kind of unit (a school counts 学员 and 教员 and has no guards or dispatches), the
+queues waiting for the user, and the 统计分析 dashboard of the scope (app.services.dashboard,
+docs/dashboard.md): every figure a link to the list that counts it."""
+import datetime as dt
+from urllib.parse import quote
+from dataclasses import dataclass, field
+
+from flask import current_app, g, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 
 from app.extensions import db
-from app.models import Dispatch, Employment, Unit
 from app.security.roles import ROLE_LABELS, TRAINING_USER
-from app.security.scope import current_scope, scope_clause, scoped_count
-from app.services import screening
+from app.security.scope import current_scope
+from app.services import dashboard, screening
+from app.web.transaction import atomic
 
 GUARD_ROLES = ("guard", "part_time_guard")
 
 
-def scope_counts(scope):
-    """Counts of the records the scope covers (the same clauses as every list)."""
-    session = db.session
-
-    def count(model, *conditions):
-        return scoped_count(session, model, scope, *conditions)
-
-    # Active staff by role in one count over the active-staff index.
-    by_role = dict(session.query(Employment.role, func.count()).filter(
-        scope_clause(Employment, scope, session=session), Employment.end_date.is_(None))
-        .group_by(Employment.role).all())
+def scope_counts(fig):
+    """The tiles' counts of a scope, from its dashboard figures (the newest snapshot)."""
+    roles = fig.totals.get("staff", {})
     return {
-        "units": count(Unit),
-        "guards": by_role.get("guard", 0),
-        "part_time_guards": by_role.get("part_time_guard", 0),
+        "units": sum(fig.totals.get("unit_kind", {}).values()),
+        "guards": roles.get("guard", 0),
+        "part_time_guards": roles.get("part_time_guard", 0),
         # Everyone active who is not a guard (key managers, students, instructors …).
-        "other_staff": sum(n for role, n in by_role.items() if role not in GUARD_ROLES),
-        "staff_other": by_role.get("other_staff", 0),     # the role 其他人员 alone
-        "students": by_role.get("student", 0),
-        "instructors": by_role.get("instructor", 0),
-        "active_dispatches": count(Dispatch, Dispatch.end_date.is_(None)),
+        "other_staff": sum(n for role, n in roles.items() if role not in GUARD_ROLES),
+        "staff_other": roles.get("other_staff", 0),     # the role 其他人员 alone
+        "students": roles.get("student", 0),
+        "instructors": roles.get("instructor", 0),
+        # Every dispatch serves a target of some category, hence some tier.
+        "active_dispatches": sum(fig.totals.get("dispatch_tier", {}).values()),
     }
 
 
@@ -63,6 +61,165 @@ def home_tiles(scope, counts):
     return [(key, _TILES[key][1], counts[_TILES[key][0]]) for key in keys]
 
 
+# ------------------------------------------------------------------ the dashboard
+
+@dataclass
+class Cell:
+    figure: object                # a count, or a percentage (text) for 持证率
+    url: str | None = None        # the scoped list with the figure's own filters
+
+
+@dataclass
+class Panel:
+    """One table of the dashboard (and its chart, drawn from the table by
+    static/js/dashboard.js): rows × columns of linked figures and a total row."""
+    key: str
+    title: object
+    row_title: object
+    columns: list                 # (label, colour class or "")
+    rows: list = field(default_factory=list)    # (label, [Cell])
+    total: list | None = None
+    hidden: int = 0               # units left out of a long unit breakdown (the total has them)
+    chart: str = "bar"            # bar / line / none
+
+
+class DashboardLinks:
+    """The URL of a figure's list, when the user may read that list."""
+
+    def __init__(self, appbuilder, scope):
+        self.sm = appbuilder.sm
+        # A police total counts the jurisdiction's nodes: its link names the jurisdiction.
+        self.scope_area = scope.region_prefix
+        self.permission = {type(v).__name__: v.class_permission_name
+                           for v in appbuilder.baseviews}
+        self.allowed = {}
+        self.bases = {}
+
+    def __call__(self, family_key, value=None, area=None):
+        endpoint = dashboard.FAMILIES[family_key].endpoint
+        if endpoint not in self.allowed:
+            permission = self.permission.get(endpoint)
+            self.allowed[endpoint] = bool(permission) and self.sm.has_access("can_read",
+                                                                             permission)
+        if not self.allowed[endpoint]:
+            return None
+        figure = family_key if value is None else f"{family_key}:{value}"
+        area = area or self.scope_area
+        # One url_for per list, the figure's arguments appended (hundreds of links).
+        if endpoint not in self.bases:
+            self.bases[endpoint] = url_for(f"{endpoint}.list")
+        query = f"figure={quote(figure, safe=':')}" + (f"&area={quote(area)}" if area else "")
+        return f"{self.bases[endpoint]}?{query}"
+
+
+# A district's breakdown by unit lists the units with the most in each table (the lowest
+# 持证率 first); the total row counts them all, 统计报表 lists every unit.
+MAX_UNIT_ROWS = 20
+
+
+def _area_panel(fig, link, key, title, columns, rows=None):
+    """Areas down, (family, value, label, colour) across."""
+    panel = Panel(key, str(title), str(_AREA_TITLES[fig.level]),
+                  [(str(label), colour) for _f, _v, label, colour in columns])
+    areas = rows if rows is not None else fig.areas
+    if fig.level == "unit" and len(areas) > MAX_UNIT_ROWS:
+        if rows is None:
+            areas = sorted(areas, key=lambda a: -sum(fig.at(f, a, v)
+                                                     for f, v, _l2, _c in columns))
+        panel.hidden = len(areas) - MAX_UNIT_ROWS
+        areas = areas[:MAX_UNIT_ROWS]
+    for area in areas:
+        panel.rows.append((fig.area_names.get(area, area), [
+            Cell(fig.at(f, area, v), link(f, v, area)) for f, v, _l2, _c in columns]))
+    panel.total = [Cell(fig.total(f, v), link(f, v)) for f, v, _l2, _c in columns]
+    return panel
+
+
+def _value_panel(fig, link, key, title, family, row_title, colours=None):
+    """One family's values down (a category, an item, a state)."""
+    panel = Panel(key, str(title), str(row_title), [(str(_l("Count")), "")])
+    for value, label in fig.values[family].items():
+        panel.rows.append((label, [Cell(fig.total(family, value), link(family, value))]))
+    panel.total = [Cell(sum(c[1][0].figure for c in panel.rows), None)]
+    return panel
+
+
+_AREA_TITLES = {"city": _l("City"), "district": _l("District"), "unit": _l("Unit")}
+TIER_CLASS = {value: f"tier-{colour}" for value, colour in dashboard.TIER_COLOURS.items()}
+
+
+def dashboard_panels(fig, link):
+    """The dashboard's tables in reading order (docs/dashboard.md)."""
+    from app.models.choices import UNIT_KINDS, UNIT_STATUSES
+    panels = [
+        _area_panel(fig, link, "units", _l("Units by kind and status"),
+                    [("unit_kind", k, label, "") for k, label in UNIT_KINDS.items()]
+                    + [("unit_status", k, label, "") for k, label in UNIT_STATUSES.items()]),
+        _area_panel(fig, link, "staff", _l("Active staff"),
+                    [("staff", k, label, "") for k, label in fig.values["staff"].items()]),
+    ]
+    rate = _area_panel(fig, link, "certificates", _l("Guard certificate rate (lowest first)"),
+                       [("staff", "guard", _l("Active guards"), ""),
+                        ("certified", None, _l("Holding a valid guard certificate"), ""),
+                        ("uncertified_dispatched", None,
+                         _l("Dispatched without a valid guard certificate"), "")],
+                       rows=fig.areas_by_rate())
+    rate.columns.insert(2, (str(_l("Certificate rate (%)")), ""))
+    for (label, cells), area in zip(rate.rows, fig.areas_by_rate()):  # rows in this order
+        cells.insert(2, Cell(_percent(fig.rate(area))))
+    rate.total.insert(2, Cell(_percent(fig.rate())))
+    panels.append(rate)
+    panels += [
+        _area_panel(fig, link, "tiers", _l("Active dispatches by tier"),
+                    [("dispatch_tier", k, label, TIER_CLASS.get(k, ""))
+                     for k, label in fig.values["dispatch_tier"].items()]),
+        _value_panel(fig, link, "categories", _l("Active dispatches by target category"),
+                     "dispatch_category", _l("Target category")),
+        _area_panel(fig, link, "screening_who", _l("Screening: open items by who must act"),
+                    [("identity_who", "unit", _l("Identity cases · unit"), ""),
+                     ("identity_who", "police", _l("Identity cases · police"), ""),
+                     ("alert_who", "unit_attention", _l("Background alerts · unit"), ""),
+                     ("alert_who", "police", _l("Background alerts · police"), "")]),
+        _area_panel(fig, link, "screening_wait", _l("Screening: open items by waiting time"),
+                    [("identity_wait", k, _l("Identity cases") + " · " + str(label), "")
+                     for k, label in dashboard.WAIT_BANDS.items()]
+                    + [("alert_wait", k, _l("Background alerts") + " · " + str(label), "")
+                       for k, label in dashboard.WAIT_BANDS.items()]),
+        _area_panel(fig, link, "deadlines", _l("Open applications near or past the deadline"),
+                    [("app_deadline", k, label, "")
+                     for k, label in fig.values["app_deadline"].items()]),
+        _value_panel(fig, link, "app_items", _l("Open applications by item"), "app_item",
+                     _l("Item")),
+        _value_panel(fig, link, "app_states", _l("Open applications by state"), "app_status",
+                     _l("State")),
+    ]
+    trend = Panel("trends", str(_l("Trends over the last 12 months")), str(_l("Month")),
+                  [(fig.titles[f], "") for f in dashboard.TREND_FAMILIES], chart="line")
+    for month in fig.values[dashboard.TREND_FAMILIES[0]]:
+        trend.rows.append((month, [Cell(fig.total(f, month), link(f, month))
+                                   for f in dashboard.TREND_FAMILIES]))
+    trend.total = [Cell(sum(fig.total(f, m) for m in fig.values[f]), None)
+                   for f in dashboard.TREND_FAMILIES]
+    panels.append(trend)
+    return panels
+
+
+def _percent(value):
+    return "—" if value is None else f"{value:.1f}"
+
+
+def current_snapshot():
+    """The newest snapshot, taken first when there is none or it is older than
+    DASHBOARD_MAX_AGE_MINUTES (the scheduled `flask dashboard-refresh` keeps it younger)."""
+    session = db.session
+    snapshot = dashboard.latest(session)
+    minutes = current_app.config.get("DASHBOARD_MAX_AGE_MINUTES", 10)
+    if dashboard.is_stale(snapshot, dt.timedelta(minutes=minutes)):
+        with atomic(session):
+            snapshot = dashboard.refresh(session)
+    return snapshot
+
+
 class HomeView(IndexView):
     index_template = "home.html"
 
@@ -72,9 +229,18 @@ class HomeView(IndexView):
         scope = current_scope()
         context = {}
         if user is not None and user.is_authenticated and not scope.denied:
-            counts = scope_counts(scope)
+            fig = dashboard.figures(db.session, scope, snapshot=current_snapshot())
+            counts = scope_counts(fig)
+            links = DashboardLinks(self.appbuilder, scope)
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
-                           screening_counts=screening.open_counts(db.session, scope))
+                           # 待办: what waits for this role, live; background checks
+                           # pending (a long count over a province) from the snapshot.
+                           screening_counts={**screening.open_counts(
+                               db.session, scope, background=False),
+                               "background_pending": fig.total("background_pending")},
+                           panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
+                           tier1_targets=Cell(fig.total("tier1_targets"),
+                                              links("tier1_targets")))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     **context)

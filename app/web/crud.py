@@ -18,7 +18,7 @@ from app.models import AppUser, Unit
 from app.models.authority import declared_rules
 from app.security import authority
 from app.security.scope import OutOfScope, current_scope, in_scope, is_shared, scope_clause
-from app.services import rules
+from app.services import dashboard, rules
 from app.services.errors import RuleViolation
 from app.services import jobs
 from app.services.export import log_export, rows_from_items, write_xlsx
@@ -48,7 +48,8 @@ class ScopeFilter(BaseFilter):
 
 # Text boxes of the lists read by base filters from the request (app/web/staff.py), named
 # in the export log beside FAB's filters.
-EXPORT_TEXT_ARGS = (("search", _l("Search")), ("unit", _l("Unit")))
+EXPORT_TEXT_ARGS = (("search", _l("Search")), ("unit", _l("Unit")),
+                    ("figure", _l("Dashboard figure")), ("area", _l("Area")))
 
 READ_SCOPE = [["id", ScopeFilter, "read"]]
 WRITE_SCOPE = [["id", ScopeFilter, "write"]]
@@ -89,6 +90,24 @@ class UnitNameFilter(BaseFilter):
         clause = unit_name_clause(getattr(self.datamodel.obj, self.column_name),
                                   request.args.get("unit"))
         return query if clause is None else query.filter(clause)
+
+
+class DrillFilter(BaseFilter):
+    """A dashboard figure's own conditions (`?figure=family:value&area=…`, app.services.
+    dashboard.drill_clause): the list a figure links to counts exactly the figure. Read from
+    the request (arg_name None: not a FAB filter); the scope filter still applies."""
+    name = "figure"
+    arg_name = None
+
+    def apply(self, query, value):
+        if not has_request_context() or not request.args.get("figure"):
+            return query
+        return query.filter(dashboard.drill_clause(
+            query.session, current_scope(), self.datamodel.obj, request.args.get("figure"),
+            request.args.get("area") or None))
+
+
+DRILL = [["id", DrillFilter, None]]
 
 
 class ScopedMixin:
