@@ -30,6 +30,8 @@ def test_every_static_url_of_a_page_carries_its_content_hash(client_for):
         local = (FABS / path.removeprefix("/static/appbuilder/")
                  if path.startswith("/static/appbuilder/")
                  else OURS / path.removeprefix("/static/"))
+        if path.endswith(".css"):   # hashed as served: its url(…) references versioned
+            continue
         assert version == hashlib.sha256(local.read_bytes()).hexdigest()[:16], url
 
 
@@ -52,13 +54,35 @@ def test_versioned_asset_is_immutable_compressed_and_sessionless(client_for):
 
 def test_gzip_body_is_the_file(app):
     client = app.test_client()
-    url = "/static/appbuilder/css/bootstrap.min.css"
+    url = "/static/appbuilder/js/jquery-latest.js"
     plain = client.get(url)
     packed = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in plain.headers
-    assert plain.data == (FABS / "css/bootstrap.min.css").read_bytes()
+    assert plain.data == (FABS / "js/jquery-latest.js").read_bytes()
     assert gzip.decompress(packed.data) == plain.data
-    assert len(packed.data) < len(plain.data) / 3
+    assert len(packed.data) < len(plain.data) / 2
+
+
+def test_fonts_and_images_named_by_a_style_sheet_are_versioned(app):
+    """A style sheet's url(…) references get their file's hash, so they are immutable too,
+    and the sheet's own hash (its URL) changes when one of them does."""
+    client = app.test_client()
+    sheet = client.get("/static/appbuilder/css/fontawesome/solid.min.css").get_data(
+        as_text=True)
+    refs = re.findall(r"url\(([^)]+)\)", sheet)
+    woff2 = next(ref for ref in refs if ".woff2" in ref)
+    font = (FABS / "css/webfonts/fa-solid-900.woff2").read_bytes()
+    assert woff2 == "../webfonts/fa-solid-900.woff2?v=" + hashlib.sha256(font).hexdigest()[:16]
+    response = client.get("/static/appbuilder/css/webfonts/" + woff2.rsplit("/", 1)[1])
+    assert response.status_code == 200 and response.data == font
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert "Content-Encoding" not in response.headers   # woff2 is compressed already
+    # The sheet's hash is that of what is served (its references rewritten).
+    with app.test_request_context():
+        from flask import url_for
+        url = url_for("appbuilder.static", filename="css/fontawesome/solid.min.css")
+    served = client.get("/static/appbuilder/css/fontawesome/solid.min.css").data
+    assert url.endswith("?v=" + hashlib.sha256(served).hexdigest()[:16])
 
 
 def test_unversioned_or_stale_url_revalidates(app):

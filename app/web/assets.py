@@ -21,6 +21,8 @@ import gzip
 import hashlib
 import mimetypes
 import os
+import posixpath
+import re
 import threading
 
 from flask import Response, current_app, request
@@ -36,20 +38,37 @@ _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/s
 _MIN_COMPRESS = 512
 
 
+# url(…) in a style sheet: relative references to fonts and images, without a query.
+_CSS_URL = re.compile(rb"""url\(\s*(['"]?)(?![a-z]+:|/|#|data:)([^'")?#\s]+)(#[^'")\s]*)?\1\s*\)""",
+                      re.IGNORECASE)
+
+
 class _Asset:
     __slots__ = ("mtime", "digest", "data", "gzipped", "mimetype")
 
-    def __init__(self, path):
+    def __init__(self, path, version_of=None):
         with open(path, "rb") as handle:
             self.data = handle.read()
         self.mtime = os.stat(path).st_mtime
-        self.digest = hashlib.sha256(self.data).hexdigest()[:16]
         self.mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if self.mimetype == "text/css" and version_of is not None:
+            # Fonts and images a style sheet names get the same content-hash query, so they
+            # are cached for good as well; the sheet's own hash covers theirs.
+            self.data = _CSS_URL.sub(lambda m: _versioned_ref(m, version_of), self.data)
+        self.digest = hashlib.sha256(self.data).hexdigest()[:16]
         self.gzipped = None
         if self.mimetype.startswith(_COMPRESSIBLE) and len(self.data) >= _MIN_COMPRESS:
             packed = gzip.compress(self.data, compresslevel=9, mtime=0)
             if len(packed) < len(self.data):
                 self.gzipped = packed
+
+
+def _versioned_ref(match, version_of):
+    quote, ref, fragment = match.group(1), match.group(2), match.group(3) or b""
+    digest = version_of(ref.decode("utf-8", "replace"))
+    if digest is None:
+        return match.group(0)
+    return b"url(" + quote + ref + b"?v=" + digest.encode() + fragment + quote + b")"
 
 
 class AssetStore:
@@ -71,7 +90,14 @@ class AssetStore:
             return asset
         if path is None or not os.path.isfile(path):
             return None
-        asset = _Asset(path)
+
+        def version_of(ref):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(filename), ref))
+            if target.startswith("..") or target.endswith(".css"):
+                return None
+            found = self.get(endpoint, target)
+            return found.digest if found is not None else None
+        asset = _Asset(path, version_of)
         with self._lock:
             self._assets[key] = asset
         return asset
