@@ -84,6 +84,7 @@ class ScopeFilter(BaseFilter):
     """Base filter applying the user's scope. arg_name is None so no URL can pick or drop it."""
     name = "scope"
     arg_name = None
+    is_scope_filter = True   # app.web.datamodel.list_count: a list with nothing else is bare
 
     def apply(self, query, value):
         # Reads: the jurisdiction's unit ids once per request, as values (scope_clause).

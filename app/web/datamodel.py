@@ -120,7 +120,7 @@ def list_count(datamodel, filters, select_columns=None):
     (docs/speed.md). The bare people list of police counts the jurisdiction's employments
     (people are in scope where they work or worked) instead of probing every person."""
     session = datamodel.session
-    only_scope = all(isinstance(flt, _scope_filter_class()) and value == "read"
+    only_scope = all(getattr(flt, "is_scope_filter", False) and value == "read"
                      for flt, value in (filters.get_filters_values() if filters else ()))
     base = people = _people_by_employment(datamodel, session) if only_scope else None
     unfiltered = _unfiltered_page()
@@ -147,11 +147,6 @@ def list_count(datamodel, filters, select_columns=None):
     if postgresql:
         return EstimatedCount(max(_planner_rows(session, base), limit + 1))
     return EstimatedCount(limit + 1, bound=True)
-
-
-def _scope_filter_class():
-    from app.web.crud import ScopeFilter
-    return ScopeFilter
 
 
 def _people_by_employment(datamodel, session):
