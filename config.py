@@ -166,6 +166,10 @@ class Config:
     # 0…LIST_MAX_PAGE and 1…LIST_MAX_PAGE_SIZE (REST: FAB_API_MAX_PAGE_SIZE), else 400.
     LIST_MAX_PAGE = 1_000_000
     LIST_MAX_PAGE_SIZE = 100
+    # A list opened without filters and longer than this shows an estimate of its count
+    # (PostgreSQL's planner) or this bound (SQLite) instead of counting every row
+    # (app/web/datamodel.py list_count, docs/speed.md).
+    LIST_COUNT_EXACT_MAX = 10_000
     EXPORT_MAX_ROWS = 1_000_000
     # Background work (docs/background.md): Celery with Redis as broker. Unset: every task
     # runs eagerly in-process (the two-command demo). Exports of more rows than

@@ -74,6 +74,8 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from .web import oplog
     oplog.install(app)  # 操作日志: every write request, one hook
     hygiene.install(app)  # request checks, security headers, CSP nonce (after the error pages)
+    from .web import assets
+    assets.install(app)  # static files: content-hash URLs, cached for good, gzip, no session
     from .views.applications import enforce_password_change
     app.before_request(enforce_password_change)
     from .jstext import js_text

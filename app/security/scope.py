@@ -36,7 +36,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, false, func, inspect, literal, or_, select, true
+from sqlalchemy import (ARRAY, Integer, and_, any_, bindparam, false, func, inspect, literal,
+                        or_, select, true)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
@@ -162,10 +163,20 @@ def _prefix_range(column, prefix):
     return and_(column >= prefix, column < upper)
 
 
-def unit_ids_clause(column, scope: Scope, write: bool = False):
-    """Boolean SQL over a column holding unit ids."""
+def unit_ids_clause(column, scope: Scope, write: bool = False, session=None):
+    """Boolean SQL over a column holding unit ids. Given a session (reads of a list, a
+    count), a police jurisdiction is its unit ids as values, fetched once per request."""
     if scope.write_all or (scope.read_all and not write):
         return true()
+    if scope.region_prefix and session is not None and not write:
+        ids = _jurisdiction_unit_ids(session, scope)
+        if not ids:
+            return false()
+        if session.get_bind().dialect.name == "postgresql":
+            # One array parameter, not ~700: PostgreSQL planned each of those parameters in
+            # every statement (5–10 ms for a person's dispatch tab).
+            return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+        return column.in_(ids)
     if scope.region_prefix:
         # An alias that never correlates: the outer query may itself select from unit.
         unit = _alias(Unit, "scope_unit")
@@ -192,7 +203,7 @@ def scoped_count(session, model, scope: Scope, *conditions) -> int:
         scope_clause(model, scope, session=session), *conditions).scalar()
 
 
-def person_ids_clause(column, scope: Scope, write: bool = False):
+def person_ids_clause(column, scope: Scope, write: bool = False, session=None):
     """People are visible where they work or worked; writable where they work now."""
     if scope.write_all or (scope.read_all and not write):
         return true()
@@ -202,7 +213,8 @@ def person_ids_clause(column, scope: Scope, write: bool = False):
     # `unit_id + 0`: the person's few employments are found by ix_employment_person and
     # their units tested; left indexable, SQLite probed (unit, person) for every unit of a
     # city, per row.
-    condition = and_(job.person_id == column, unit_ids_clause(job.unit_id + 0, scope, write))
+    condition = and_(job.person_id == column,
+                     unit_ids_clause(job.unit_id + 0, scope, write, session))
     if write:
         condition = and_(condition, job.end_date.is_(None))
     # Correlated EXISTS, not `IN (SELECT person_id …)`: the person's few employments are
@@ -227,10 +239,12 @@ def _shared_clause(model, spec, scope: Scope, write: bool):
 def scope_clause(model, scope: Scope | None = None, write: bool = False, session=None):
     """The SQL condition selecting the rows of `model` the scope may read (or write).
 
-    Given a session (counts over a whole jurisdiction), rows owned by a unit are matched
-    against the jurisdiction's unit ids fetched first rather than a subquery: PostgreSQL
-    hash-joined the subquery against a sequential scan (60 ms a count over a city); with
-    values it counts the unit_id index alone. Reads only."""
+    Given a session (every list, count and lookup: app.web.crud.ScopeFilter), a police
+    jurisdiction is matched as the unit ids fetched once per request rather than a subquery
+    in every statement: PostgreSQL hash-joined the subquery against a sequential scan (60 ms
+    a count over a city) and planned it again in each statement; with values it counts the
+    unit_id index alone. Reads only: writes (and in_scope, which substitutes a row's own
+    values) keep the subquery."""
     scope = scope or current_scope()
     spec = getattr(model, "__scope__", None)
     if scope.denied:
@@ -238,9 +252,7 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False, session
     if write and not scope.writes:
         return false()  # read-only roles (association) change nothing
     kind = spec[0] if spec else None
-    if kind == "unit" and session is not None and not write and scope.region_prefix:
-        ids = _jurisdiction_unit_ids(session, scope)
-        return getattr(model, spec[1]).in_(ids) if ids else false()
+    session = None if write else session   # values for reads only; writes judge by SQL
     if kind == "self_unit":
         if scope.write_all or (scope.read_all and not write):
             return true()
@@ -248,9 +260,9 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False, session
             return _prefix_range(model.region_code, scope.region_prefix)
         return unit_ids_clause(model.id, scope, write)
     if kind == "unit":
-        return unit_ids_clause(getattr(model, spec[1]), scope, write)
+        return unit_ids_clause(getattr(model, spec[1]), scope, write, session)
     if kind == "person":
-        return person_ids_clause(getattr(model, spec[1]), scope, write)
+        return person_ids_clause(getattr(model, spec[1]), scope, write, session)
     if kind == "shared":
         return _shared_clause(model, spec, scope, write)
     if kind == "unit_or_person":
@@ -258,7 +270,8 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False, session
         if write:
             return or_(and_(unit_col.isnot(None), unit_ids_clause(unit_col, scope, True)),
                        and_(unit_col.is_(None), person_ids_clause(person_col, scope, True)))
-        return or_(unit_ids_clause(unit_col, scope), person_ids_clause(person_col, scope))
+        return or_(unit_ids_clause(unit_col, scope, session=session),
+                   person_ids_clause(person_col, scope, session=session))
     if kind == "unit_or_region":
         if scope.write_all or (scope.read_all and not write):
             return true()
@@ -268,8 +281,8 @@ def scope_clause(model, scope: Scope | None = None, write: bool = False, session
     if kind == "change_log":
         if write:
             return false()  # written by ORM events only
-        return or_(unit_ids_clause(model.unit_id, scope),
-                   person_ids_clause(model.person_id, scope))
+        return or_(unit_ids_clause(model.unit_id, scope, session=session),
+                   person_ids_clause(model.person_id, scope, session=session))
     if kind == "audience":
         if scope.write_all or (scope.read_all and not write):
             return true()

@@ -63,16 +63,18 @@ def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None,
                            header_format)
     sheet.freeze_panes(1, 0)
     count = 0
+    write_string, write_number = sheet.write_string, sheet.write_number
     for row in rows:
         count += 1
         for col, value in enumerate(row):
-            value = cell(value)
+            if value.__class__ is not str:   # most cells are text already: no conversion
+                value = cell(value)
             if mask:
                 value = mask_value(value)
-            if isinstance(value, str):
-                sheet.write_string(count, col, value)
+            if value.__class__ is str or isinstance(value, str):
+                write_string(count, col, value)
             else:
-                sheet.write_number(count, col, value)
+                write_number(count, col, value)
     workbook.close()
     return path, count
 

@@ -5,7 +5,9 @@ import types
 from flask_appbuilder.models.sqla.filters import (FilterStartsWith, SQLAFilterConverter,
                                                   get_field_setup_query)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask import current_app, has_request_context, request
 from sqlalchemy import asc as sa_asc
+from sqlalchemy import func
 from sqlalchemy import desc as sa_desc
 from sqlalchemy.orm import Load, contains_eager
 
@@ -63,7 +65,7 @@ def _page_by_ids(self, filters=None, order_column="", order_direction="", page=N
     if not plain:
         return SQLAInterface.query(self, filters, order_column, order_direction, page,
                                    page_size, select_columns, outer_default_load)
-    count = self.query_count(self.session.query(self.obj), filters, select_columns)
+    count = list_count(self, filters, select_columns)
     pk = self.get_pk()
     direction = sa_asc if order_direction == "asc" else sa_desc
     ids_query = self.apply_filters(self.session.query(pk), filters).order_by(
@@ -75,6 +77,100 @@ def _page_by_ids(self, filters=None, order_column="", order_direction="", page=N
                           order_column, order_direction, None, None, select_columns,
                           outer_default_load).all()
     return count, [getattr(row, self.obj.__name__, row) for row in rows]
+
+
+# ------------------------------------------------------------------ list counts
+
+class EstimatedCount(int):
+    """A list's record count that is not exact: an estimate ("约 130,000") or a lower bound
+    ("超过 10,000"). Arithmetic (the pager) uses the number; the page prints the words."""
+
+    def __new__(cls, value, bound=False):
+        made = super().__new__(cls, value)
+        made.bound = bound
+        return made
+
+    def __str__(self):
+        from flask_babel import gettext as _
+        if self.bound:
+            return _("over %(count)s", count=f"{int(self) - 1:,}")
+        return _("about %(count)s", count=f"{_two_figures(int(self)):,}")
+
+    __html__ = __str__
+
+
+def _two_figures(number):
+    digits = len(str(number)) - 2
+    return round(number, -digits) if digits > 0 else number
+
+
+def _unfiltered_page():
+    """A list page as the menu (or a tab) opens it: no filter, search or unit text chosen by
+    the user, and not the REST API (whose clients rely on exact counts)."""
+    if not has_request_context() or request.path.startswith("/api/"):
+        return False
+    return not any(arg.startswith("_flt_") or arg in ("search", "unit", "q")
+                   for arg in request.args)
+
+
+def list_count(datamodel, filters, select_columns=None):
+    """The record count of a list page. Exact, except for a huge list (more than
+    LIST_COUNT_EXACT_MAX rows) opened without filters: then PostgreSQL's planner estimate
+    (EXPLAIN) and on SQLite the bound itself, found by counting at most that many rows
+    (docs/speed.md). The bare people list of police counts the jurisdiction's employments
+    (people are in scope where they work or worked) instead of probing every person."""
+    session = datamodel.session
+    only_scope = all(getattr(flt, "is_scope_filter", False) and value == "read"
+                     for flt, value in (filters.get_filters_values() if filters else ()))
+    base = people = _people_by_employment(datamodel, session) if only_scope else None
+    unfiltered = _unfiltered_page()
+    if base is None:
+        if not unfiltered:
+            return datamodel.query_count(session.query(datamodel.obj), filters, select_columns)
+        # No dotted filter here (_page_by_ids' plain case): the model's own table.
+        base = datamodel.apply_filters(session.query(datamodel.get_pk()), filters)
+    if not unfiltered:
+        return session.query(func.count()).select_from(base.subquery()).scalar()
+    limit = current_app.config.get("LIST_COUNT_EXACT_MAX", 10_000)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and people:
+        # PostgreSQL hashes every employment of the city before a DISTINCT … LIMIT stops:
+        # ask the planner first, count exactly only a small jurisdiction.
+        estimate = _planner_rows(session, base)
+        if estimate > limit:
+            return EstimatedCount(estimate)
+        return session.query(func.count()).select_from(base.subquery()).scalar()
+    bounded = session.query(func.count()).select_from(
+        base.limit(limit + 1).subquery()).scalar()
+    if bounded <= limit:
+        return bounded
+    if postgresql:
+        return EstimatedCount(max(_planner_rows(session, base), limit + 1))
+    return EstimatedCount(limit + 1, bound=True)
+
+
+def _people_by_employment(datamodel, session):
+    """SELECT of the distinct people employed in a police jurisdiction, or None when the
+    list is not the bare people list of police."""
+    from app.models import Employment, Person
+    from app.security.scope import current_scope, unit_ids_clause
+    scope = current_scope()
+    if datamodel.obj is not Person or not scope.region_prefix:
+        return None
+    return session.query(Employment.person_id).filter(
+        unit_ids_clause(Employment.unit_id, scope, session=session)).distinct()
+
+
+def _planner_rows(session, query):
+    """PostgreSQL's estimate of the rows `query` returns (EXPLAIN, no execution)."""
+    statement = query.statement.compile(dialect=session.get_bind().dialect,
+                                        compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) " + statement.string, statement.params).scalar()
+    if isinstance(plan, str):
+        import json
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class DisplayedInterface(SQLAInterface):

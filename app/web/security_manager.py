@@ -199,11 +199,22 @@ class SecurityManager(FabSecurityManager):
     def _has_access_builtin_roles(self, role, permission_name, view_name):
         # A role's regex (".*" for the province admin) grants only what a view declares:
         # the change log exposes no edit or delete, so nobody gets a link or a route to them.
-        declared = self._declared_permissions().get(view_name)
-        if declared is not None and permission_name != "menu_access" \
-                and permission_name not in declared:
-            return False
-        return super()._has_access_builtin_roles(role, permission_name, view_name)
+        # The answer depends only on FAB_ROLES (code) and the declared views, so it is kept
+        # per (role, permission, view): FAB matched every role's regular expressions again
+        # for each of the ~50 menu entries of every page (docs/speed.md).
+        key = (role.name, permission_name, view_name)
+        cache = self.__dict__.setdefault("_builtin_access", {})
+        found = cache.get(key)
+        if found is None:
+            declared = self._declared_permissions().get(view_name)
+            if declared is not None and permission_name != "menu_access" \
+                    and permission_name not in declared:
+                found = False
+            else:
+                found = bool(super()._has_access_builtin_roles(role, permission_name,
+                                                               view_name))
+            cache[key] = found
+        return found
 
     def sync_roles(self):
         """Create every role declared in app.security.roles (permissions come from FAB_ROLES)."""

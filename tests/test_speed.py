@@ -1,0 +1,111 @@
+"""What keeps pages fast at province scale (docs/speed.md), checked for correctness on the
+demo data: estimated counts of huge unfiltered lists, the people list counted from the
+jurisdiction's employments, the jurisdiction's unit ids resolved once per request, exports
+from column tuples. The speed itself is measured by `python -m tests.bench`."""
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event, func
+
+from app.extensions import db
+from app.models import AppUser, Person
+from app.security.scope import scope_clause, scope_for_user
+from app.web.crud import column_tuples
+from app.web.datamodel import EstimatedCount
+
+COUNT = re.compile(r"记录数:</strong>\s*([^<]+?)\s*</div>")
+
+
+@contextmanager
+def exact_max(app, value):
+    old = app.config["LIST_COUNT_EXACT_MAX"]
+    app.config["LIST_COUNT_EXACT_MAX"] = value
+    try:
+        yield
+    finally:
+        app.config["LIST_COUNT_EXACT_MAX"] = old
+
+
+def _count(response):
+    assert response.status_code == 200
+    match = COUNT.search(response.get_data(as_text=True))
+    assert match, "no record count on the page"
+    return match.group(1)
+
+
+def _people_in_scope(app, username):
+    with app.app_context():
+        user = db.session.query(AppUser).filter_by(username=username).one()
+        scope = scope_for_user(user)
+        return db.session.query(func.count(Person.id)).filter(
+            scope_clause(Person, scope)).scalar()
+
+
+def test_estimated_count_reads_as_words(app):
+    with app.test_request_context():
+        assert str(EstimatedCount(131_532)) == "约 130,000"
+        assert str(EstimatedCount(10_001, bound=True)) == "超过 10,000"
+        assert EstimatedCount(131_532) // 20 == 6576   # the pager computes with the number
+
+
+def test_huge_unfiltered_list_shows_an_estimate_filtered_one_exact(app, client_for):
+    client = client_for("police_hz")
+    exact = _count(client.get("/guardlistview/list/"))
+    assert exact.isdigit() and int(exact) > 3
+    with exact_max(app, 3):
+        shown = _count(client.get("/guardlistview/list/"))
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            assert shown == "超过 3"
+        else:
+            assert shown.startswith("约 ")
+        # A filtered list (the user's search) is counted exactly.
+        assert _count(client.get("/guardlistview/list/", query_string={"unit": "保安"})
+                      ).isdigit()
+
+
+def test_bare_people_list_counts_the_jurisdictions_employments(app, client_for):
+    """The count from the employments equals the people the scope's person rule shows."""
+    for username in ("police_hz", "police_xh", "admin", "company_hz"):
+        try:
+            client = client_for(username)
+        except AssertionError:
+            continue    # not a demo account
+        assert int(_count(client.get("/personview/list/"))) == \
+            _people_in_scope(app, username), username
+
+
+def test_jurisdiction_unit_ids_fetched_once_per_request(app, client_for):
+    from app.extensions import db as _db
+    with app.app_context():
+        engine = _db.engine
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for url in ("/guardlistview/list/", "/personview/list/", "/dispatchview/list/",
+                    "/identityqueueview/list/"):
+            seen.clear()
+            assert client_for("police_hz").get(url).status_code == 200
+            lookups = [s for s in seen if re.match(
+                r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)]
+            assert len(lookups) == 1, (url, len(lookups))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_export_column_tuples_equal_the_orm_rows(app):
+    from app.services.export import rows_from_items
+    from app.security.scope import SYSTEM
+    columns = ["name", "id_number", "gender_label", "birth_date", "phone",
+               "household_address"]
+    with app.test_request_context():
+        query = db.session.query(Person).filter(scope_clause(Person, SYSTEM)).order_by(
+            Person.id)
+        for masked in ((), ("id_number",)):
+            tuples = [list(row) for row in column_tuples(query, Person, columns, masked)]
+            orm = [list(row) for row in rows_from_items(query.all(), columns, masked)]
+            assert tuples == orm and len(tuples) > 10
+        # A relation's column is not a column of the model: the ORM path stays.
+        assert column_tuples(query, Person, ["name", "unit.name"]) is None
