@@ -240,8 +240,12 @@ def test_every_status_is_shown_at_once(app, holder, status, expires_on, shown):
 # ------------------------------------------------------------------ licences
 
 def test_a_licence_by_number_or_exact_name(app):
+    from app.services import credit
     with data(app) as s:
+        credit.recompute(s)  # 信用评价 (issue 20): the register shows the grade, no terms
+        s.commit()
         company = s.query(AppUser).filter_by(username="company_hz").one().unit
+        credit_grade = credit.public_grade(s, company.id)
         branch = s.query(Unit).filter_by(parent_id=company.id, kind="branch").first()
         school = s.query(AppUser).filter_by(username="school_hz").one().unit
         expected = (company.name, company.licence_number, mask_name(company.legal_representative),
@@ -258,7 +262,7 @@ def test_a_licence_by_number_or_exact_name(app):
         assert rows["地址"] == address and rows["企业等级"] == grade
         body = response.get_data(as_text=True)
         assert branch_name in body and rep_full not in body
-        assert "信用等级" not in body   # issue 20 fills it
+        assert rows["信用等级"] == credit_grade and "持证率" not in body
     assert _answer(_ask(client, kind="licence", q=name[:-2])).count(NOT_FOUND) == 1
     school_rows = dict(_rows(_ask(client, kind="licence", q=school_number)))
     assert school_rows["单位名称"] == school_name and "企业等级" not in school_rows
