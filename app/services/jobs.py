@@ -103,14 +103,24 @@ def _progress_writer(job_id):
         if not force and now - last[0] < PROGRESS_SECONDS:
             return
         last[0] = now
-        try:
-            with db.engine.begin() as conn:
-                values = {"done": int(done), "heartbeat_at": utcnow()}
-                if total is not None:
-                    values["total"] = int(total)
+        values = {"done": int(done), "heartbeat_at": utcnow()}
+        if total is not None:
+            values["total"] = int(total)
+        with db.engine.connect() as conn:
+            # SQLite: the handler's open read holds the file's shared lock (rollback
+            # journal), so the commit would wait the default 5 s: skip this write instead.
+            sqlite = conn.dialect.name == "sqlite"
+            try:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 20")
                 conn.execute(Job.__table__.update().where(Job.id == job_id).values(**values))
-        except Exception:  # SQLite busy under the handler's open read: the next call writes
-            log.debug("progress of job %s not written", job_id, exc_info=True)
+                conn.commit()
+            except Exception:  # busy: the next call writes
+                conn.rollback()
+                log.debug("progress of job %s not written", job_id, exc_info=True)
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 5000")
     return progress
 
 
