@@ -163,16 +163,28 @@ def _count(client, key):
     return int(match.group(1))
 
 
+def _refresh_snapshot(app):
+    """Police read the pending count from the 统计分析 snapshot (docs/dashboard.md): take one."""
+    from app.extensions import db
+    from app.services import dashboard
+    with app.app_context():
+        dashboard.refresh(db.session)
+        db.session.commit()
+
+
 def test_background_pending_list_is_scoped_counted_and_filtered(app, client_for):
+    _refresh_snapshot(app)
     counts = {u: _count(client_for(u), "background_pending")
               for u in ("company_hz", "company_nb", "police_hz", "police_nb")}
     hz_id, hz_name, hz_unit = _pending_guard(app, "company_hz")
     nb_id, nb_name, nb_unit = _pending_guard(app, "company_nb")
     case_id, state, _reasons, background = _case(app, hz_id)
     assert (state, background) == ("passed", "pending")
-    # Counts where the other open-item counts are: each sees its own.
+    # Counts where the other open-item counts are: each sees its own (a unit's live, the
+    # police's as of the next snapshot).
     assert _count(client_for("company_hz"), "background_pending") == counts["company_hz"] + 1
     assert _count(client_for("company_nb"), "background_pending") == counts["company_nb"] + 1
+    _refresh_snapshot(app)
     assert _count(client_for("police_hz"), "background_pending") == counts["police_hz"] + 1
     assert _count(client_for("police_nb"), "background_pending") == counts["police_nb"] + 1
     args = {"psize_BackgroundPendingView": 100}

@@ -3,11 +3,13 @@
 the newest one, so nobody ever sees a half-updated set."""
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String
 
+from .authority import SYSTEM_RECORD
 from .base import Model
 
 
 class StatSnapshot(Model):
     __tablename__ = "stat_snapshot"
+    __authority__ = SYSTEM_RECORD   # taken by dashboard.refresh, never written by hand
     __scope__ = ("admin_only",)
 
     id = Column(Integer, primary_key=True)
@@ -20,6 +22,7 @@ class StatCount(Model):
     '330102/17' (unit 17, under its district); family and value as in
     app.services.dashboard.FAMILIES ('' for a family without a split)."""
     __tablename__ = "stat_count"
+    __authority__ = SYSTEM_RECORD
     __scope__ = ("admin_only",)
 
     snapshot_id = Column(Integer, ForeignKey("stat_snapshot.id", ondelete="CASCADE"),

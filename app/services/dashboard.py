@@ -255,9 +255,11 @@ FAMILIES = {f.key: f for f in (
     Family("trend_dispatched", _l("Dispatches started"), Dispatch, "DispatchView",
            month_column="start_date", values=_months, by_area=False),
     Family("trend_received", _l("Applications received"), Application, "ApplicationView",
-           month_column="submitted_at", values=_months, by_area=False),
+           month_column="submitted_at", values=_months, by_area=False,
+           region_column="region_code"),
     Family("trend_decided", _l("Applications decided"), Application, "ApplicationView",
-           month_column="decided_at", values=_months, by_area=False),
+           month_column="decided_at", values=_months, by_area=False,
+           region_column="region_code"),
     Family("trend_incidents", _l("Incidents"), Incident, "IncidentView",
            month_column="occurred_on", values=_months, by_area=False),
     # Violations of units (a person's own record without a unit counts on no unit's node).
@@ -419,7 +421,7 @@ def _nodes(region, unit_id, unit_region, by_region):
     """The jurisdiction nodes a row counts in: province, city, district (by the row's own
     region when it is filed with one, else its unit's), and its unit."""
     out = []
-    code = region if by_region else unit_region.get(unit_id)
+    code = (region if by_region else None) or unit_region.get(unit_id)
     if code:
         out += [("province", code[:2]), ("city", code[:4]), ("district", code[:6])]
     if unit_id is not None and unit_region.get(unit_id):

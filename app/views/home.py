@@ -223,6 +223,16 @@ def current_snapshot():
 class HomeView(IndexView):
     index_template = "home.html"
 
+    @staticmethod
+    def _open_counts(scope, fig):
+        """待办: what waits for this role, live. A unit's background checks pending are
+        counted live too (a few rows); police's and the province's (a long count over every
+        passed case) come from the snapshot."""
+        live = screening.open_counts(db.session, scope, background=scope.is_unit_user)
+        if not scope.is_unit_user:
+            live["background_pending"] = fig.total("background_pending")
+        return live
+
     @expose("/")
     def index(self):
         user = getattr(g, "user", None)
@@ -234,11 +244,7 @@ class HomeView(IndexView):
             links = DashboardLinks(self.appbuilder, scope)
             context = dict(role_label=ROLE_LABELS.get(scope.role, ""), counts=counts,
                            tiles=home_tiles(scope, counts), scope=scope,
-                           # 待办: what waits for this role, live; background checks
-                           # pending (a long count over a province) from the snapshot.
-                           screening_counts={**screening.open_counts(
-                               db.session, scope, background=False),
-                               "background_pending": fig.total("background_pending")},
+                           screening_counts=self._open_counts(scope, fig),
                            panels=dashboard_panels(fig, links), taken_at=fig.taken_at,
                            tier1_targets=Cell(fig.total("tier1_targets"),
                                               links("tier1_targets")))
