@@ -45,6 +45,7 @@ from app.security.scope import OutOfScope
 from . import personnel, rules, screening
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
+from .registry import Prefetched
 
 MAX_BYTES = 5 * 1024 * 1024       # IMPORT_MAX_BYTES
 MAX_ROWS = 5000                   # IMPORT_MAX_ROWS
@@ -562,6 +563,7 @@ class StaffImport:
                  registry=None, config=None):
         self.session, self.scope, self.unit, self.role = session, scope, unit, role
         self.data, self.file_name = data, (file_name or "import.xlsx")[:200]
+        self._registry = registry   # batched per file in _go (Prefetched)
         self.registry = registry
         self.limits = settings(config or {})
         self.cols = columns(role, scope, unit)
@@ -634,6 +636,9 @@ class StaffImport:
                 row.values[key] = _parse(by_key[key], value, data_type, row)
             self._duplicates(row, seen_ids, seen_certs)
         self._registered = self._people_registered(seen_ids)
+        # the registry answers for the whole file in one batch; add_staff asks it per row
+        self._registry = (Prefetched(self.registry, seen_ids) if self.registry is not None
+                          else None)
         done = 0
         for start in range(0, total, CHUNK):
             chunk = report.rows[start:start + CHUNK]
@@ -804,7 +809,7 @@ class StaffImport:
             session, self.scope, unit=self.unit, role=role, person=person,
             start_date=v.get("start_date"), position=v.get("position"),
             key_manager=bool(v.get("key_manager")), certificates=certificates,
-            registry=self.registry, registry_confirmed=bool(v.get("registry_confirmed")),
+            registry=self._registry, registry_confirmed=bool(v.get("registry_confirmed")),
             training=training, earlier_work=earlier)
         session.flush()
 
