@@ -219,3 +219,28 @@ def test_leaving_full_time_ends_part_time_work(db_session):
     personnel.resign(db_session, scope_of(db_session, "company_hz"), part, dt.date(2025, 1, 1),
                      "兼职结束")
     assert other.active
+
+
+def test_change_log_names_the_records_of_its_own_flush_without_reading_them_again(
+        db_session):
+    """The change log labels a foreign key to a record inserted by the same flush from the
+    flush's own object (docs/import.md "What a row costs"), not with a SELECT a record."""
+    from sqlalchemy import event
+    number, name = registered(db_session)
+    person_reads = []
+
+    def seen(conn, cursor, statement, params, context, many):
+        flat = " ".join(statement.split()).lower()
+        if flat.startswith("select") and "from person where person.id =" in flat:
+            person_reads.append(flat)
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        emp = add(db_session, "company_hz", number=number, name=name)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert person_reads == []
+    label = db_session.query(ChangeLog.new_label).filter_by(
+        entity="employment", entity_id=emp.id, field="person_id").scalar()
+    assert label == f"{name}（{number}）"

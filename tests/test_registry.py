@@ -39,3 +39,45 @@ def test_adapter_is_pluggable(db_session):
     with pytest.raises(RegistryUnavailable):
         registry.lookup("330102199001010012")
     assert isinstance(get_registry(db_session, {}), LocalRegistry)
+
+
+class _CountingRegistry(LocalRegistry):
+    """The local adapter, counting its per-number look-ups."""
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.asked = []
+
+    def lookup(self, id_number):
+        self.asked.append(id_number)
+        return super().lookup(id_number)
+
+
+class _BatchDown(_CountingRegistry):
+    def lookup_many(self, numbers):
+        raise RegistryUnavailable("timeout")
+
+
+def test_prefetched_answers_a_batch_as_lookup_does(db_session):
+    from app.services.registry import Prefetched
+    person = db_session.query(Person).order_by(Person.id).first()
+    unknown = "110101199003070000"
+    inner = _CountingRegistry(db_session)
+    batch = Prefetched(inner, [person.id_number, unknown])
+    assert batch.lookup(person.id_number.lower()) == inner.lookup(person.id_number)
+    assert batch.lookup(unknown) is None
+    assert inner.asked == [person.id_number]          # only the comparison above asked it
+    other = db_session.query(Person).order_by(Person.id.desc()).first()
+    assert batch.lookup(other.id_number).name == other.name   # outside the batch: asked
+    assert inner.asked[-1] == other.id_number
+
+
+def test_prefetched_falls_back_per_number_when_the_batch_is_not_answered(db_session):
+    from app.services.registry import Prefetched
+    person = db_session.query(Person).order_by(Person.id).first()
+    inner = _BatchDown(db_session)
+    batch = Prefetched(inner, [person.id_number])
+    assert batch.lookup(person.id_number).name == person.name
+    assert inner.asked == [person.id_number]
+    with pytest.raises(RegistryUnavailable):
+        Prefetched(_DownRegistry(db_session), [person.id_number]).lookup(person.id_number)

@@ -62,8 +62,11 @@ def record_label(obj):
     return _clip(str(obj))
 
 
-def _value_label(session, obj, key, value):
-    """The words for a value: the record a foreign key names, the name of an uploaded file."""
+def _value_label(session, obj, key, value, flushed=None):
+    """The words for a value: the record a foreign key names, the name of an uploaded file.
+    `flushed` maps (model, key) to the objects inserted by the flush being logged: in
+    after_flush they are not in the identity map yet, so session.get would load each one
+    again with a SELECT (three a row of a staff import, docs/import.md)."""
     if value is None:
         return None
     entity = obj.__tablename__
@@ -74,10 +77,13 @@ def _value_label(session, obj, key, value):
     if model is None:
         return None
     pk = typed_key(model, target[1], value)
-    return record_label(session.get(model, pk)) if pk is not None else None
+    if pk is None:
+        return None
+    known = flushed.get((model, pk)) if flushed else None
+    return record_label(known if known is not None else session.get(model, pk))
 
 
-def _rows_for(obj, action, session):
+def _rows_for(obj, action, session, flushed=None):
     state = inspect(obj)
     unit_id, person_id = obj.audit_owner()
     base = dict(entity=obj.__tablename__, entity_id=obj.id, action=action,
@@ -90,7 +96,7 @@ def _rows_for(obj, action, session):
             value = getattr(obj, key)
             if value is not None and key != "id":
                 rows.append(dict(base, field=key, old_value=None, new_value=_text(value),
-                                 new_label=_value_label(session, obj, key, value)))
+                                 new_label=_value_label(session, obj, key, value, flushed)))
         elif action == "delete":
             value = state.attrs[key].loaded_value
             if value is not None and key != "id":
@@ -105,8 +111,9 @@ def _rows_for(obj, action, session):
             if _text(old) != _text(new):
                 rows.append(dict(base, field=key, old_value=_text(old), new_value=_text(new),
                                  old_label=(None if (base["entity"], key) in file_fields()
-                                            else _value_label(session, obj, key, old)),
-                                 new_label=_value_label(session, obj, key, new)))
+                                            else _value_label(session, obj, key, old,
+                                                              flushed)),
+                                 new_label=_value_label(session, obj, key, new, flushed)))
     if action == "delete" and not rows:
         rows.append(dict(base, field=None, old_value=None, new_value=None))
     return rows
@@ -124,14 +131,27 @@ def _collect(session, flush_context, instances):
             pending.extend(_rows_for(obj, "delete", session))
 
 
+def _inserted(session):
+    """(model, primary key) → object, for the objects this flush inserted (single-column
+    primary keys; anything else is looked up as before)."""
+    found = {}
+    for obj in session.new:
+        # their keys are not assigned until the flush ends: read the primary key columns
+        key = inspect(obj).mapper.primary_key_from_instance(obj)
+        if len(key) == 1 and key[0] is not None:
+            found[(type(obj), key[0])] = obj
+    return found
+
+
 def _write(session, flush_context):
     rows = session.info.pop("audit_deleted", [])
+    flushed = _inserted(session)
     for obj in session.new:
         if _audited(obj):
-            rows.extend(_rows_for(obj, "insert", session))
+            rows.extend(_rows_for(obj, "insert", session, flushed))
     for obj in session.dirty:
         if _audited(obj) and session.is_modified(obj, include_collections=False):
-            rows.extend(_rows_for(obj, "update", session))
+            rows.extend(_rows_for(obj, "update", session, flushed))
     if not rows:
         return
     user_id, username = current_actor()

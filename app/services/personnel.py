@@ -256,12 +256,13 @@ def photo_of(person: Person):
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
               key_manager=False, certificates=(), registry=None,
               registry_confirmed=False, training=None, earlier_work=None,
-              photo: bytes | None = None) -> Employment:
+              photo: bytes | None = None, people: dict | None = None) -> Employment:
     """Add a member of staff to `unit`: the person is found by ID number or created, then the
     employment, any certificates, a student's training record (`training`: class_name,
     start_date, end_date, hours, result) and an instructor's earlier work (`earlier_work`:
     employer, position, start_date, end_date), all in one transaction; `photo` (PNG/JPEG
-    bytes) becomes the person's photo.
+    bytes) becomes the person's photo. `people` ({ID number: person id or None}) is who
+    the caller already looked up for a batch (an import's file), sparing a query a row.
     Raises RuleViolation(field, message)."""
     if unit is None:
         raise RuleViolation("unit", _("Choose the unit."))
@@ -282,8 +283,7 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     if photo:
         storage.check_upload(photo, "photo", allowed=storage.IMAGE_TYPES)
 
-    existing = session.execute(
-        select(Person).where(Person.id_number == info.number)).scalar_one_or_none()
+    existing = _existing_person(session, info.number, people)
     created = []
     try:
         with session.no_autoflush:
@@ -308,6 +308,17 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
     session.flush()
     staff_added(session, employment, check)
     return employment
+
+
+def _existing_person(session, number, people=None) -> Person | None:
+    """The person registered under `number`: from the caller's batch look-up when it has
+    the number (an import looks up its whole file at once, docs/import.md), else a query.
+    A person registered meanwhile by someone else still meets the unique index at flush."""
+    if people is not None and number in people:
+        pk = people[number]
+        return session.get(Person, pk) if pk is not None else None
+    return session.execute(
+        select(Person).where(Person.id_number == number)).scalar_one_or_none()
 
 
 def _build_staff(session, scope, existing, info, name, person, unit, role, start_date,

@@ -45,6 +45,7 @@ from app.security.scope import OutOfScope
 from . import personnel, rules, screening
 from .errors import RuleViolation
 from .idnumber import IdNumberError, parse_id_number
+from .registry import Prefetched
 
 MAX_BYTES = 5 * 1024 * 1024       # IMPORT_MAX_BYTES
 MAX_ROWS = 5000                   # IMPORT_MAX_ROWS
@@ -562,6 +563,7 @@ class StaffImport:
                  registry=None, config=None):
         self.session, self.scope, self.unit, self.role = session, scope, unit, role
         self.data, self.file_name = data, (file_name or "import.xlsx")[:200]
+        self._registry = registry   # batched per file in _go (Prefetched)
         self.registry = registry
         self.limits = settings(config or {})
         self.cols = columns(role, scope, unit)
@@ -633,7 +635,11 @@ class StaffImport:
                 value, data_type = row.cells[index] if index < len(row.cells) else (None, None)
                 row.values[key] = _parse(by_key[key], value, data_type, row)
             self._duplicates(row, seen_ids, seen_certs)
-        self._registered = self._people_registered(seen_ids)
+        self._people = self._people_registered(seen_ids)
+        self._registered = {n for n, pk in self._people.items() if pk is not None}
+        # the registry answers for the whole file in one batch; add_staff asks it per row
+        self._registry = (Prefetched(self.registry, seen_ids) if self.registry is not None
+                          else None)
         done = 0
         for start in range(0, total, CHUNK):
             chunk = report.rows[start:start + CHUNK]
@@ -713,13 +719,15 @@ class StaffImport:
             if isinstance(obj, _DROPPED) and obj is not self.unit:
                 session.expunge(obj)
 
-    def _people_registered(self, numbers) -> set:
-        """Which of the file's ID numbers belong to people already in the system (the
-        preview's "updates an existing person"), in a few queries rather than one a row."""
-        numbers, found = list(numbers), set()
+    def _people_registered(self, numbers) -> dict:
+        """{ID number: person id, or None} for the file's numbers: who is already in the
+        system (the preview's "updates an existing person"; add_staff's look-up of the
+        person, handed to it), in a few queries rather than one a row."""
+        numbers = list(numbers)
+        found = dict.fromkeys(numbers)
         for start in range(0, len(numbers), 500):
-            found.update(self.session.execute(select(Person.id_number).where(
-                Person.id_number.in_(numbers[start:start + 500]))).scalars())
+            found.update(self.session.execute(select(Person.id_number, Person.id).where(
+                Person.id_number.in_(numbers[start:start + 500]))).tuples().all())
         return found
 
     def _duplicates(self, row, seen_ids, seen_certs):
@@ -804,8 +812,8 @@ class StaffImport:
             session, self.scope, unit=self.unit, role=role, person=person,
             start_date=v.get("start_date"), position=v.get("position"),
             key_manager=bool(v.get("key_manager")), certificates=certificates,
-            registry=self.registry, registry_confirmed=bool(v.get("registry_confirmed")),
-            training=training, earlier_work=earlier)
+            registry=self._registry, registry_confirmed=bool(v.get("registry_confirmed")),
+            training=training, earlier_work=earlier, people=self._people)
         session.flush()
 
     def _column(self, field_name):
