@@ -121,6 +121,8 @@ def test_record_tab_keeps_the_scope_subquery(app, client_for):
         user = _db.session.query(AppUser).filter_by(username="police_hz").one()
         person_id = _db.session.query(Dispatch.person_id).filter(
             scope_clause(Dispatch, scope_for_user(user))).order_by(Dispatch.id).first()[0]
+        unit_id = _db.session.query(Dispatch.unit_id).filter(
+            scope_clause(Dispatch, scope_for_user(user))).order_by(Dispatch.id).first()[0]
     seen = []
 
     def listener(_conn, _cursor, statement, *_args):
@@ -136,6 +138,13 @@ def test_record_tab_keeps_the_scope_subquery(app, client_for):
             listed = [s for s in seen if re.search(rf"FROM {name[:-4].lower()}\b", s)
                       and "scope_unit" in s]
             assert listed, (name, seen)
+        for pane in ("staff-guard", "services"):   # the panes of a unit's page alike
+            seen.clear()
+            response = client_for("police_hz").get(f"/unitview/show/{unit_id}/pane/{pane}")
+            assert response.status_code == 200
+            assert not [s for s in seen if re.match(
+                r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)], pane
+            assert [s for s in seen if "scope_unit" in s], pane
         # the same clause outside a record's tab: the ids, looked up once
         seen.clear()
         assert client_for("police_hz").get("/dispatchview/list/").status_code == 200

@@ -189,8 +189,8 @@ def unit_ids_clause(column, scope: Scope, write: bool = False, session=None):
     return column.in_(sorted(ids)) if ids else false()
 
 
-# A list keyed to one record (a record page's tab: a person's dispatches, a unit's
-# services) keeps the subquery form: its few rows are found by the record's foreign-key
+# A list keyed to one record (a record page's tab: a person's dispatches; a unit page's
+# pane: its guards, its services) keeps the subquery form: its few rows are found by the record's foreign-key
 # index and tested against the jurisdiction's units hashed once. The ids as values cost an
 # extra statement and ~665 parameters bound, rendered and (PostgreSQL) planned per statement
 # for no gain there: a person's dispatch tab 34 ms against 28 ms on PostgreSQL, 13 against
