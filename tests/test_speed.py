@@ -109,3 +109,46 @@ def test_export_column_tuples_equal_the_orm_rows(app):
             assert tuples == orm and len(tuples) > 10
         # A relation's column is not a column of the model: the ORM path stays.
         assert column_tuples(query, Person, ["name", "unit.name"]) is None
+
+
+def test_record_tab_keeps_the_scope_subquery(app, client_for):
+    """A record page's tab lists a few rows found by the record's key: the scope stays a
+    subquery there (no lookup of the jurisdiction's unit ids, no ~665 values bound)."""
+    from app.extensions import db as _db
+    from app.models import Dispatch
+    with app.app_context():
+        engine = _db.engine
+        user = _db.session.query(AppUser).filter_by(username="police_hz").one()
+        person_id = _db.session.query(Dispatch.person_id).filter(
+            scope_clause(Dispatch, scope_for_user(user))).order_by(Dispatch.id).first()[0]
+        unit_id = _db.session.query(Dispatch.unit_id).filter(
+            scope_clause(Dispatch, scope_for_user(user))).order_by(Dispatch.id).first()[0]
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for name in ("DispatchView", "EmploymentView"):
+            seen.clear()
+            response = client_for("police_hz").get(f"/personview/show/{person_id}/tab/{name}")
+            assert response.status_code == 200
+            assert not [s for s in seen if re.match(
+                r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)], name
+            listed = [s for s in seen if re.search(rf"FROM {name[:-4].lower()}\b", s)
+                      and "scope_unit" in s]
+            assert listed, (name, seen)
+        for pane in ("staff-guard", "services"):   # the panes of a unit's page alike
+            seen.clear()
+            response = client_for("police_hz").get(f"/unitview/show/{unit_id}/pane/{pane}")
+            assert response.status_code == 200
+            assert not [s for s in seen if re.match(
+                r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)], pane
+            assert [s for s in seen if "scope_unit" in s], pane
+        # the same clause outside a record's tab: the ids, looked up once
+        seen.clear()
+        assert client_for("police_hz").get("/dispatchview/list/").status_code == 200
+        assert [s for s in seen if re.match(
+            r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)]
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

@@ -27,7 +27,8 @@ from app.models import Unit
 from app.models.authority import POLICE, ByKind
 from app.models.base import AuthoredMixin
 from app.security import authority
-from app.security.scope import current_scope, in_scope, is_shared, scope_clause
+from app.security.scope import (current_scope, in_scope, is_shared, keyed_to_record,
+                                scope_clause)
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
 from app.web.crud import DRILL, ScopedMixin, UnitNameFilter
@@ -438,7 +439,12 @@ class ScopedModelView(ScopedMixin, ModelView):
     @has_access
     def related_tab(self, pk, name):
         """One tab of a record page: the record in scope (else 404), then the related list
-        under the related view's own scope, paged and ordered by the request's arguments."""
+        under the related view's own scope, paged and ordered by the request's arguments.
+        Every read here is keyed to the record: the scope by subquery (scope.keyed_to_record)."""
+        with keyed_to_record(current_scope()):
+            return self._related_tab(pk, name)
+
+    def _related_tab(self, pk, name):
         item = self.datamodel.get(pk, self._base_filters)
         view = next((v for v in self._related_views if type(v).__name__ == name), None)
         if item is None or view is None or not self.tab_allowed(item, name) or \

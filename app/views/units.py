@@ -16,7 +16,7 @@ from app.models.unit import field_applies
 from app.models.choices import (ASSET_KINDS, CERTIFICATE_KINDS, CONDUCT_KINDS,
                                 INSPECTION_KINDS, INVESTOR_KINDS, UNIT_KINDS, UNIT_STATUSES,
                                 EMPLOYMENT_ROLES, label)
-from app.security.scope import current_scope, get_scoped, in_scope
+from app.security.scope import current_scope, get_scoped, in_scope, keyed_to_record
 from app.services import changelog as changelog_service
 from app.services import storage, unit_pages
 from app.web.display import display
@@ -231,11 +231,13 @@ class UnitView(UploadsOnSave, ScopedModelView):
     @expose("/show/<pk>/pane/<key>", methods=["GET"])
     @has_access
     def pane(self, pk, key):
-        """One list pane of the unit's page, for a unit in scope (else 404)."""
-        unit = get_scoped(self.datamodel.session, Unit, pk)
-        for entry in self._tabs(unit, build=key):
-            for pane in entry["panes"]:
-                return pane["widget"](pk=unit.id)
+        """One list pane of the unit's page, for a unit in scope (else 404). Its reads are
+        keyed to the unit: the scope by subquery (scope.keyed_to_record)."""
+        with keyed_to_record(current_scope()):
+            unit = get_scoped(self.datamodel.session, Unit, pk)
+            for entry in self._tabs(unit, build=key):
+                for pane in entry["panes"]:
+                    return pane["widget"](pk=unit.id)
         abort(404)
 
     @expose("/show/<pk>", methods=["GET"])
