@@ -22,11 +22,14 @@ def _say(line):
 
 
 def create_dev_app():
-    from app.startup import init_database
+    from app.startup import init_database, run_scheduled_once
 
     app = create_app(AUTO_MIGRATE=False, FAB_UPDATE_PERMS=False)
     for line in init_database(app, demo=True, progress=_say):
         _say(line)
+    if not app.config.get("CELERY_BROKER_URL"):  # no beat: its work once, at start
+        for line in run_scheduled_once(app, progress=_say):
+            _say(line)
     return app
 
 

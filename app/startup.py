@@ -94,6 +94,30 @@ def init_database(app, demo: bool = False, migrations_dir: str | None = None,
     return done
 
 
+def run_scheduled_once(app, progress=None) -> list[str]:
+    """Without a broker nobody runs Celery beat (the two-command demo): run the scheduled
+    work once at start (docs/background.md) — the credit grades of the year, the reminder
+    scan and a dashboard snapshot — so the demo's pages show what a running system shows.
+    Each is idempotent, so a restart adds nothing twice."""
+    from flask_babel import gettext as _
+
+    from .security.actor import acting_as
+    from .services import credit, dashboard, reminders
+
+    say = progress or (lambda _message: None)
+    with app.app_context():
+        say(_("Running the scheduled work once (credit grades, reminders, statistics)…"))
+        with acting_as("system"):
+            graded = credit.recompute(db.session)
+            scanned = reminders.scan(db.session)
+            dashboard.refresh(db.session)
+        db.session.commit()
+        db.session.remove()
+    added = sum(v[1] for v in scanned.values() if isinstance(v, tuple))
+    return [f"credit grades: {graded.get('units', 0)} units", f"reminders: {added} added",
+            "dashboard snapshot taken"]
+
+
 def demo_accounts_line(app) -> str:
     """The demo accounts and their password (README "Demo accounts"); in an app context."""
     from flask_babel import gettext as _

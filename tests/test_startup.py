@@ -58,3 +58,21 @@ def test_init_db_command_announces_the_demo_data(fresh_app, monkeypatch):
     result = fresh_app.test_cli_runner().invoke(args=["init-db", "--demo"])
     assert result.exit_code == 0, result.output
     assert "正在载入演示数据…" in result.output and "Start@2026" in result.output
+
+
+def test_without_a_broker_the_scheduled_work_runs_once_at_start(fresh_app):
+    """`python run.py` has no beat: credit grades, reminders and a dashboard snapshot are
+    made once at start, announced, and a second start adds nothing."""
+    from app.extensions import db
+    from app.models import StatSnapshot, Todo
+    from app.startup import run_scheduled_once
+    init_database(fresh_app)
+    said = []
+    done = run_scheduled_once(fresh_app, progress=said.append)
+    assert said == ["正在执行一次定时任务（信用评价、到期提醒、统计数据）…"]
+    assert done[0].startswith("credit grades:") and done[-1] == "dashboard snapshot taken"
+    assert run_scheduled_once(fresh_app)[1] == "reminders: 0 added"
+    with fresh_app.app_context():
+        assert db.session.query(StatSnapshot).count() == 1
+        assert db.session.query(Todo).count() == int(done[1].split()[1])
+        db.session.remove()

@@ -469,9 +469,10 @@ def refresh(session, now: dt.datetime | None = None):
     snapshot = StatSnapshot(taken_at=now, today=now.date())
     session.add(snapshot)
     session.flush()
-    session.execute(StatCount.__table__.insert(), [
-        dict(snapshot_id=snapshot.id, level=level, node=node, family=family, value=value,
-             count=count) for (level, node, family, value), count in counts.items()])
+    rows = [dict(snapshot_id=snapshot.id, level=level, node=node, family=family, value=value,
+                 count=count) for (level, node, family, value), count in counts.items()]
+    if rows:  # an empty database has no figures (an empty executemany inserts one blank row)
+        session.execute(StatCount.__table__.insert(), rows)
     older = [i for (i,) in session.query(StatSnapshot.id).filter(
         StatSnapshot.id < snapshot.id)]
     if older:
