@@ -2,9 +2,8 @@
 their scope, on the page (each table also a chart) and as an Excel file with native charts,
 logged like every export (app.services.reports, docs/dashboard.md)."""
 import datetime as dt
-import os
 
-from flask import abort, after_this_request, g, request, send_file
+from flask import abort, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,8 +12,8 @@ from app.extensions import db
 from app.security.scope import OutOfScope, current_scope
 from app.services import reports
 from app.services.export import log_export
-from app.web.crud import XLSX_MIMETYPE
 from app.web.display import masks
+from app.web.files import send_temporary
 from app.web.transaction import atomic
 
 
@@ -67,14 +66,7 @@ class StatsReportView(BaseView):
                             "value": str(year)},
                            {"column": "region", "label": _("Region"), "operator": "",
                             "value": region}]}, count)
-
-        @after_this_request
-        def _cleanup(response):
-            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-            return response
-
-        return send_file(path, as_attachment=True, mimetype=XLSX_MIMETYPE,
-                         download_name=f"statistics-{year}-{region}.xlsx")
+        return send_temporary(path, f"statistics-{year}-{region}.xlsx")
 
 
 MENU = [(StatsReportView, "StatsReport", _l("Statistical reports"), "fa-bar-chart",

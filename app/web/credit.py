@@ -1,17 +1,15 @@
 """信用评价 downloads shared by the pages (the ranking) and the REST export for the credit
 platform: the rows as .xlsx, ID numbers masked for masking scopes, the export logged."""
 import datetime as dt
-import os
 
-from flask import after_this_request, send_file
 
 from app.security.scope import current_scope
 from app.services import credit
 from app.services.export import log_export, write_xlsx
 from app.web.display import masks
+from app.web.files import send_temporary
 from app.web.transaction import atomic
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def send_grades_xlsx(session, user, grades, title, stem, resource, filters):
@@ -19,14 +17,7 @@ def send_grades_xlsx(session, user, grades, title, stem, resource, filters):
                              sheet_title=title, mask=masks(current_scope()))
     with atomic(session):
         log_export(session, user.id, user.username, resource, filters, count)
-
-    @after_this_request
-    def _cleanup(response):
-        response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-        return response
-
-    return send_file(path, as_attachment=True, mimetype=XLSX_MIMETYPE,
-                     download_name=f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
+    return send_temporary(path, f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
 
 
 def year_arg(value, default):

@@ -4,9 +4,8 @@ the relation scopes, and export. Like NetBox's `restrict(user, action)`: every q
 builds starts from the scope; every save asks rules → scope → authority, in that order."""
 import datetime as dt
 import functools
-import os
 
-from flask import after_this_request, current_app, g, has_request_context, request, send_file
+from flask import current_app, g, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +22,7 @@ from app.services.errors import RuleViolation
 from app.services import jobs
 from app.services.export import log_export, rows_from_items, write_xlsx
 from app.web.display import masked_columns, masks
+from app.web.files import send_temporary
 from app.web.datamodel import DisplayedInterface
 from app.web.transaction import atomic
 
@@ -34,7 +34,6 @@ METHOD_PERMISSIONS = {
     "get": "read", "get_list": "read", "info": "read", "distinct": "read",
     "post": "add", "put": "edit", "export_xlsx": "export",
 }
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def column_tuples(query, model, columns, masked=()):
@@ -300,14 +299,7 @@ class ScopedMixin:
         with atomic(self.datamodel.session):
             log_export(self.datamodel.session, g.user.id, g.user.username,
                        self.class_permission_name, logged_filters, count)
-
-        @after_this_request
-        def _cleanup(response):
-            response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-            return response
-
-        return send_file(path, as_attachment=True, mimetype=XLSX_MIMETYPE,
-                         download_name=f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
+        return send_temporary(path, f"{stem}-{dt.date.today():%Y%m%d}.xlsx")
 
 
 # ------------------------------------------------------------ export as a job
