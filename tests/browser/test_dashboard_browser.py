@@ -35,7 +35,9 @@ def test_click_a_figure_and_land_on_its_list(fresh_snapshot, login_as, page, bas
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     login_as(username)
     page.goto(f"{base_url}/")
-    page.wait_for_load_state("networkidle")
+    # "load", not "networkidle": a busy machine delays idleness, not the page (the charts
+    # are drawn at load; expect() below waits for them).
+    page.wait_for_load_state("load")
     # Charts drawn (ECharts renders SVG into each chart box), the table beside each.
     charts = page.locator(".dash-chart svg")
     expect(charts.first).to_be_visible()
@@ -48,7 +50,8 @@ def test_click_a_figure_and_land_on_its_list(fresh_snapshot, login_as, page, bas
         has_text=re.compile(r"^[1-9]\d*$")).first
     figure = int(link.inner_text())
     link.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(re.compile(r"figure="))
+    page.wait_for_load_state("load")
     assert "figure=" in page.url
     assert _count_on_list(page) == figure
     page.screenshot(path=str(artifacts / f"dashboard-{username}-list.png"), full_page=True)
@@ -60,7 +63,7 @@ def test_report_page_and_charts(fresh_snapshot, login_as, page, base_url):
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     login_as("association")
     page.goto(f"{base_url}/stats/report/")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     expect(page.locator("#table-staff")).to_contain_text("杭州市")
     assert page.locator(".dash-chart svg").count() >= 3
     page.select_option("#report-region", "3301")
