@@ -129,16 +129,21 @@ def redis_url():
     """(url, key prefix) of the Redis the tests may use (TEST_REDIS_URL): rate limits are
     shared between gunicorn workers through Redis in production. Skips without one, except
     in CI."""
+    url = reachable_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    return url, f"test-{uuid.uuid4().hex}"
+
+
+def reachable_redis(url):
+    """`url` once its Redis answers a ping; the test is skipped without one, except in CI."""
     import pytest
     import redis
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no Redis at {url} (CI requires it)")
-    return url, f"test-{uuid.uuid4().hex}"
+    return url
 
 
 def rate_limited_app(backend, tmp, **limits):

@@ -13,20 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build_app, login
+from tests.helpers import reachable_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _redis():
-    import redis
-    url = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no Redis at {url} (CI requires it)")
-    return url
+    return reachable_redis(os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5"))
 
 
 @pytest.fixture(scope="module")
