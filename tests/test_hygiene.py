@@ -221,6 +221,19 @@ def test_nul_in_a_form_field_answers_400_with_nothing_written(app, admin):
             ServiceTarget.name.startswith(name)).count()
 
 
+def test_a_form_part_without_a_name_answers_400(api):
+    """Found by the API fuzz: a part whose name's quote is escaped (`name="a\\"`) reached
+    the checks with the name None."""
+    boundary = "b0undary"
+    part = b'Content-Disposition: form-data; name="a\\"\r\n\r\n2222'
+    body = (b"--" + boundary.encode() + b"\r\n" + part + b"\r\n--" + boundary.encode()
+            + b"--\r\n")
+    response = api("company_hz").post("/api/v1/other_staff/import", data=body,
+                                      content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "没有名称" in _json_message(response)
+
+
 def test_base64_file_content_is_not_cut_by_the_text_limit(app):
     from app.web.hygiene import Refused, _check_json
     body = {"documents": [{"content_base64": "QUFB" * 10_000, "filename": "a.pdf"}]}

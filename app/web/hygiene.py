@@ -93,10 +93,17 @@ def _check_text(value, name, limit):
                         name=_label(name), limit=limit))
 
 
+def _check_name(key, limit):
+    # Werkzeug keys a multipart part sent with `name=""` as None: refused, never looked up.
+    if key is None:
+        raise Refused(_("A form field has no name."))
+    _check_text(key, _("parameter name"), limit)
+
+
 def _check_pairs(pairs, value_limit):
     name_limit = current_app.config["HYGIENE_NAME_MAX"]
     for key, values in pairs:
-        _check_text(key, _("parameter name"), name_limit)
+        _check_name(key, name_limit)
         for value in values:
             _check_text(value, key, value_limit)
 
@@ -110,7 +117,7 @@ def _check_form():
         return
     _check_pairs(request.form.lists(), current_app.config["HYGIENE_FORM_VALUE_MAX"])
     for key, upload in request.files.items(multi=True):
-        _check_text(key, _("parameter name"), current_app.config["HYGIENE_NAME_MAX"])
+        _check_name(key, current_app.config["HYGIENE_NAME_MAX"])
         _check_text(upload.filename or "", _("file name"), 255)
 
 
