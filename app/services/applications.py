@@ -273,26 +273,48 @@ def find_for_applicant(session, number, phone):
 
 # ------------------------------------------------------------------ deadlines
 
-def deadline(app, today=None):
-    """(due date, working days left) while the clock runs; (None, left) while paused."""
+def days_left(app, today=None):
+    """Working days left: None before acceptance and once decided; while paused what is left
+    when the clock resumes. Counted, never walked (the desk asks it of all its open work)."""
     if app.status in FINAL_STATUSES or app.status == "submitted":
-        return None, None
-    today = today or dt.date.today()
+        return None
     left = app.time_limit_days - app.days_used
     if app.clock_started_on is None:
+        return left
+    return left - working_days_between(app.clock_started_on, today or dt.date.today())
+
+
+def deadline(app, today=None):
+    """(due date, working days left) while the clock runs; (None, left) while paused."""
+    left = days_left(app, today)
+    if left is None or app.clock_started_on is None:
         return None, left
-    due = add_working_days(app.clock_started_on, left)
-    return due, left - working_days_between(app.clock_started_on, today)
+    return add_working_days(app.clock_started_on, app.time_limit_days - app.days_used), left
 
 
-def urgency(app, today=None):
-    """'overdue', 'due_soon' (≤ 3 working days) or ''."""
-    _due, left = deadline(app, today)
+def _urgency(app, left):
     if left is None or app.clock_started_on is None:
         return ""
     if left < 0:
         return "overdue"
     return "due_soon" if left <= 3 else ""
+
+
+def urgency(app, today=None):
+    """'overdue', 'due_soon' (≤ 3 working days) or ''."""
+    return _urgency(app, days_left(app, today))
+
+
+_URGENCY_RANK = {"overdue": 0, "due_soon": 1, "": 2}
+
+
+def desk_order(app, today=None):
+    """The review desk's order of open work: overdue, then due within 3 working days, then
+    the rest, each by working days left (none left last), then by submission. Needs only
+    the clock columns (status, time_limit_days, days_used, clock_started_on, submitted_at)."""
+    left = days_left(app, today)
+    return (_URGENCY_RANK[_urgency(app, left)], left if left is not None else 10 ** 6,
+            app.submitted_at)
 
 
 # ------------------------------------------------------------------ the state machine

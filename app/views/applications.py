@@ -86,14 +86,9 @@ class ApplicationDeskView(BaseView):
                 Application.id, Application.status, Application.time_limit_days,
                 Application.days_used, Application.clock_started_on,
                 Application.submitted_at).all()
-            rank = {"overdue": 0, "due_soon": 1, "": 2}
-
-            def order(row):
-                left = service.deadline(row, today)[1]
-                return (rank[service.urgency(row, today)],
-                        left if left is not None else 10 ** 6, row.submitted_at)
             total = len(clocks)
-            page_ids = [row.id for row in sorted(clocks, key=order)[
+            page_ids = [row.id for row in sorted(
+                clocks, key=lambda row: service.desk_order(row, today))[
                 page * DESK_PAGE_SIZE:(page + 1) * DESK_PAGE_SIZE]]
             apps = {app.id: app for app in
                     query.filter(Application.id.in_(page_ids)).all()} if page_ids else {}
