@@ -17,7 +17,7 @@ from app.models.screening import (ALERT_KINDS, ALERT_STATES, BACKGROUND_STATES,
                                   BACKGROUND_WAITING, IDENTITY_CLOSED, IDENTITY_OPEN,
                                   IDENTITY_STATES)
 from app.security import authority
-from app.security.scope import current_scope, get_scoped, scoped_count
+from app.security.scope import current_scope, get_scoped, scoped_counts_by
 from app.services import screening
 from app.services.errors import RuleViolation
 from app.web.display import identity_changes
@@ -258,9 +258,11 @@ class IdentityQueueView(_IdentityViewBase):
     def render_template(self, template, **kwargs):
         if template == self.list_template:
             scope, session = current_scope(), self.datamodel.session
+            # The four badges from one count per open state.
+            by_state = scoped_counts_by(session, IdentityCheck, scope, IdentityCheck.state,
+                                        IdentityCheck.state.in_(IDENTITY_OPEN))
             kwargs["queue_tabs"] = [
-                (key, label, scoped_count(session, IdentityCheck, scope,
-                                          IdentityCheck.state.in_(states)))
+                (key, label, sum(by_state.get(state, 0) for state in states))
                 for key, (label, states) in QUEUE_TABS.items()]
             kwargs["queue_tab"] = queue_tab(scope)
         return super().render_template(template, **kwargs)
