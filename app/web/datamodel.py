@@ -28,6 +28,17 @@ class IndexedFilterConverter(SQLAFilterConverter):
         (test, [IndexedStartsWith if f is FilterStartsWith else f for f in filters])
         for test, filters in SQLAFilterConverter.conversion_table)
 
+    def convert(self, col_name):
+        """FAB converts every column of the model each time it builds a Filters (each list
+        request, each of a unit page's 23 tab panes: ~450 conversions a page). The filter
+        instances hold no values (Filters keeps those), so one conversion per datamodel and
+        column serves; a new list each time, as Filters extends the lists it gets."""
+        cache = self.datamodel.__dict__.setdefault("_converted_filters", {})
+        if col_name not in cache:
+            cache[col_name] = super().convert(col_name)
+        found = cache[col_name]
+        return list(found) if found is not None else None
+
 
 def use_indexed_filters(datamodel):
     datamodel.filter_converter_class = IndexedFilterConverter

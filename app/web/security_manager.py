@@ -26,12 +26,21 @@ def log_login(event, username, user_id, success, reason):
     oplog.log_login(event, channel, username, user_id, success, reason, ip, agent)
 
 
+_ACCESS_MEMO = "_access_memo"
+
+
+def _forget_access(**_kwargs):
+    g.pop(_ACCESS_MEMO, None)   # the request's user changed: its answers no longer hold
+
+
 def _on_login(app, user, **_kwargs):
+    _forget_access()
     session[SESSION_KEY] = sessions.start(user.id, request.remote_addr,
                                           request.user_agent.string)
 
 
 def _on_logout(app, user, **_kwargs):
+    _forget_access()
     sid = session.pop(SESSION_KEY, None)
     if sid:
         sessions.end(sid, "logout")
@@ -195,6 +204,19 @@ class SecurityManager(FabSecurityManager):
                     declared.setdefault(name, set()).update(perms)
             self._declared = declared
         return self._declared
+
+    def has_access(self, permission_name, view_name):
+        # A page asks ~100 times (menu entries, tabs, buttons), each resolving the user
+        # through the request locals; the answers cannot change within a request (a sign-in
+        # or sign-out forgets them).
+        if not has_request_context():
+            return super().has_access(permission_name, view_name)
+        memo = g.setdefault(_ACCESS_MEMO, {})
+        key = (permission_name, view_name)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = bool(super().has_access(permission_name, view_name))
+        return found
 
     def _has_access_builtin_roles(self, role, permission_name, view_name):
         # A role's regex (".*" for the province admin) grants only what a view declares:
