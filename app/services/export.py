@@ -69,12 +69,14 @@ def write_xlsx(rows, headers, sheet_title="Sheet1", directory=None,
         for col, value in enumerate(row):
             if value.__class__ is not str:   # most cells are text already: no conversion
                 value = cell(value)
-            if mask:
+                if mask:
+                    value = mask_value(value)
+                if not isinstance(value, str):
+                    write_number(count, col, value)
+                    continue
+            elif mask:
                 value = mask_value(value)
-            if value.__class__ is str or isinstance(value, str):
-                write_string(count, col, value)
-            else:
-                write_number(count, col, value)
+            write_string(count, col, value)
     workbook.close()
     return path, count
 
