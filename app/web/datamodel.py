@@ -139,7 +139,9 @@ def list_count(datamodel, filters, select_columns=None):
     only_scope = all(getattr(flt, "is_scope_filter", False) and value == "read"
                      for flt, value in (filters.get_filters_values() if filters else ()))
     base = people = _people_by_employment(datamodel, session) if only_scope else None
-    unfiltered = _unfiltered_page()
+    # A record's tab (its related-view filter: this unit, this person) is small: exact.
+    unfiltered = _unfiltered_page() and not any(
+        getattr(flt, "is_related_view", False) for flt in (filters.filters if filters else ()))
     if base is None:
         if not unfiltered:
             return datamodel.query_count(session.query(datamodel.obj), filters, select_columns)
