@@ -262,6 +262,36 @@ def measure(client, url, requests):
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
+def sql_share(app, client, url, requests=10):
+    """(statements, SQL ms) per request at the median, from engine events on a separate pass
+    (the timed requests run without them): what a page's time is made of."""
+    from sqlalchemy import event
+    from app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    current = {"n": 0, "t": 0.0}
+
+    def before(conn, *_args):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def after(conn, *_args):
+        current["n"] += 1
+        current["t"] += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        counts, times = [], []
+        for _ in range(requests):
+            current.update(n=0, t=0.0)
+            client.get(url)
+            counts.append(current["n"])
+            times.append(current["t"] * 1000)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    return statistics.median(counts), statistics.median(times)
+
+
 class _FormFields(HTMLParser):
     """The fields a browser would submit from the page's form#model_form."""
 
@@ -401,13 +431,17 @@ def run(kind, people, requests, only=None, browser_loads=30):
     ensure_clerk(app, ids["company_id"])
     clients = {}
     results = []
+    shares = {}
+    load_start = os.getloadavg()
     for name, user, url, category in endpoints(ids):
         if only and category != "floor" and not any(word in name for word in only):
             continue
         client = clients.setdefault(user, login(app, user))
         p50, p95 = measure(client, url, requests)
         results.append((name, category, p50, p95))
-        print(f"[{kind}] {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
+        shares[name] = sql_share(app, client, url)
+        print(f"[{kind}] {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, SQL "
+              f"{shares[name][1]:.1f} ms in {shares[name][0]:.0f} statements", flush=True)
     clerk = clients.setdefault(CLERK, login(app, CLERK))
     p50, p95 = measure_save(clerk, f"/personview/edit/{ids['company_person_id']}", requests)
     results.append((SAVE_NAME, "save", p50, p95))
@@ -427,6 +461,7 @@ def run(kind, people, requests, only=None, browser_loads=30):
         print(f"[{kind}] export ~{rows} rows: {got} rows in {seconds:.1f} s "
               f"(xlsxwriter alone {floor_s:.1f} s), +{growth:.0f} MB", flush=True)
     return dict(kind=kind, ids=ids, results=results, exports=exports, browser=browser,
+                shares=shares, load_start=load_start,
                 build=app.config.get("BENCH_BUILD"), load=os.getloadavg(),
                 when=f"{dt.datetime.now():%Y-%m-%d %H:%M}")
 
@@ -559,14 +594,18 @@ def report(runs, people, requests):
                       "the bulk load below):", "", "```", summary.strip(), "```", ""]
         else:
             lines += ["Data set from the cache (built by an earlier run).", ""]
-        load = run_.get("load")
+        load, load_start = run_.get("load"), run_.get("load_start")
         if load:
-            lines += [f"Load average at the end of this run (1, 5, 15 min; 2 cores shared by "
-                      f"five people): {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}.", ""]
-        lines += [
-                  "| page | p50 ms | p95 ms | p95 / floor | target | browser p50 ms | "
-                  "browser p95 ms | browser target |",
-                  "|---|---:|---:|---:|---|---:|---:|---|"]
+            start = (f"{load_start[0]:.2f} at the start, " if load_start else "")
+            lines += [f"Load average (1 min) {start}{load[0]:.2f} at the end of this run "
+                      f"(5 and 15 min: {load[1]:.2f}, {load[2]:.2f}; 2 cores).", ""]
+        shares = run_.get("shares") or {}
+        lines += ["SQL columns: statements per request and their time at the median (engine "
+                  "events on a separate pass of 10 requests); the rest of p50 is Python "
+                  "(routing, security, the view, Jinja).", "",
+                  "| page | p50 ms | p95 ms | p95 / floor | target | SQL stmts | SQL ms | "
+                  "browser p50 ms | browser p95 ms | browser target |",
+                  "|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
         browser = run_.get("browser") or {}
         misses = []
         for name, category, p50, p95 in run_["results"]:
@@ -589,11 +628,15 @@ def report(runs, people, requests):
                 b_cells = f"{b50:.0f} | {b95:.0f} | {b_verdict}"
             else:
                 b_cells = " | | "
+            n_sql, sql_ms = shares.get(name, (None, None))
+            sql_cells = f"{n_sql:.0f} | {sql_ms:.1f}" if n_sql is not None else " | "
             lines.append(f"| {name} | {p50:.1f} | {p95:.1f} | {p95 / floor:.2f}× | {verdict} | "
-                         f"{b_cells} |")
+                         f"{sql_cells} | {b_cells} |")
         if misses:
-            lines += ["", "Misses, their cause and the fix that comes next:", ""]
-            lines += [f"- **{name}**: {_miss_note(run_['kind'], name)}" for name in misses]
+            lines += ["", "Misses, what the measurement shows, and their cause:", ""]
+            floor_row = next(r for r in run_["results"] if r[1] == "floor")
+            lines += [f"- **{name}**: {_measured(run_, name, floor_row)}"
+                      f"{_miss_note(run_['kind'], name)}" for name in misses]
         lines += ["", "| Excel export | rows | seconds | xlsxwriter alone, s | ratio | "
                   "memory growth MB |", "|---|---:|---:|---:|---:|---:|"]
         for wanted, rows, seconds, growth, floor_s in run_["exports"]:
@@ -699,6 +742,19 @@ KNOWN_SLOW = [
     "90 ms on PostgreSQL); its page of rows still probes people in id order with the person "
     "rule's correlated EXISTS.",
 ]
+
+
+def _measured(run_, name, floor_row):
+    """The miss in figures: the page's p50 split into SQL and Python beside the floor's."""
+    shares = run_.get("shares") or {}
+    row = next((r for r in run_["results"] if r[0] == name), None)
+    if row is None or name not in shares or floor_row[0] not in shares:
+        return ""
+    (n, sql), (fn, fsql) = shares[name], shares[floor_row[0]]
+    return (f"p50 {row[2]:.1f} ms = SQL {sql:.1f} ms in {n:.0f} statements + "
+            f"{max(row[2] - sql, 0):.1f} ms Python, against the floor's {floor_row[2]:.1f} ms "
+            f"= {fsql:.1f} ms in {fn:.0f} + {max(floor_row[2] - fsql, 0):.1f} ms; "
+            f"p95 / p50 {row[3] / row[2]:.2f} (floor {floor_row[3] / floor_row[2]:.2f}). ")
 
 
 def _miss_note(kind, name):
