@@ -105,6 +105,14 @@ def locked_fields(rules, author) -> set:
     return locked
 
 
+# Translated only when a refusal is raised (a list asks `may` of each of its rows).
+_REFUSED = {
+    CREATE: lambda: _("Your role may not add this kind of record."),
+    CHANGE: lambda: _("Your role may not change this kind of record."),
+    DELETE: lambda: _("Your role may not delete this kind of record."),
+}
+
+
 def check(session, item, verb: str, scope=None) -> None:
     """Raise AuthorityViolation unless the user may `verb` (create / change / delete) this
     record as it now stands. The scope check (404) comes first, in the caller."""
@@ -112,15 +120,10 @@ def check(session, item, verb: str, scope=None) -> None:
     author = author_of(scope)
     if author is None:
         raise AuthorityViolation(_("Your role does not change records."))
-    messages = {
-        CREATE: _("Your role may not add this kind of record."),
-        CHANGE: _("Your role may not change this kind of record."),
-        DELETE: _("Your role may not delete this kind of record."),
-    }
     rules = rules_of(item, verb)
     for found in rules:
         if not found.allows(author, verb):
-            raise AuthorityViolation(messages[verb])
+            raise AuthorityViolation(_REFUSED[verb]())
     if verb != CREATE:
         written_by = record_author(item)
         if written_by == SYSTEM:
@@ -131,6 +134,8 @@ def check(session, item, verb: str, scope=None) -> None:
                                        "read-only to units."))
     if verb == DELETE:
         return
+    if verb == CHANGE and not inspect(item).modified:
+        return   # asked of a stored row as it is (a list's 【编辑】 buttons): nothing touched
     touched = changed_fields(item) & locked_fields(rules, author)
     if verb == CREATE:
         touched -= {"created_at", "updated_at"}  # column defaults
