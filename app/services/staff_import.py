@@ -823,9 +823,11 @@ class StaffImport:
             registry=self._registry, registry_confirmed=bool(v.get("registry_confirmed")),
             training=training, earlier_work=earlier, people=self._people, flush=flush,
             unit_checked=True)
+        if flush:
+            session.flush()   # what the staff-added hooks added, refused at this row
 
     def _column(self, field_name):
-        keys = {c.key for c in self.cols}
+        keys = [c.key for c in self.cols]   # in the template's order: the first certificate
         key = FIELD_COLUMN.get(field_name, field_name)
         if key == "role" and "role" not in keys:
             return ""
