@@ -166,7 +166,7 @@ def test_guard_employed_elsewhere_part_time_and_role_for_unit_kind(db_session):
 
 
 def test_full_time_then_part_time_in_the_same_file_and_certificates_unique(db_session):
-    # rows see the rows before them: a part-time guard's full-time employment elsewhere
+    # a certificate number twice in the file (the second names the first's row), or taken
     row = guard_row(db_session, cert_driving_licence_number=unique_name("驾"))
     dup_cert = guard_row(db_session,
                          cert_driving_licence_number=row["cert_driving_licence_number"])

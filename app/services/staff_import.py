@@ -11,9 +11,9 @@ formulas refused), required columns, duplicates inside the file.
     report = command.validate()           # nothing saved (every row tried, then rolled back)
     report = command.run("valid_rows")    # flushes; the caller commits once (or rolls back)
 
-Each row runs in a SAVEPOINT: a refused row is undone alone, the rows before it stay visible
-to the rows after it (a part-time guard whose full-time employment is an earlier row of the
-same file). `run("all_or_nothing")` raises ImportRefused when any row is refused, and any
+The outcome is that of a SAVEPOINT per row: a refused row is undone alone (rows go a chunk
+to a SAVEPOINT and a flush; a file names each person and certificate number once, so no
+row's rules depend on another's, docs/import.md). `run("all_or_nothing")` raises ImportRefused when any row is refused, and any
 error part-way propagates: the caller's rollback leaves nothing half-saved. Identity
 verification and the change log follow from the session events every add triggers.
 """
