@@ -14,8 +14,9 @@ formulas refused), required columns, duplicates inside the file.
 The outcome is that of a SAVEPOINT per row: a refused row is undone alone (rows go a chunk
 to a SAVEPOINT and a flush; a file names each person and certificate number once, so no
 row's rules depend on another's, docs/import.md). `run("all_or_nothing")` raises
-ImportRefused when any row is refused, and any error part-way propagates: the caller's rollback leaves nothing half-saved. Identity
-verification and the change log follow from the session events every add triggers.
+ImportRefused when any row is refused, and any error part-way propagates: the caller's
+rollback leaves nothing half-saved. Identity verification and the change log follow from the
+session events every add triggers.
 """
 from __future__ import annotations
 
