@@ -166,7 +166,7 @@ def test_guard_employed_elsewhere_part_time_and_role_for_unit_kind(db_session):
 
 
 def test_full_time_then_part_time_in_the_same_file_and_certificates_unique(db_session):
-    # rows see the rows before them: a part-time guard's full-time employment elsewhere
+    # a certificate number twice in the file (the second names the first's row), or taken
     row = guard_row(db_session, cert_driving_licence_number=unique_name("驾"))
     dup_cert = guard_row(db_session,
                          cert_driving_licence_number=row["cert_driving_licence_number"])
@@ -372,3 +372,47 @@ def test_a_refusal_after_the_flush_undoes_only_its_row(db_session, monkeypatch):
     # the two saved guards are screened after the commit, though savepoints rolled back
     ids = {p.id for p in db_session.query(Person).filter(Person.id_number.in_(saved))}
     assert len(calls) == 1 and ids <= set(calls[0])
+
+
+def test_a_chunk_is_flushed_once_and_a_refusal_at_its_flush_undoes_only_its_row(
+        db_session, monkeypatch):
+    """The rows of a chunk reach the database in one flush (a flush a row cost more than
+    the inserts, docs/import.md). A row the database refuses at that flush (here a hook adds
+    a certificate whose number an earlier row holds) sends the chunk back to a SAVEPOINT
+    and a flush per row: only that row is refused."""
+    from sqlalchemy import event
+
+    flushes = []
+    target = db_session()
+
+    def counted(_session, _context):
+        flushes.append(1)
+
+    rows = [guard_row(db_session) for _ in range(3)]
+    data = workbook("guard", db_session, "company_hz", rows)
+    event.listen(target, "after_flush", counted)
+    try:
+        report = command(db_session, "company_hz", "guard", data).validate()
+    finally:
+        event.remove(target, "after_flush", counted)
+    assert report.counts["ok"] == 3 and len(flushes) == 1
+
+    number = unique_name("驾")
+    rows = [guard_row(db_session, cert_driving_licence_number=number),
+            guard_row(db_session), guard_row(db_session)]
+    clashing = rows[1]["id_number"]
+
+    def hook(session, employment, result):
+        if employment.person.id_number == clashing:
+            session.add(Certificate(person=employment.person, kind="driving_licence",
+                                    number=number, status="valid"))
+
+    monkeypatch.setattr(personnel, "STAFF_ADDED_HOOKS", [hook])
+    data = workbook("guard", db_session, "company_hz", rows)
+    report = command(db_session, "company_hz", "guard", data).run("valid_rows")
+    assert report.counts["added"] == 2
+    # shown at the first certificate number column (a company records no 保安员证)
+    assert "已被使用" in report.rows[1].errors["cert_driving_licence_number"]
+    numbers = [r["id_number"] for r in rows]
+    saved = {p.id_number for p in db_session.query(Person).filter(Person.id_number.in_(numbers))}
+    assert saved == {rows[0]["id_number"], rows[2]["id_number"]}

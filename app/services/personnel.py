@@ -4,8 +4,9 @@ exam-result sync, and the ID-number check behind the live form fill.
 Every guard, part-time guard, other staff, student or instructor is added through `add_staff`,
 so later checks (identity verification, background checks: docs/rules.md) hook in at one place:
 functions appended to STAFF_ADDED_HOOKS run inside the same transaction, after the employment
-is flushed. The services flush but never commit: the caller commits, or rolls back on a
-RuleViolation, so nothing is half-written.
+is built (and flushed, but for an import, which flushes its rows a chunk at once). The
+services flush but never commit: the caller commits, or rolls back on a RuleViolation, so
+nothing is half-written.
 """
 from __future__ import annotations
 
@@ -256,18 +257,22 @@ def photo_of(person: Person):
 def add_staff(session, scope, *, unit, role, person: dict, start_date, position=None,
               key_manager=False, certificates=(), registry=None,
               registry_confirmed=False, training=None, earlier_work=None,
-              photo: bytes | None = None, people: dict | None = None) -> Employment:
+              photo: bytes | None = None, people: dict | None = None,
+              flush: bool = True, unit_checked: bool = False) -> Employment:
     """Add a member of staff to `unit`: the person is found by ID number or created, then the
     employment, any certificates, a student's training record (`training`: class_name,
     start_date, end_date, hours, result) and an instructor's earlier work (`earlier_work`:
     employer, position, start_date, end_date), all in one transaction; `photo` (PNG/JPEG
     bytes) becomes the person's photo. `people` ({ID number: person id or None}) is who
     the caller already looked up for a batch (an import's file), sparing a query a row.
-    Raises RuleViolation(field, message)."""
-    if unit is None:
-        raise RuleViolation("unit", _("Choose the unit."))
-    if not in_scope(session, unit, write=True, scope=scope):
-        raise OutOfScope()
+    `flush=False`: the caller flushes, several rows at once (an import, docs/import.md);
+    the staff-added hooks then see the employment unflushed, as STAFF_ADDED_HOOKS allows.
+    `unit_checked`: the caller passed `unit` through check_unit for the whole batch (an
+    import's rows all go to one unit), sparing the same scope query a row.
+    Raises RuleViolation(field, message); a refusal before the hooks leaves nothing of the
+    row in the session."""
+    if not unit_checked:
+        check_unit(session, scope, unit)
     if role not in EMPLOYMENT_ROLES:
         raise RuleViolation("role", _("Choose the staff type."))
     name = (person.get("name") or "").strip()
@@ -305,9 +310,18 @@ def add_staff(session, scope, *, unit, role, person: dict, start_date, position=
         raise
     if photo:
         set_photo(employment.person, photo)
-    session.flush()
+    if flush:
+        session.flush()
     staff_added(session, employment, check)
     return employment
+
+
+def check_unit(session, scope, unit):
+    """The unit staff is added to: chosen, and within the user's write scope."""
+    if unit is None:
+        raise RuleViolation("unit", _("Choose the unit."))
+    if not in_scope(session, unit, write=True, scope=scope):
+        raise OutOfScope()
 
 
 def _existing_person(session, number, people=None) -> Person | None:

@@ -11,11 +11,12 @@ formulas refused), required columns, duplicates inside the file.
     report = command.validate()           # nothing saved (every row tried, then rolled back)
     report = command.run("valid_rows")    # flushes; the caller commits once (or rolls back)
 
-Each row runs in a SAVEPOINT: a refused row is undone alone, the rows before it stay visible
-to the rows after it (a part-time guard whose full-time employment is an earlier row of the
-same file). `run("all_or_nothing")` raises ImportRefused when any row is refused, and any
-error part-way propagates: the caller's rollback leaves nothing half-saved. Identity
-verification and the change log follow from the session events every add triggers.
+The outcome is that of a SAVEPOINT per row: a refused row is undone alone (rows go a chunk
+to a SAVEPOINT and a flush; a file names each person and certificate number once, so no
+row's rules depend on another's, docs/import.md). `run("all_or_nothing")` raises
+ImportRefused when any row is refused, and any error part-way propagates: the caller's
+rollback leaves nothing half-saved. Identity verification and the change log follow from the
+session events every add triggers.
 """
 from __future__ import annotations
 
@@ -621,8 +622,8 @@ class StaffImport:
     # -------------------------------------------------------------- the rows
 
     def _go(self, progress):
-        if self.unit is None:
-            raise RuleViolation("unit", _("Choose the unit."))
+        # every row goes to this unit: its scope is checked once, not by each add_staff
+        personnel.check_unit(self.session, self.scope, self.unit)
         open_transaction(self.session)
         report = self.report = read_rows(self.data, self.cols, self.limits)
         by_key = {c.key: c for c in self.cols}
@@ -656,10 +657,14 @@ class StaffImport:
         return report
 
     def _add_chunk(self, rows):
-        """The rows of a chunk in one SAVEPOINT. A row refused before anything of it was
-        flushed (add_staff drops its own objects then) needs no rollback; anything else —
-        an error at or after a flush — rolls the chunk back and redoes it a SAVEPOINT per
-        row, so the outcome is that of one SAVEPOINT per row, at a fraction of the cost."""
+        """The rows of a chunk in one SAVEPOINT and one flush. The rows of a file are about
+        distinct people and certificate numbers (duplicates are refused first), so no row's
+        rules read what another row of the chunk writes: they can wait for one flush (a
+        flush a row cost more than the inserts, docs/import.md). A row refused before
+        anything of it reached the session or the database (add_staff drops its own objects
+        then) needs no rollback; anything else — a refusal leaving objects behind (a
+        staff-added hook), an error at a flush — rolls the chunk back and redoes it a
+        SAVEPOINT and a flush per row, so the outcome is that of one SAVEPOINT per row."""
         session = self.session
         flushes = [0]
 
@@ -673,17 +678,21 @@ class StaffImport:
         event.listen(target, "after_flush", counted)
         try:
             for row in rows:
-                before = flushes[0]
+                before, pending = flushes[0], len(session.new)
                 try:
-                    self._add_staff(row)
+                    self._add_staff(row, flush=False)
                 except (RuleViolation, AuthorityViolation) as violation:
-                    if flushes[0] != before:
+                    if flushes[0] != before or len(session.new) != pending:
                         raise _Redo()
                     self._refuse(row, violation)
                 except OutOfScope:
                     raise
                 except Exception:
                     raise _Redo()
+            try:
+                session.flush()
+            except Exception:
+                raise _Redo()
         except _Redo:
             event.remove(target, "after_flush", counted)
             with screening.held_for_outer_commit(session, restore=noticed):
@@ -727,7 +736,7 @@ class StaffImport:
         found = dict.fromkeys(numbers)
         for start in range(0, len(numbers), 500):
             found.update(self.session.execute(select(Person.id_number, Person.id).where(
-                Person.id_number.in_(numbers[start:start + 500]))).tuples().all())
+                Person.id_number.in_(numbers[start:start + 500]))).all())
         return found
 
     def _duplicates(self, row, seen_ids, seen_certs):
@@ -786,7 +795,7 @@ class StaffImport:
         row.added = True
         row.status = "update" if row.id_number in self._registered else "ok"
 
-    def _add_staff(self, row):
+    def _add_staff(self, row, flush=True):
         v = row.values
         role = self.role or v.get("role")
         certificates = []
@@ -813,11 +822,13 @@ class StaffImport:
             start_date=v.get("start_date"), position=v.get("position"),
             key_manager=bool(v.get("key_manager")), certificates=certificates,
             registry=self._registry, registry_confirmed=bool(v.get("registry_confirmed")),
-            training=training, earlier_work=earlier, people=self._people)
-        session.flush()
+            training=training, earlier_work=earlier, people=self._people, flush=flush,
+            unit_checked=True)
+        if flush:
+            session.flush()   # what the staff-added hooks added, refused at this row
 
     def _column(self, field_name):
-        keys = {c.key for c in self.cols}
+        keys = [c.key for c in self.cols]   # in the template's order: the first certificate
         key = FIELD_COLUMN.get(field_name, field_name)
         if key == "role" and "role" not in keys:
             return ""
