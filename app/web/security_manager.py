@@ -6,7 +6,7 @@ the 登录日志 of every sign-in attempt and sign-out (app.services.oplog)."""
 from flask import current_app, g, has_request_context, jsonify, request, session
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_babel import gettext as _
-from flask_login import user_logged_in, user_logged_out
+from flask_login import current_user, user_logged_in, user_logged_out
 
 from app.models import AppUser
 from app.services import lockout, oplog, passwords, sessions, tokens
@@ -209,10 +209,12 @@ class SecurityManager(FabSecurityManager):
         # A page asks ~100 times (menu entries, tabs, buttons), each resolving the user
         # through the request locals; the answers cannot change within a request (a sign-in
         # or sign-out forgets them).
-        if not has_request_context():
+        # Only for a signed-in browser session: a JWT identity is verified inside the API's
+        # own decorator, after hooks may already have asked as nobody.
+        if not has_request_context() or not current_user.is_authenticated:
             return super().has_access(permission_name, view_name)
         memo = g.setdefault(_ACCESS_MEMO, {})
-        key = (permission_name, view_name)
+        key = (current_user.get_id(), permission_name, view_name)
         found = memo.get(key)
         if found is None:
             found = memo[key] = bool(super().has_access(permission_name, view_name))
