@@ -644,6 +644,13 @@ def report(runs, people, requests):
             lines.append(f"| people born after a cut-off (~{wanted:,}) | {rows:,} | "
                          f"{seconds:.1f} | {floor_s:.1f} | {ratio} | {growth:.0f} |")
         lines.append("")
+    imported = RESULTS_DIR / "IMPORT.md"
+    if imported.exists():
+        table = [line for line in imported.read_text("utf-8").split("\n## ")[0].splitlines()
+                 if line.startswith(("|", "`python"))]
+        lines += ["## Excel import of staff (issue 17)", "",
+                  "From bench-results/IMPORT.md (`python -m tests.bench_import`), where the "
+                  "runs and their causes are:", ""] + table + [""]
     lines += ["## Known slow pages outside the measured list", ""]
     lines += [f"- {text}" for text in KNOWN_SLOW]
     lines.append("")
@@ -653,28 +660,22 @@ def report(runs, people, requests):
 # Why a page misses its target on this machine, and what comes next; keyed by the page's
 # name, or by (database, name) where the cause differs. Shown under a run's table for every
 # page that missed in that run. "(browser)" keys explain a miss of the browser column.
-_LOAD = (
-    "This run shared 2 cores with four other people's test and benchmark runs (load average "
-    "5.5–8 throughout, see above): the floor's own p95 was 42–44 ms against 9–12 ms in quiet "
-    "runs, and a page with more Python per request is preempted more often, so its p95 grows "
-    "faster than the floor's. ")
-_LIST_RENDER = _LOAD + (
-    "Measured per request on the same data (SQL timed by statement): the SQL is 2–8 ms on "
-    "SQLite (every statement on an index; the jurisdiction's unit ids fetched once) and the "
-    "rest is Flask-AppBuilder's list widget (~6 ms), the navigation menu (~5 ms) and FAB's "
-    "list plumbing around 20 ORM rows. Next: render list rows from column tuples with "
-    "precompiled per-column formatters instead of FAB's per-cell macros (docs/speed.md).")
-_PG_LIST = _LOAD + (
-    "On PostgreSQL each of the page's 7–13 statements is a round trip and is planned with the "
-    "jurisdiction's ~665 unit ids as values (planning grows with the list; the statement's "
-    "SQL is 2–6 ms each when the machine is quiet). Next: column-tuple rows as on SQLite, and "
-    "server-side prepared statements (psycopg prepare_threshold) so the plans are reused.")
+_ROWS = (
+    "The SQL is the small part (figures above). The rest is Python the floor, an empty list "
+    "of a tiny table, does not run: Flask-AppBuilder's list machinery for a page of rows "
+    "(ORM objects, its value lookup per column, the list widget's Jinja per cell) — measured "
+    "with cProfile on the same data, the rows' rendering and the page's tabs or menus. Done "
+    "in issue 21: filters converted once per model, row buttons made once per page, record "
+    "tabs without FAB's warning-raising Query.get, unit ids once per request; not done: rows "
+    "rendered from column tuples with precompiled formatters (docs/speed.md).")
+_PG = (
+    " On PostgreSQL each statement is also a round trip to the server with its planning "
+    "(the jurisdiction's ~665 unit ids bound as one array), which the floor's few tiny "
+    "statements hardly pay.")
 _DASHBOARD = (
     "the figures are read from the newest dashboard snapshot (a few hundred stat_count rows "
-    "of the scope's nodes, docs/dashboard.md); what remains is rendering some 500–1,000 "
-    "linked figures and the live 待办 counts. Run to run the p50 stays within about 2.5× "
-    "the floor; the p95 follows the machine's load (other benchmarks ran beside it). Next: "
-    "render the tables from precompiled rows, and load the charts' tables only when shown.")
+    "of the scope's nodes, docs/dashboard.md); the rest is rendering the linked figures of "
+    "the dashboard's tables and the live 待办 counts (bench-results/DASHBOARD.md).")
 MISS_NOTES = {
     "home page (police, city)": _DASHBOARD,
     "dashboard (province)": _DASHBOARD,
@@ -683,31 +684,23 @@ MISS_NOTES = {
     "statistical report page (association)": _DASHBOARD,
     "statistical report page (police, city)": _DASHBOARD,
     "dashboard drill-down: active guards of a city (province)": (
-        "the list a figure opens is the staff list of a whole city (60,000 active guards) "
-        "with the figure's conditions: it counts them for its pager and renders 20 rows, as "
-        "the guard list does. Next: as for the lists, an estimate for a huge unfiltered count "
-        "and rows rendered from column tuples."),
-    "home page (police, city) (browser)": "as the server figure: the home page's counts.",
-    ("sqlite", "unit page with tabs (police, city)"): _LOAD + (
-        "Of its SQL the certificate counts by kind (`count(distinct person)` over the unit's "
-        "1,400 guards joined to their certificates) take 20 ms, with main's code as well. "
-        "Next: the per-unit counts from a summary kept current by the change-log events "
-        "(issue 15's aggregates)."),
-    ("postgresql", "unit page with tabs (police, city)"): _PG_LIST,
-    "application review desk (province)": _LOAD + (
-        "The desk ranks every open application by its statutory deadline (a working-day "
-        "calendar, in Python) before it shows 50. Next: the due date stored when the clock "
-        "starts, pauses or resumes, ordered and paged in SQL."),
-    "application review desk (police, city)": _LOAD + (
-        "As the province's desk: the city's open applications ranked in Python. Next: the "
-        "stored due date."),
-    "identity-verification queue (police, city)": _LOAD + (
-        "Besides its list (SQL 6–12 ms) the queue counts its four tabs' badges (waiting for "
-        "the unit, for the police …), four counts over the city's 235,000 cases of 4–6 ms "
-        "each on PostgreSQL. Next: the badges from the same bounded count as the lists "
-        "(\"超过 10,000\") or from issue 15's aggregates."),
-    "dispatch list (police, city)": _LIST_RENDER,
-    ("postgresql", "dispatch list (police, city)"): _PG_LIST,
+        "the list a figure opens is the staff list of a whole city with the figure's "
+        "conditions: counted for its pager (exactly: a figure's list is filtered) and 20 rows "
+        "rendered, as the guard list. " + _ROWS),
+    "home page (police, city) (browser)": "as the server figure.",
+    "unit page with tabs (police, city)": (
+        "besides its own record the page builds the panes of its ~23 tabs (their filters and "
+        "【导出】 links; the lists load when shown) and counts its certificates by kind. "
+        + _ROWS),
+    "application review desk (province)": (
+        "the desk ranks all open work of the province by working days left (counted from "
+        "the clock columns, a working-day calendar in Python) before it loads the 50 shown. "
+        + _ROWS),
+    "application review desk (police, city)": (
+        "as the province's desk, for the city's open applications. " + _ROWS),
+    "identity-verification queue (police, city)": (
+        "besides its list the queue counts its four tabs' badges (one statement grouped by "
+        "state over the city's open cases). " + _ROWS),
 }
 for _name in ("guard list, page 1 (police, city)", "guard list filtered by unit (police, city)",
               "person page (police, city)", "person page: work-history tab, loaded when shown",
@@ -715,19 +708,21 @@ for _name in ("guard list, page 1 (police, city)", "guard list filtered by unit 
               "unit page: guard tab, loaded when shown",
               "unit page: service tab, loaded when shown", "background-alert queue (police, city)",
               "unit list (province)", "public register: scanned QR code of a guard certificate",
-              "dispatch form (company clerk)"):
-    MISS_NOTES.setdefault(("sqlite", _name), _LIST_RENDER)
-    MISS_NOTES.setdefault(("postgresql", _name), _PG_LIST)
+              "dispatch form (company clerk)", "dispatch list (police, city)"):
+    MISS_NOTES.setdefault(("sqlite", _name), _ROWS)
+    MISS_NOTES.setdefault(("postgresql", _name), _ROWS + _PG)
+for _key in [k for k in MISS_NOTES if isinstance(k, str) and "(browser)" not in k]:
+    MISS_NOTES.setdefault(("postgresql", _key), MISS_NOTES[_key] + _PG)
 for _name in ("search by ID number (police, city)", "search by name prefix (province)",
               "service-target autocomplete (company clerk)",
               "guard autocomplete of the dispatch form (company clerk)",
               "save of the person form (company clerk)"):
-    MISS_NOTES.setdefault(_name, _LOAD + (
-        "Its SQL is one or two indexed statements (a save: the row, its change-log rows and "
-        "the operation log, two commits); the rest is the request's fixed cost under load."))
-_BROWSER = _LOAD + (
-    "In the browser the page's HTML is the server's time above (the threaded test server "
-    "shares the same two cores with Chromium); static files come from the cache (no request: "
+    MISS_NOTES.setdefault(_name, (
+        "its SQL is one or two indexed statements (a save: the row, its change-log rows and "
+        "the operation log); the rest is the request's fixed cost, that of the floor."))
+_BROWSER = (
+    "in the browser the page's HTML is the server's time above (the threaded test server "
+    "shares the two cores with Chromium); static files come from the cache (no request: "
     "content-hash URLs, immutable). The load event also waits for the lazily loaded tabs a "
     "record page opens with, each a request of its own.")
 for _name in ("guard list, page 1 (police, city)", "person page (police, city)",
