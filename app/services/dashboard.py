@@ -13,10 +13,12 @@ a dashboard reads the rows of its scope's nodes, a few hundred, and shows 截至
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, BackgroundAlert, Certificate, ConductRecord, Dispatch,
                         Employment, IdentityCheck, Incident, Region, Service, ServiceTarget,
@@ -28,6 +30,8 @@ from app.security.scope import Scope, scope_clause
 
 from . import application_items, screening
 from .applications import OPEN_STATUSES, deadline
+
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ the breakdown
@@ -481,6 +485,85 @@ def refresh(session, now: dt.datetime | None = None):
         session.query(StatSnapshot).filter(StatSnapshot.id.in_(older)).delete(
             synchronize_session=False)
     return snapshot
+
+
+# A claim older than this is a lost worker's: the next caller takes it over (a refresh takes
+# about 10 s at 300,000 people, docs/dashboard.md).
+CLAIM_EXPIRES = dt.timedelta(minutes=15)
+REFRESH_LOCK = "dashboard"
+
+
+def claim_refresh(engine, now: dt.datetime | None = None) -> bool:
+    """Claim the one refresh: True for exactly one caller until `release_refresh` (or until
+    the claim expires). Committed at once on a connection of its own, so that concurrent
+    requests and workers see it; one conditional UPDATE decides (no read-then-write race)."""
+    from app.models import StatRefresh
+    table = StatRefresh.__table__
+    now = now or utcnow()
+    with engine.begin() as conn:
+        won = conn.execute(table.update().where(
+            table.c.name == REFRESH_LOCK,
+            or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - CLAIM_EXPIRES))
+            .values(claimed_at=now)).rowcount
+        if won or conn.execute(select(table.c.name).where(
+                table.c.name == REFRESH_LOCK)).first() is not None:
+            return bool(won)
+    try:    # no lock row yet (a database created without the migration's row)
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(name=REFRESH_LOCK, claimed_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def release_refresh(engine) -> None:
+    from app.models import StatRefresh
+    table = StatRefresh.__table__
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.name == REFRESH_LOCK).values(
+            claimed_at=None))
+
+
+def refresh_once(engine, claimed: bool = False):
+    """Take a snapshot in a session of its own unless another refresh runs (then None): the
+    beat task, `flask dashboard-refresh` and a stale home page all come here. `claimed`: the
+    caller already holds the claim (a home page that enqueued the task)."""
+    from sqlalchemy.orm import Session
+    if not claimed and not claim_refresh(engine):
+        return None
+    try:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            snapshot = refresh(session)
+            session.commit()
+            return snapshot
+    finally:
+        release_refresh(engine)
+
+
+_ENQUEUE = None     # set by app.tasks: enqueue the refresh task (already claimed)
+
+
+def set_enqueue(enqueue) -> None:
+    global _ENQUEUE
+    _ENQUEUE = enqueue
+
+
+def request_refresh(engine) -> bool:
+    """A page found the snapshot stale: claim the refresh and hand it to the task queue
+    (eager without a broker: it runs now, in a session of its own). False when another
+    refresh already runs or is queued — then nothing is started."""
+    if not claim_refresh(engine):
+        return False
+    try:
+        if _ENQUEUE is None:
+            refresh_once(engine, claimed=True)
+        else:
+            _ENQUEUE()
+    except Exception:   # the broker is unreachable: the next page or beat tries again
+        release_refresh(engine)
+        log.exception("dashboard refresh not started")
+        return False
+    return True
 
 
 def latest(session):
