@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, BackgroundAlert, Certificate, ConductRecord, Dispatch,
@@ -45,9 +45,13 @@ def breakdown(scope: Scope) -> str:
     return "unit"
 
 
+def prefix_upper(prefix):
+    """The first text past every text starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _prefix_range(column, prefix):
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper)
+    return and_(column >= prefix, column < prefix_upper(prefix))
 
 
 # ------------------------------------------------------------------ working-day bands
@@ -625,29 +629,43 @@ class Figures:
                                                  self.area_names.get(a, "")))
 
 
+def snapshot_rows(session, snapshot, families, parts):
+    """(level, node, family, value, count) of the snapshot in `parts`, each (level,) every
+    node, (level, node), (level, [nodes]) or (level, first node, node past the last): one indexed range each,
+    joined by UNION ALL (an OR of them made SQLite read the whole snapshot, 70,000 rows at
+    300,000 people, bench-results/DASHBOARD.md)."""
+    from app.models import StatCount
+    columns = (StatCount.level, StatCount.node, StatCount.family, StatCount.value,
+               StatCount.count)
+    selects = []
+    for level, *bounds in parts:
+        where = [StatCount.snapshot_id == snapshot.id, StatCount.level == level,
+                 StatCount.family.in_(list(families))]
+        if len(bounds) == 2:
+            where += [StatCount.node >= bounds[0], StatCount.node < bounds[1]]
+        elif bounds and isinstance(bounds[0], str):
+            where.append(StatCount.node == bounds[0])
+        elif bounds:
+            where.append(StatCount.node.in_(list(bounds[0])))
+        selects.append(select(*columns).where(*where))
+    return session.execute(selects[0] if len(selects) == 1 else union_all(*selects)).all()
+
+
 def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
     """(area or None for the scope's own total, family, value, count) of the scope."""
-    from app.models import StatCount
-    base = session.query(StatCount.level, StatCount.node, StatCount.family, StatCount.value,
-                         StatCount.count).filter(StatCount.snapshot_id == snapshot.id,
-                                                 StatCount.family.in_(list(families)))
     if scope.read_all:
-        rows = base.filter(or_(StatCount.level == "city",
-                               and_(StatCount.level == "province", StatCount.node == "33")))
+        parts = [("city",), ("province", "33")]
     elif scope.region_prefix:
         prefix = scope.region_prefix
         own = "city" if len(prefix) == 4 else "district"
-        if len(prefix) == 4:
-            child = and_(StatCount.level == "district", _prefix_range(StatCount.node, prefix))
-        else:
-            child = and_(StatCount.level == "unit", StatCount.node >= prefix + "/",
-                         StatCount.node < prefix + "0")
-        rows = base.filter(or_(child, and_(StatCount.level == own, StatCount.node == prefix)))
+        child = ("district", prefix, prefix_upper(prefix)) if len(prefix) == 4 else \
+            ("unit", prefix + "/", prefix + "0")
+        parts = [child, (own, prefix)]
     else:
-        nodes = [f"{code}/{uid}" for uid, code in session.query(Unit.id, Unit.region_code)
-                 .filter(Unit.id.in_(sorted(scope.read_units)))]
-        rows = base.filter(StatCount.level == "unit", StatCount.node.in_(nodes))
-    for row_level, node, family, value, count in rows:
+        parts = [("unit", [f"{code}/{uid}" for uid, code in session.query(
+            Unit.id, Unit.region_code).filter(Unit.id.in_(sorted(scope.read_units)))])]
+    for row_level, node, family, value, count in snapshot_rows(session, snapshot, families,
+                                                               parts):
         value = value or None
         if (scope.read_all and row_level == "province") or \
                 (scope.region_prefix and node == scope.region_prefix):

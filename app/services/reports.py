@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import and_
 
-from app.models import Region, StatCount, Unit
+from app.models import Region, Unit
 from app.models.choices import TIERS, UNIT_KINDS
 from app.security.scope import OutOfScope, Scope
 
@@ -74,21 +73,13 @@ def _snapshot_children(session, snapshot, region, families):
     city: districts; a district: units) and the region itself under node None."""
     level = {2: "city", 4: "district", 6: "unit"}[len(region)]
     own = {2: "province", 4: "city", 6: "district"}[len(region)]
-    upper = region[:-1] + chr(ord(region[-1]) + 1)
-    if level == "unit":
-        child = and_(StatCount.level == "unit", StatCount.node >= region + "/",
-                     StatCount.node < region + "0")
-    else:
-        child = and_(StatCount.level == level, StatCount.node >= region,
-                     StatCount.node < upper)
     out = {}
     if snapshot is None:
         return level, out
-    rows = session.query(StatCount.level, StatCount.node, StatCount.family, StatCount.value,
-                         StatCount.count).filter(
-        StatCount.snapshot_id == snapshot.id, StatCount.family.in_(families),
-        (child) | and_(StatCount.level == own, StatCount.node == region))
-    for row_level, node, family, value, count in rows:
+    child = (level, region + "/", region + "0") if level == "unit" else \
+        (level, region, dashboard.prefix_upper(region))
+    for row_level, node, family, value, count in dashboard.snapshot_rows(
+            session, snapshot, families, [child, (own, region)]):
         key = None if row_level == own else node
         out.setdefault(key, {})[(family, value)] = count
     return level, out
