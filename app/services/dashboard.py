@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ the breakdown
+
+PROVINCE = "33"          # the province's region code: the read-all scopes' root node
 
 def breakdown(scope: Scope) -> str:
     """How the scope's figures are split: 'city', 'district' or 'unit'."""
@@ -176,8 +179,18 @@ def _month_end(value: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _labels(mapping):
-    return lambda ctx: mapping
+class _Labels:
+    """Fixed labels of a family's values (lazy strings): translated once per language."""
+    fixed = True
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def __call__(self, ctx):
+        return self.mapping
+
+
+_labels = _Labels
 
 
 def _categories(ctx):
@@ -244,8 +257,8 @@ FAMILIES = {f.key: f for f in (
     Family("app_item", _l("Open applications by item"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.item, region_column="region_code", by_area=False,
-           values=lambda ctx: {code: item.title for code, item
-                               in application_items.ITEMS.items()}),
+           values=_labels({code: item.title for code, item
+                           in application_items.ITEMS.items()})),
     Family("app_status", _l("Open applications by state"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.status, region_column="region_code", by_area=False,
@@ -654,7 +667,7 @@ def snapshot_rows(session, snapshot, families, parts):
 def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
     """(area or None for the scope's own total, family, value, count) of the scope."""
     if scope.read_all:
-        parts = [("city",), ("province", "33")]
+        parts = [("city",), ("province", PROVINCE)]
     elif scope.region_prefix:
         prefix = scope.region_prefix
         own = "city" if len(prefix) == 4 else "district"
@@ -696,12 +709,33 @@ def figures(session, scope: Scope, snapshot=None, families=None) -> Figures:
             target[index] = target.get(index, 0) + count
             if area is not None:
                 areas.add(area)
-    # Labels as text once (a lazy string is translated again at every use).
-    values = {key: ({str(k): str(v) for k, v in FAMILIES[key].values(ctx).items()}
-                    if FAMILIES[key].values else {None: str(FAMILIES[key].title)})
-              for key in families}
+    values = {key: _value_labels(FAMILIES[key], ctx) for key in families}
     names = area_names(session, level, areas)
     ordered = sorted(areas, key=lambda a: names.get(a, a) if level == "unit" else a)
     return Figures(level, ordered, names, values, cells, totals,
-                   {key: str(FAMILIES[key].title) for key in families}, today,
+                   {key: _title(FAMILIES[key]) for key in families}, today,
                    snapshot.taken_at if snapshot is not None else None)
+
+
+# Fixed labels and titles as text, per language: a lazy string is translated again at every
+# use (some 250 translations per dashboard, bench-results/DASHBOARD.md).
+_TEXTS: dict = {}
+
+
+def _title(family):
+    key = (str(get_locale()), family.key, "title")
+    if key not in _TEXTS:
+        _TEXTS[key] = str(family.title)
+    return _TEXTS[key]
+
+
+def _value_labels(family, ctx):
+    """{value: label text} of a family in display order."""
+    if family.values is None:
+        return {None: _title(family)}
+    if not getattr(family.values, "fixed", False):
+        return {str(k): str(v) for k, v in family.values(ctx).items()}
+    key = (str(get_locale()), family.key, "values")
+    if key not in _TEXTS:
+        _TEXTS[key] = {str(k): str(v) for k, v in family.values(ctx).items()}
+    return _TEXTS[key]

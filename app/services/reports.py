@@ -39,16 +39,17 @@ class Table:
 
 def regions_for(session, scope: Scope):
     """(code, name) a user may choose: the province's cities and districts for read-all
-    scopes, the city and its districts for city police, the district for district police."""
-    query = session.query(Region.code, Region.name).filter(Region.level.in_(("city",
-                                                                              "county")),
-                                                           Region.end_year.is_(None))
+    scopes (not the whole country's 3,000 regions of the code table), the city and its
+    districts for city police, the district for district police."""
     if scope.region_prefix:
         prefix = scope.region_prefix
-        query = query.filter(Region.code >= prefix, Region.code < prefix[:-1]
-                             + chr(ord(prefix[-1]) + 1))
-    elif not scope.read_all:
+    elif scope.read_all:
+        prefix = dashboard.PROVINCE
+    else:
         return []
+    query = session.query(Region.code, Region.name).filter(
+        Region.level.in_(("city", "county")), Region.end_year.is_(None),
+        Region.code >= prefix, Region.code < dashboard.prefix_upper(prefix))
     return [(code[:4] if code.endswith("00") else code, name)
             for code, name in query.order_by(Region.code)]
 
@@ -58,13 +59,13 @@ def check_region(scope: Scope, region: str | None) -> str:
     OutOfScope: 404), or the scope's own."""
     region = (region or "").strip()
     if not region:
-        return scope.region_prefix or "33"
+        return scope.region_prefix or dashboard.PROVINCE
     if not (region.isdigit() and len(region) in (4, 6)):
-        raise OutOfScope()
-    if scope.region_prefix and not region.startswith(scope.region_prefix):
         raise OutOfScope()
     if not (scope.read_all or scope.region_prefix):
         raise OutOfScope()
+    if not region.startswith(scope.region_prefix or dashboard.PROVINCE):
+        raise OutOfScope()          # another city's, or (read-all) another province's
     return region
 
 
