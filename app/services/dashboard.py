@@ -642,16 +642,17 @@ class Figures:
                                                  self.area_names.get(a, "")))
 
 
-def snapshot_rows(session, snapshot, families, parts):
-    """(level, node, family, value, count) of the snapshot in `parts`, each (level,) every
-    node, (level, node), (level, [nodes]) or (level, first node, node past the last): one indexed range each,
-    joined by UNION ALL (an OR of them made SQLite read the whole snapshot, 70,000 rows at
-    300,000 people, bench-results/DASHBOARD.md)."""
+def snapshot_rows(session, snapshot, parts):
+    """(level, node, family, value, count) of the snapshot in `parts`, each (families,
+    level) every node, (families, level, node), (families, level, [nodes]) or (families,
+    level, first node, node past the last): one indexed range each, joined by UNION ALL (an
+    OR of them made SQLite read the whole snapshot, 70,000 rows at 300,000 people,
+    bench-results/DASHBOARD.md)."""
     from app.models import StatCount
     columns = (StatCount.level, StatCount.node, StatCount.family, StatCount.value,
                StatCount.count)
     selects = []
-    for level, *bounds in parts:
+    for families, level, *bounds in parts:
         where = [StatCount.snapshot_id == snapshot.id, StatCount.level == level,
                  StatCount.family.in_(list(families))]
         if len(bounds) == 2:
@@ -665,20 +666,23 @@ def snapshot_rows(session, snapshot, families, parts):
 
 
 def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
-    """(area or None for the scope's own total, family, value, count) of the scope."""
+    """(area or None for the scope's own total, family, value, count) of the scope. The
+    areas' rows only of the families shown by area (the trends, categories and items are
+    totals: per unit they were most of a district's rows)."""
+    by_area = [key for key in families if FAMILIES[key].by_area]
     if scope.read_all:
-        parts = [("city",), ("province", PROVINCE)]
+        parts = [(by_area, "city"), (families, "province", PROVINCE)]
     elif scope.region_prefix:
         prefix = scope.region_prefix
         own = "city" if len(prefix) == 4 else "district"
         child = ("district", prefix, prefix_upper(prefix)) if len(prefix) == 4 else \
             ("unit", prefix + "/", prefix + "0")
-        parts = [child, (own, prefix)]
-    else:
-        parts = [("unit", [f"{code}/{uid}" for uid, code in session.query(
+        parts = [(by_area, *child), (families, own, prefix)]
+    else:      # a unit user's total is the sum of their units: every family by unit
+        parts = [(families, "unit", [f"{code}/{uid}" for uid, code in session.query(
             Unit.id, Unit.region_code).filter(Unit.id.in_(sorted(scope.read_units)))])]
-    for row_level, node, family, value, count in snapshot_rows(session, snapshot, families,
-                                                               parts):
+    parts = [part for part in parts if part[0]]
+    for row_level, node, family, value, count in snapshot_rows(session, snapshot, parts):
         value = value or None
         if (scope.read_all and row_level == "province") or \
                 (scope.region_prefix and node == scope.region_prefix):

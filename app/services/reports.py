@@ -80,7 +80,7 @@ def _snapshot_children(session, snapshot, region, families):
     child = (level, region + "/", region + "0") if level == "unit" else \
         (level, region, dashboard.prefix_upper(region))
     for row_level, node, family, value, count in dashboard.snapshot_rows(
-            session, snapshot, families, [child, (own, region)]):
+            session, snapshot, [(families, *child), (families, own, region)]):
         key = None if row_level == own else node
         out.setdefault(key, {})[(family, value)] = count
     return level, out
