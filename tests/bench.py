@@ -627,11 +627,11 @@ _PG_LIST = _LOAD + (
     "SQL is 2–6 ms each when the machine is quiet). Next: column-tuple rows as on SQLite, and "
     "server-side prepared statements (psycopg prepare_threshold) so the plans are reused.")
 _DASHBOARD = (
-    "the figures are read from the newest dashboard snapshot (a few hundred stat_count rows "
-    "of the scope's nodes, docs/dashboard.md); what remains is rendering some 500–1,000 "
-    "linked figures and the live 待办 counts. Run to run the p50 stays within about 2.5× "
-    "the floor; the p95 follows the machine's load (other benchmarks ran beside it). Next: "
-    "render the tables from precompiled rows, and load the charts' tables only when shown.")
+    "the figures are read from the newest dashboard snapshot (one indexed range per node "
+    "level, a few hundred stat_count rows) and the tables are rendered as joined strings, "
+    "links quoted once per figure (bench-results/DASHBOARD.md): quiet, 1.1–1.7× the floor "
+    "on SQLite, 1.5–1.7× on PostgreSQL. A miss here follows the machine's load (other "
+    "benchmarks ran beside it).")
 MISS_NOTES = {
     "home page (police, city)": _DASHBOARD,
     "dashboard (province)": _DASHBOARD,
