@@ -662,6 +662,8 @@ def snapshot_rows(session, snapshot, parts):
         elif bounds:
             where.append(StatCount.node.in_(list(bounds[0])))
         selects.append(select(*columns).where(*where))
+    if not selects:
+        return []
     return session.execute(selects[0] if len(selects) == 1 else union_all(*selects)).all()
 
 

@@ -251,8 +251,8 @@ def current_snapshot():
     """The newest snapshot, shown as it is with its 截至 time. Older than
     DASHBOARD_MAX_AGE_MINUTES (beat keeps it younger): the refresh task is enqueued, once —
     the stat_refresh claim keeps concurrent pages from starting several (eager without a
-    broker: it runs in this request, in a session of its own, and this page still shows the
-    snapshot it read). No snapshot at all: taken here first (docs/dashboard.md)."""
+    broker: it runs in this request, in a session of its own). No snapshot at all: taken
+    here first (docs/dashboard.md)."""
     session = db.session
     snapshot = dashboard.latest(session)
     minutes = current_app.config.get("DASHBOARD_MAX_AGE_MINUTES", 10)
@@ -265,8 +265,7 @@ def current_snapshot():
                 dashboard.release_refresh(db.engine)
     elif dashboard.is_stale(snapshot, dt.timedelta(minutes=minutes)) \
             and dashboard.request_refresh(db.engine):
-        # Eager, the refresh has committed and dropped the snapshot read above: read the
-        # newest again (PostgreSQL sees the new one; SQLite's open read still the old).
+        # Eager, the refresh may have committed and dropped the snapshot read above.
         snapshot = dashboard.latest(session)
     return snapshot
 
