@@ -44,8 +44,10 @@ def register_cli(app):
     def dashboard_refresh():
         """Take a new 统计分析 snapshot (schedule it every few minutes: cron / Celery beat)."""
         from app.services import dashboard
-        snapshot = dashboard.refresh(db.session)
-        db.session.commit()
+        snapshot = dashboard.refresh_once(db.engine)
+        if snapshot is None:
+            click.echo("another dashboard refresh is running; nothing done")
+            return
         click.echo(f"dashboard snapshot {snapshot.id} taken at {snapshot.taken_at:%Y-%m-%d %H:%M}")
 
     @app.cli.command("init-db")

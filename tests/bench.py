@@ -673,9 +673,10 @@ _PG = (
     "(the jurisdiction's ~665 unit ids bound as one array), which the floor's few tiny "
     "statements hardly pay.")
 _DASHBOARD = (
-    "the figures are read from the newest dashboard snapshot (a few hundred stat_count rows "
-    "of the scope's nodes, docs/dashboard.md); the rest is rendering the linked figures of "
-    "the dashboard's tables and the live 待办 counts (bench-results/DASHBOARD.md).")
+    "the figures are read from the newest dashboard snapshot (one indexed range per node "
+    "level, a few hundred stat_count rows) and the tables are rendered as joined strings, "
+    "links quoted once per figure; the rest is the live 待办 counts and the page's fixed "
+    "cost (bench-results/DASHBOARD.md).")
 MISS_NOTES = {
     "home page (police, city)": _DASHBOARD,
     "dashboard (province)": _DASHBOARD,

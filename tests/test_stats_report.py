@@ -39,6 +39,12 @@ def test_region_choice_and_scope(client_for):
     assert "上城区" not in _table(page, "staff")
     page = client_for("association").get("/stats/report/").get_data(as_text=True)
     assert "杭州市" in _table(page, "staff") and "宁波市" in _table(page, "staff")
+    # The region list is the province's (the code table holds the whole country's).
+    choices = page[page.index('id="report-region"'):page.index("</select>",
+                                                                 page.index('id="report-region"'))]
+    assert 'value="3302"' in choices and 'value="330102"' in choices
+    assert 'value="1101' not in choices and 'value="3201' not in choices
+    assert client_for("association").get("/stats/report/?region=3201").status_code == 404
 
 
 def _table(page, key):

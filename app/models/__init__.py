@@ -25,4 +25,4 @@ from .staff_import import StaffImport  # noqa: F401
 from .job import Job  # noqa: F401
 from .todo import Todo, TodoRead  # noqa: F401
 from .credit import CreditGrade  # noqa: F401
-from .stats import StatCount, StatSnapshot  # noqa: F401
+from .stats import StatCount, StatRefresh, StatSnapshot  # noqa: F401

@@ -34,3 +34,16 @@ class StatCount(Model):
     count = Column(Integer, nullable=False)
 
     __table_args__ = ()
+
+
+class StatRefresh(Model):
+    """The lock of the one snapshot being taken (docs/dashboard.md, "Snapshots"): a refresh
+    claims the row by setting claimed_at (one conditional UPDATE, so two callers never both
+    win) and clears it when done; a claim older than dashboard.CLAIM_EXPIRES (a lost worker)
+    may be taken over."""
+    __tablename__ = "stat_refresh"
+    __authority__ = SYSTEM_RECORD
+    __scope__ = ("admin_only",)
+
+    name = Column(String(32), primary_key=True)
+    claimed_at = Column(DateTime)                   # UTC; NULL: no refresh running

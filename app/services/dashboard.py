@@ -13,10 +13,13 @@ a dashboard reads the rows of its scope's nodes, a few hundred, and shows 截至
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
 
 from app.models import (Application, BackgroundAlert, Certificate, ConductRecord, Dispatch,
                         Employment, IdentityCheck, Incident, Region, Service, ServiceTarget,
@@ -29,8 +32,12 @@ from app.security.scope import Scope, scope_clause
 from . import application_items, screening
 from .applications import OPEN_STATUSES, deadline
 
+log = logging.getLogger(__name__)
+
 
 # ------------------------------------------------------------------ the breakdown
+
+PROVINCE = "33"          # the province's region code: the read-all scopes' root node
 
 def breakdown(scope: Scope) -> str:
     """How the scope's figures are split: 'city', 'district' or 'unit'."""
@@ -41,9 +48,13 @@ def breakdown(scope: Scope) -> str:
     return "unit"
 
 
+def prefix_upper(prefix):
+    """The first text past every text starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _prefix_range(column, prefix):
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper)
+    return and_(column >= prefix, column < prefix_upper(prefix))
 
 
 # ------------------------------------------------------------------ working-day bands
@@ -168,8 +179,18 @@ def _month_end(value: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _labels(mapping):
-    return lambda ctx: mapping
+class _Labels:
+    """Fixed labels of a family's values (lazy strings): translated once per language."""
+    fixed = True
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def __call__(self, ctx):
+        return self.mapping
+
+
+_labels = _Labels
 
 
 def _categories(ctx):
@@ -236,8 +257,8 @@ FAMILIES = {f.key: f for f in (
     Family("app_item", _l("Open applications by item"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.item, region_column="region_code", by_area=False,
-           values=lambda ctx: {code: item.title for code, item
-                               in application_items.ITEMS.items()}),
+           values=_labels({code: item.title for code, item
+                           in application_items.ITEMS.items()})),
     Family("app_status", _l("Open applications by state"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.status, region_column="region_code", by_area=False,
@@ -483,6 +504,85 @@ def refresh(session, now: dt.datetime | None = None):
     return snapshot
 
 
+# A claim older than this is a lost worker's: the next caller takes it over (a refresh takes
+# about 10 s at 300,000 people, docs/dashboard.md).
+CLAIM_EXPIRES = dt.timedelta(minutes=15)
+REFRESH_LOCK = "dashboard"
+
+
+def claim_refresh(engine, now: dt.datetime | None = None) -> bool:
+    """Claim the one refresh: True for exactly one caller until `release_refresh` (or until
+    the claim expires). Committed at once on a connection of its own, so that concurrent
+    requests and workers see it; one conditional UPDATE decides (no read-then-write race)."""
+    from app.models import StatRefresh
+    table = StatRefresh.__table__
+    now = now or utcnow()
+    with engine.begin() as conn:
+        won = conn.execute(table.update().where(
+            table.c.name == REFRESH_LOCK,
+            or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - CLAIM_EXPIRES))
+            .values(claimed_at=now)).rowcount
+        if won or conn.execute(select(table.c.name).where(
+                table.c.name == REFRESH_LOCK)).first() is not None:
+            return bool(won)
+    try:    # no lock row yet (a database created without the migration's row)
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(name=REFRESH_LOCK, claimed_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def release_refresh(engine) -> None:
+    from app.models import StatRefresh
+    table = StatRefresh.__table__
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.name == REFRESH_LOCK).values(
+            claimed_at=None))
+
+
+def refresh_once(engine, claimed: bool = False):
+    """Take a snapshot in a session of its own unless another refresh runs (then None): the
+    beat task, `flask dashboard-refresh` and a stale home page all come here. `claimed`: the
+    caller already holds the claim (a home page that enqueued the task)."""
+    from sqlalchemy.orm import Session
+    if not claimed and not claim_refresh(engine):
+        return None
+    try:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            snapshot = refresh(session)
+            session.commit()
+            return snapshot
+    finally:
+        release_refresh(engine)
+
+
+_ENQUEUE = None     # set by app.tasks: enqueue the refresh task (already claimed)
+
+
+def set_enqueue(enqueue) -> None:
+    global _ENQUEUE
+    _ENQUEUE = enqueue
+
+
+def request_refresh(engine) -> bool:
+    """A page found the snapshot stale: claim the refresh and hand it to the task queue
+    (eager without a broker: it runs now, in a session of its own). False when another
+    refresh already runs or is queued — then nothing is started."""
+    if not claim_refresh(engine):
+        return False
+    try:
+        if _ENQUEUE is None:
+            refresh_once(engine, claimed=True)
+        else:
+            _ENQUEUE()
+    except Exception:   # the broker is unreachable: the next page or beat tries again
+        release_refresh(engine)
+        log.exception("dashboard refresh not started")
+        return False
+    return True
+
+
 def latest(session):
     from app.models import StatSnapshot
     return session.query(StatSnapshot).order_by(StatSnapshot.id.desc()).first()
@@ -542,29 +642,49 @@ class Figures:
                                                  self.area_names.get(a, "")))
 
 
-def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
-    """(area or None for the scope's own total, family, value, count) of the scope."""
+def snapshot_rows(session, snapshot, parts):
+    """(level, node, family, value, count) of the snapshot in `parts`, each (families,
+    level) every node, (families, level, node), (families, level, [nodes]) or (families,
+    level, first node, node past the last): one indexed range each, joined by UNION ALL (an
+    OR of them made SQLite read the whole snapshot, 70,000 rows at 300,000 people,
+    bench-results/DASHBOARD.md)."""
     from app.models import StatCount
-    base = session.query(StatCount.level, StatCount.node, StatCount.family, StatCount.value,
-                         StatCount.count).filter(StatCount.snapshot_id == snapshot.id,
-                                                 StatCount.family.in_(list(families)))
+    columns = (StatCount.level, StatCount.node, StatCount.family, StatCount.value,
+               StatCount.count)
+    selects = []
+    for families, level, *bounds in parts:
+        where = [StatCount.snapshot_id == snapshot.id, StatCount.level == level,
+                 StatCount.family.in_(list(families))]
+        if len(bounds) == 2:
+            where += [StatCount.node >= bounds[0], StatCount.node < bounds[1]]
+        elif bounds and isinstance(bounds[0], str):
+            where.append(StatCount.node == bounds[0])
+        elif bounds:
+            where.append(StatCount.node.in_(list(bounds[0])))
+        selects.append(select(*columns).where(*where))
+    if not selects:
+        return []
+    return session.execute(selects[0] if len(selects) == 1 else union_all(*selects)).all()
+
+
+def _snapshot_rows(session, snapshot, scope: Scope, level: str, families):
+    """(area or None for the scope's own total, family, value, count) of the scope. The
+    areas' rows only of the families shown by area (the trends, categories and items are
+    totals: per unit they were most of a district's rows)."""
+    by_area = [key for key in families if FAMILIES[key].by_area]
     if scope.read_all:
-        rows = base.filter(or_(StatCount.level == "city",
-                               and_(StatCount.level == "province", StatCount.node == "33")))
+        parts = [(by_area, "city"), (families, "province", PROVINCE)]
     elif scope.region_prefix:
         prefix = scope.region_prefix
         own = "city" if len(prefix) == 4 else "district"
-        if len(prefix) == 4:
-            child = and_(StatCount.level == "district", _prefix_range(StatCount.node, prefix))
-        else:
-            child = and_(StatCount.level == "unit", StatCount.node >= prefix + "/",
-                         StatCount.node < prefix + "0")
-        rows = base.filter(or_(child, and_(StatCount.level == own, StatCount.node == prefix)))
-    else:
-        nodes = [f"{code}/{uid}" for uid, code in session.query(Unit.id, Unit.region_code)
-                 .filter(Unit.id.in_(sorted(scope.read_units)))]
-        rows = base.filter(StatCount.level == "unit", StatCount.node.in_(nodes))
-    for row_level, node, family, value, count in rows:
+        child = ("district", prefix, prefix_upper(prefix)) if len(prefix) == 4 else \
+            ("unit", prefix + "/", prefix + "0")
+        parts = [(by_area, *child), (families, own, prefix)]
+    else:      # a unit user's total is the sum of their units: every family by unit
+        parts = [(families, "unit", [f"{code}/{uid}" for uid, code in session.query(
+            Unit.id, Unit.region_code).filter(Unit.id.in_(sorted(scope.read_units)))])]
+    parts = [part for part in parts if part[0]]
+    for row_level, node, family, value, count in snapshot_rows(session, snapshot, parts):
         value = value or None
         if (scope.read_all and row_level == "province") or \
                 (scope.region_prefix and node == scope.region_prefix):
@@ -595,12 +715,33 @@ def figures(session, scope: Scope, snapshot=None, families=None) -> Figures:
             target[index] = target.get(index, 0) + count
             if area is not None:
                 areas.add(area)
-    # Labels as text once (a lazy string is translated again at every use).
-    values = {key: ({str(k): str(v) for k, v in FAMILIES[key].values(ctx).items()}
-                    if FAMILIES[key].values else {None: str(FAMILIES[key].title)})
-              for key in families}
+    values = {key: _value_labels(FAMILIES[key], ctx) for key in families}
     names = area_names(session, level, areas)
     ordered = sorted(areas, key=lambda a: names.get(a, a) if level == "unit" else a)
     return Figures(level, ordered, names, values, cells, totals,
-                   {key: str(FAMILIES[key].title) for key in families}, today,
+                   {key: _title(FAMILIES[key]) for key in families}, today,
                    snapshot.taken_at if snapshot is not None else None)
+
+
+# Fixed labels and titles as text, per language: a lazy string is translated again at every
+# use (some 250 translations per dashboard, bench-results/DASHBOARD.md).
+_TEXTS: dict = {}
+
+
+def _title(family):
+    key = (str(get_locale()), family.key, "title")
+    if key not in _TEXTS:
+        _TEXTS[key] = str(family.title)
+    return _TEXTS[key]
+
+
+def _value_labels(family, ctx):
+    """{value: label text} of a family in display order."""
+    if family.values is None:
+        return {None: _title(family)}
+    if not getattr(family.values, "fixed", False):
+        return {str(k): str(v) for k, v in family.values(ctx).items()}
+    key = (str(get_locale()), family.key, "values")
+    if key not in _TEXTS:
+        _TEXTS[key] = {str(k): str(v) for k, v in family.values(ctx).items()}
+    return _TEXTS[key]

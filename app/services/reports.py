@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import and_
 
-from app.models import Region, StatCount, Unit
+from app.models import Region, Unit
 from app.models.choices import TIERS, UNIT_KINDS
 from app.security.scope import OutOfScope, Scope
 
@@ -40,16 +39,17 @@ class Table:
 
 def regions_for(session, scope: Scope):
     """(code, name) a user may choose: the province's cities and districts for read-all
-    scopes, the city and its districts for city police, the district for district police."""
-    query = session.query(Region.code, Region.name).filter(Region.level.in_(("city",
-                                                                              "county")),
-                                                           Region.end_year.is_(None))
+    scopes (not the whole country's 3,000 regions of the code table), the city and its
+    districts for city police, the district for district police."""
     if scope.region_prefix:
         prefix = scope.region_prefix
-        query = query.filter(Region.code >= prefix, Region.code < prefix[:-1]
-                             + chr(ord(prefix[-1]) + 1))
-    elif not scope.read_all:
+    elif scope.read_all:
+        prefix = dashboard.PROVINCE
+    else:
         return []
+    query = session.query(Region.code, Region.name).filter(
+        Region.level.in_(("city", "county")), Region.end_year.is_(None),
+        Region.code >= prefix, Region.code < dashboard.prefix_upper(prefix))
     return [(code[:4] if code.endswith("00") else code, name)
             for code, name in query.order_by(Region.code)]
 
@@ -59,13 +59,13 @@ def check_region(scope: Scope, region: str | None) -> str:
     OutOfScope: 404), or the scope's own."""
     region = (region or "").strip()
     if not region:
-        return scope.region_prefix or "33"
+        return scope.region_prefix or dashboard.PROVINCE
     if not (region.isdigit() and len(region) in (4, 6)):
-        raise OutOfScope()
-    if scope.region_prefix and not region.startswith(scope.region_prefix):
         raise OutOfScope()
     if not (scope.read_all or scope.region_prefix):
         raise OutOfScope()
+    if not region.startswith(scope.region_prefix or dashboard.PROVINCE):
+        raise OutOfScope()          # another city's, or (read-all) another province's
     return region
 
 
@@ -74,21 +74,13 @@ def _snapshot_children(session, snapshot, region, families):
     city: districts; a district: units) and the region itself under node None."""
     level = {2: "city", 4: "district", 6: "unit"}[len(region)]
     own = {2: "province", 4: "city", 6: "district"}[len(region)]
-    upper = region[:-1] + chr(ord(region[-1]) + 1)
-    if level == "unit":
-        child = and_(StatCount.level == "unit", StatCount.node >= region + "/",
-                     StatCount.node < region + "0")
-    else:
-        child = and_(StatCount.level == level, StatCount.node >= region,
-                     StatCount.node < upper)
     out = {}
     if snapshot is None:
         return level, out
-    rows = session.query(StatCount.level, StatCount.node, StatCount.family, StatCount.value,
-                         StatCount.count).filter(
-        StatCount.snapshot_id == snapshot.id, StatCount.family.in_(families),
-        (child) | and_(StatCount.level == own, StatCount.node == region))
-    for row_level, node, family, value, count in rows:
+    child = (level, region + "/", region + "0") if level == "unit" else \
+        (level, region, dashboard.prefix_upper(region))
+    for row_level, node, family, value, count in dashboard.snapshot_rows(
+            session, snapshot, [(families, *child), (families, own, region)]):
         key = None if row_level == own else node
         out.setdefault(key, {})[(family, value)] = count
     return level, out

@@ -77,14 +77,17 @@ def init_celery(app) -> Celery:
     from importlib import import_module
     for name in TASK_MODULES + list(app.config.get("CELERY_EXTRA_MODULES") or ()):
         import_module(name)
-    from app.services import jobs, screening, sms
+    from app.services import dashboard, jobs, screening, sms
     from .jobs import run_job
+    from .maintenance import refresh_dashboard
     from .screening import screen_people
     from .sms import send_sms
 
     def enqueue(job_id):
         return run_job.apply_async(args=[job_id]).id
     jobs.set_enqueue(enqueue)
+    # A stale dashboard's refresh, claimed by the page (docs/dashboard.md).
+    dashboard.set_enqueue(lambda: refresh_dashboard.apply_async(kwargs={"claimed": True}))
     sms.install()
     brokered = bool(app.config.get("CELERY_BROKER_URL"))
     # Screening: on a worker when there is one; eager, the service keeps its own thread.

@@ -24,11 +24,11 @@ def prune_logs():
 
 
 @celery_app.task(name="app.tasks.maintenance.refresh_dashboard")
-def refresh_dashboard():
+def refresh_dashboard(claimed=False):
     """A new 统计分析 snapshot (docs/dashboard.md): readers keep the previous one until the
-    commit, so no page shows a half-taken snapshot."""
+    commit, so no page shows a half-taken snapshot. Only one refresh runs at a time (the
+    stat_refresh claim): beat's call while another runs does nothing (None); `claimed` is
+    the claim a stale home page took before enqueueing this task."""
     from app.services import dashboard
-    with Session(bind=db.engine) as session:
-        snapshot = dashboard.refresh(session)
-        session.commit()
-        return snapshot.id
+    snapshot = dashboard.refresh_once(db.engine, claimed=claimed)
+    return snapshot.id if snapshot is not None else None
