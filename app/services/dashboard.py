@@ -482,8 +482,9 @@ def compute(session, today: dt.date) -> dict:
 
 
 def refresh(session, now: dt.datetime | None = None):
-    """Take a new snapshot (in the caller's transaction) and drop the older ones; readers
-    keep reading the previous one until the transaction commits."""
+    """Take a new snapshot (in the caller's transaction) and drop all but it and the one
+    before: readers keep reading the previous one until the transaction commits, and a page
+    that found the previous one just before still finds its rows (never a half-read)."""
     from app.models import StatCount, StatSnapshot
     now = now or utcnow()
     counts = compute(session, now.date())
@@ -495,7 +496,7 @@ def refresh(session, now: dt.datetime | None = None):
     if rows:  # an empty database has no figures (an empty executemany inserts one blank row)
         session.execute(StatCount.__table__.insert(), rows)
     older = [i for (i,) in session.query(StatSnapshot.id).filter(
-        StatSnapshot.id < snapshot.id)]
+        StatSnapshot.id < snapshot.id).order_by(StatSnapshot.id.desc()).offset(1)]
     if older:
         session.execute(StatCount.__table__.delete().where(
             StatCount.snapshot_id.in_(older)))
