@@ -372,6 +372,16 @@ def measure_export(client, birth_after):
     sampler.start()
     started = time.perf_counter()
     response = client.get(f"/personview/export/?_flt_1_birth_date={birth_after}")
+    if response.status_code == 302 and response.headers["Location"].endswith("/jobs/"):
+        # Above EXPORT_JOB_THRESHOLD rows the export is a job of 我的任务, run eagerly here
+        # (no broker): the file is written by now; its download is part of the time.
+        from app.extensions import db
+        from app.models import Job
+        with client.application.app_context():
+            job_id = db.session.query(func.max(Job.id)).scalar()
+            db.session.remove()
+        response = client.get(f"/jobs/{job_id}/download")
+    assert response.status_code == 200, response.status_code
     data = response.data
     seconds = time.perf_counter() - started
     done.set()

@@ -36,7 +36,7 @@ def test_click_a_figure_and_land_on_its_list(fresh_snapshot, login_as, page, bas
     login_as(username)
     page.goto(f"{base_url}/")
     # "load", not "networkidle": a busy machine delays idleness, not the page (the charts
-    # are drawn at load; expect() below waits for them).
+    # are drawn after the load event; expect() below waits for them).
     page.wait_for_load_state("load")
     # Charts drawn (ECharts renders SVG into each chart box), the table beside each.
     charts = page.locator(".dash-chart svg")
@@ -65,6 +65,8 @@ def test_report_page_and_charts(fresh_snapshot, login_as, page, base_url):
     page.goto(f"{base_url}/stats/report/")
     page.wait_for_load_state("load")
     expect(page.locator("#table-staff")).to_contain_text("杭州市")
+    # The charts follow the load event (the library is fetched then): all in one go.
+    expect(page.locator(".dash-chart svg").first).to_be_visible()
     assert page.locator(".dash-chart svg").count() >= 3
     page.select_option("#report-region", "3301")
     page.click("form.stats-report-form button[type=submit]")
