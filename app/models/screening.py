@@ -140,6 +140,9 @@ class IdentityCheck(_QueueItem, TimestampMixin, Model):
         UniqueConstraint("person_id", "unit_id", name="uq_identity_check_person_unit"),
         Index("ix_identity_check_queue", "unit_id", "state", "waiting_since"),
         Index("ix_identity_check_state", "state", "waiting_since"),
+        # The queue's tab badges count the open cases by state in a jurisdiction: from the
+        # index alone (ix_identity_check_state made SQLite read each open case's row).
+        Index("ix_identity_check_state_unit", "state", "unit_id"),
         # 背景审查待完成: the few cases whose background check has not finished.
         Index("ix_identity_check_background", "background_state", "unit_id", "state"),
     )
