@@ -140,7 +140,10 @@ ITEMS = _Catalogue()
 
 
 def is_working_day(day: dt.date) -> bool:
-    holidays, workdays = settings.calendar()
+    return _working(day, *settings.calendar())
+
+
+def _working(day, holidays, workdays) -> bool:
     if day in workdays:
         return True
     return day.weekday() < 5 and day not in holidays
@@ -166,10 +169,11 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The date `days` working days after `start` (the clock starts the day after)."""
+    calendar = settings.calendar()   # once, not per day walked
     day = start
     while days > 0:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        if _working(day, *calendar):
             days -= 1
     return day
 
