@@ -645,8 +645,14 @@ def report(runs, people, requests):
         if misses:
             lines += ["", "Misses, what the measurement shows, and their cause:", ""]
             floor_row = next(r for r in run_["results"] if r[1] == "floor")
-            lines += [f"- **{name}**: {_measured(run_, name, floor_row)}"
-                      f"{_miss_note(run_['kind'], name)}" for name in misses]
+            causes = []
+            for name in misses:
+                note = _miss_note(run_["kind"], name)
+                if note not in causes:
+                    causes.append(note)
+                lines.append(f"- **{name}**: {_measured(run_, name, floor_row)}"
+                             f"(cause {causes.index(note) + 1})")
+            lines += [""] + [f"{number}. {note}" for number, note in enumerate(causes, 1)]
         lines += ["", "| Excel export | rows | seconds | xlsxwriter alone, s | ratio | "
                   "memory growth MB |", "|---|---:|---:|---:|---:|---:|"]
         for wanted, rows, seconds, growth, floor_s in run_["exports"]:
@@ -671,10 +677,11 @@ def report(runs, people, requests):
 # name, or by (database, name) where the cause differs. Shown under a run's table for every
 # page that missed in that run. "(browser)" keys explain a miss of the browser column.
 _ROWS = (
-    "The SQL is the small part (figures above). The rest is Python the floor, an empty list "
-    "of a tiny table, does not run: Flask-AppBuilder's list machinery for a page of rows "
-    "(ORM objects, its value lookup per column, the list widget's Jinja per cell) — measured "
-    "with cProfile on the same data, the rows' rendering and the page's tabs or menus. Done "
+    "The floor, an empty list of a tiny table, runs a few tiny statements and renders no "
+    "row; the page pays (split above) for its statements over the jurisdiction's rows and "
+    "for Flask-AppBuilder's list machinery for a page of rows (ORM objects, its value "
+    "lookup per column, the list widget's Jinja per cell) — measured with cProfile on the "
+    "same data, the rows' rendering and the page's tabs or menus. Done "
     "in issue 21: filters converted once per model, row buttons made once per page, record "
     "tabs without FAB's warning-raising Query.get, unit ids once per request; not done: rows "
     "rendered from column tuples with precompiled formatters (docs/speed.md).")
@@ -683,7 +690,7 @@ _PG = (
     "(the jurisdiction's ~665 unit ids bound as one array), which the floor's few tiny "
     "statements hardly pay.")
 _DASHBOARD = (
-    "the figures are read from the newest dashboard snapshot (one indexed range per node "
+    "The figures are read from the newest dashboard snapshot (one indexed range per node "
     "level, a few hundred stat_count rows) and the tables are rendered as joined strings, "
     "links quoted once per figure; the rest is the live 待办 counts and the page's fixed "
     "cost (bench-results/DASHBOARD.md).")
@@ -695,22 +702,22 @@ MISS_NOTES = {
     "statistical report page (association)": _DASHBOARD,
     "statistical report page (police, city)": _DASHBOARD,
     "dashboard drill-down: active guards of a city (province)": (
-        "the list a figure opens is the staff list of a whole city with the figure's "
+        "The list a figure opens is the staff list of a whole city with the figure's "
         "conditions: counted for its pager (exactly: a figure's list is filtered) and 20 rows "
         "rendered, as the guard list. " + _ROWS),
-    "home page (police, city) (browser)": "as the server figure.",
+    "home page (police, city) (browser)": "As the server figure.",
     "unit page with tabs (police, city)": (
-        "besides its own record the page builds the panes of its ~23 tabs (their filters and "
+        "Besides its own record the page builds the panes of its ~23 tabs (their filters and "
         "【导出】 links; the lists load when shown) and counts its certificates by kind. "
         + _ROWS),
     "application review desk (province)": (
-        "the desk ranks all open work of the province by working days left (counted from "
+        "The desk ranks all open work of the province by working days left (counted from "
         "the clock columns, a working-day calendar in Python) before it loads the 50 shown. "
         + _ROWS),
     "application review desk (police, city)": (
-        "as the province's desk, for the city's open applications. " + _ROWS),
+        "As the province's desk, for the city's open applications. " + _ROWS),
     "identity-verification queue (police, city)": (
-        "besides its list the queue counts its four tabs' badges (one statement grouped by "
+        "Besides its list the queue counts its four tabs' badges (one statement grouped by "
         "state over the city's open cases). " + _ROWS),
 }
 for _name in ("guard list, page 1 (police, city)", "guard list filtered by unit (police, city)",
@@ -729,10 +736,10 @@ for _name in ("search by ID number (police, city)", "search by name prefix (prov
               "guard autocomplete of the dispatch form (company clerk)",
               "save of the person form (company clerk)"):
     MISS_NOTES.setdefault(_name, (
-        "its SQL is one or two indexed statements (a save: the row, its change-log rows and "
+        "Its SQL is one or two indexed statements (a save: the row, its change-log rows and "
         "the operation log); the rest is the request's fixed cost, that of the floor."))
 _BROWSER = (
-    "in the browser the page's HTML is the server's time above (the threaded test server "
+    "In the browser the page's HTML is the server's time above (the threaded test server "
     "shares the two cores with Chromium); static files come from the cache (no request: "
     "content-hash URLs, immutable). The load event also waits for the lazily loaded tabs a "
     "record page opens with, each a request of its own.")
@@ -757,10 +764,12 @@ def _measured(run_, name, floor_row):
     if row is None or name not in shares or floor_row[0] not in shares:
         return ""
     (n, sql), (fn, fsql) = shares[name], shares[floor_row[0]]
+    python, floor_python = max(row[2] - sql, 0), max(floor_row[2] - fsql, 0)
     return (f"p50 {row[2]:.1f} ms = SQL {sql:.1f} ms in {n:.0f} statements + "
-            f"{max(row[2] - sql, 0):.1f} ms Python, against the floor's {floor_row[2]:.1f} ms "
-            f"= {fsql:.1f} ms in {fn:.0f} + {max(floor_row[2] - fsql, 0):.1f} ms; "
-            f"p95 / p50 {row[3] / row[2]:.2f} (floor {floor_row[3] / floor_row[2]:.2f}). ")
+            f"{python:.1f} ms Python, against the floor's {floor_row[2]:.1f} ms "
+            f"= {fsql:.1f} ms in {fn:.0f} + {floor_python:.1f} ms: over the floor "
+            f"{sql - fsql:+.1f} ms SQL, {python - floor_python:+.1f} ms Python; "
+            f"p95 / p50 {row[3] / row[2]:.2f} (floor {floor_row[3] / floor_row[2]:.2f}) ")
 
 
 def _miss_note(kind, name):
