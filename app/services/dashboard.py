@@ -257,8 +257,10 @@ FAMILIES = {f.key: f for f in (
     Family("app_item", _l("Open applications by item"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.item, region_column="region_code", by_area=False,
-           values=_labels({code: item.title for code, item
-                           in application_items.ITEMS.items()})),
+           # The items are settings data (titles editable in the console): read each time,
+           # never at import (a fresh database has no settings table yet).
+           values=lambda ctx: {code: item.title for code, item
+                               in application_items.ITEMS.items()}),
     Family("app_status", _l("Open applications by state"), Application, "ApplicationView",
            where=lambda ctx: [Application.status.in_(OPEN_STATUSES)],
            split=lambda ctx: Application.status, region_column="region_code", by_area=False,
