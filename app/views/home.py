@@ -18,7 +18,6 @@ from app.extensions import db
 from app.security.roles import ROLE_LABELS, TRAINING_USER
 from app.security.scope import current_scope
 from app.services import dashboard, screening
-from app.web.transaction import atomic
 
 GUARD_ROLES = ("guard", "part_time_guard")
 
@@ -257,12 +256,8 @@ def current_snapshot():
     snapshot = dashboard.latest(session)
     minutes = current_app.config.get("DASHBOARD_MAX_AGE_MINUTES", 10)
     if snapshot is None:
-        if dashboard.claim_refresh(db.engine):
-            try:
-                with atomic(session):
-                    snapshot = dashboard.refresh(session)
-            finally:
-                dashboard.release_refresh(db.engine)
+        dashboard.refresh_once(db.engine)     # under the claim, like every refresh
+        snapshot = dashboard.latest(session)
     elif dashboard.is_stale(snapshot, dt.timedelta(minutes=minutes)) \
             and dashboard.request_refresh(db.engine):
         # Eager, the refresh may have committed and dropped the snapshot read above.

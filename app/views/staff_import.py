@@ -20,6 +20,7 @@ from app.security.scope import current_scope
 from app.services import staff_import
 from app.services.staff_import import ImportRefused
 from app.web import staff_import as importing
+from app.web.files import XLSX_MIMETYPE
 
 from .lookup import LookupField
 
@@ -60,7 +61,7 @@ class StaffImportMixin:
         unit = self._import_unit()
         data = staff_import.template(self.role, scope, unit)
         return send_file(io.BytesIO(data), as_attachment=True,
-                         mimetype=importing.XLSX_MIMETYPE,
+                         mimetype=XLSX_MIMETYPE,
                          download_name=self._template_name(unit))
 
     @expose("/import/", methods=["GET", "POST"])
@@ -132,7 +133,7 @@ class StaffImportMixin:
     def import_report(self, pk):
         entry = self._own_import(pk)
         return send_file(io.BytesIO(importing.report_bytes(entry)), as_attachment=True,
-                         mimetype=importing.XLSX_MIMETYPE,
+                         mimetype=XLSX_MIMETYPE,
                          download_name=importing.report_name(entry))
 
     @expose("/import/<int:pk>/confirm", methods=["POST"])

@@ -29,18 +29,12 @@ def log_login(event, username, user_id, success, reason):
 _ACCESS_MEMO = "_access_memo"
 
 
-def _forget_access(**_kwargs):
-    g.pop(_ACCESS_MEMO, None)   # the request's user changed: its answers no longer hold
-
-
 def _on_login(app, user, **_kwargs):
-    _forget_access()
     session[SESSION_KEY] = sessions.start(user.id, request.remote_addr,
                                           request.user_agent.string)
 
 
 def _on_logout(app, user, **_kwargs):
-    _forget_access()
     sid = session.pop(SESSION_KEY, None)
     if sid:
         sessions.end(sid, "logout")
@@ -207,10 +201,10 @@ class SecurityManager(FabSecurityManager):
 
     def has_access(self, permission_name, view_name):
         # A page asks ~100 times (menu entries, tabs, buttons), each resolving the user
-        # through the request locals; the answers cannot change within a request (a sign-in
-        # or sign-out forgets them).
-        # Only for a signed-in browser session: a JWT identity is verified inside the API's
-        # own decorator, after hooks may already have asked as nobody.
+        # through the request locals; a user's answers cannot change within a request (the
+        # key names the user, so a sign-in or sign-out mid-request asks afresh). Only for a
+        # signed-in browser session: a JWT identity is verified inside the API's own
+        # decorator, after hooks may already have asked as nobody.
         if not has_request_context() or not current_user.is_authenticated:
             return super().has_access(permission_name, view_name)
         memo = g.setdefault(_ACCESS_MEMO, {})

@@ -14,7 +14,6 @@ from app.security.scope import OutOfScope, get_scoped, in_scope, scope_for_user
 from app.services import jobs, staff_import
 from app.services.registry import get_registry
 from app.services.staff_import import ImportRefused, StaffImport
-from app.web.files import XLSX_MIMETYPE  # noqa: F401 (the pages name it importing.XLSX_MIMETYPE)
 from app.web.transaction import atomic
 
 JOB_KIND = "import"   # app.models.job.JOB_KINDS: 导入
