@@ -156,3 +156,81 @@ def test_record_tab_keeps_the_scope_subquery(app, client_for):
             r"SELECT unit\.id\s+FROM unit\s+WHERE unit\.region_code >=", s)]
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def _statements(app):
+    """A list collecting (statement, parameters) of the app's engine while in use."""
+    from app.extensions import db as _db
+    with app.app_context():
+        engine = _db.engine
+    seen = []
+
+    def listener(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+    return engine, seen, listener
+
+
+def test_jurisdiction_ids_bound_as_one_array_text_on_postgresql(app, client_for):
+    """On PostgreSQL a city's unit ids are one parameter, the array's text (psycopg no longer
+    dumps ~665 numbers one by one in every statement), and they read the same rows as the
+    scope's subquery."""
+    from app.extensions import IntArrayText
+    from app.models import Employment
+    engine, seen, listener = _statements(app)
+    if engine.dialect.name != "postgresql":
+        with app.app_context():
+            user = db.session.query(AppUser).filter_by(username="police_hz").one()
+            scope = scope_for_user(user)
+            by_ids = db.session.query(Employment.id).filter(
+                scope_clause(Employment, scope, session=db.session)).order_by(Employment.id)
+            assert "region_code" not in str(by_ids.statement)   # the ids, as values
+            by_subquery = db.session.query(Employment.id).filter(
+                scope_clause(Employment, scope)).order_by(Employment.id)
+            assert by_ids.all() == by_subquery.all() and by_ids.count() > 3
+        return
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client_for("police_hz").get("/guardlistview/list/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    arrays = [params for statement, params in seen if "employment.unit_id = ANY" in statement]
+    assert arrays
+    for params in arrays:
+        values = [v for v in params.values() if isinstance(v, IntArrayText)]
+        assert len(values) == 1 and values[0].startswith("{") and values[0].endswith("}")
+    with app.app_context():
+        user = db.session.query(AppUser).filter_by(username="police_hz").one()
+        scope = scope_for_user(user)
+        by_ids = db.session.query(Employment.id).filter(
+            scope_clause(Employment, scope, session=db.session)).order_by(Employment.id).all()
+        by_subquery = db.session.query(Employment.id).filter(
+            scope_clause(Employment, scope)).order_by(Employment.id).all()
+        assert by_ids == by_subquery and len(by_ids) > 3
+
+
+def test_small_list_skips_the_planner_next_time_but_never_counts_wrong(app, client_for):
+    """PostgreSQL: a list found small is counted without asking the planner the next time;
+    when it has grown past the bound it is still shown as an estimate, never as a wrong
+    exact figure."""
+    from app.web import datamodel
+    engine, seen, listener = _statements(app)
+    client = client_for("police_hz")
+    datamodel._SMALL_LISTS.clear()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        first = _count(client.get("/guardlistview/list/"))
+        explained_first = [s for s, _p in seen if s.startswith("EXPLAIN")]
+        seen.clear()
+        assert _count(client.get("/guardlistview/list/")) == first
+        explained_again = [s for s, _p in seen if s.startswith("EXPLAIN")]
+        with exact_max(app, 3):      # the list is now "huge" for the bound
+            seen.clear()
+            shown = _count(client.get("/guardlistview/list/"))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    if engine.dialect.name == "postgresql":
+        assert explained_first and not explained_again
+        assert shown.startswith("约 ")
+        assert not datamodel._SMALL_LISTS      # forgotten: the next count asks the planner
+    else:
+        assert not explained_first and shown == "超过 3"

@@ -32,6 +32,8 @@ from app.security.scope import (current_scope, in_scope, is_shared, keyed_to_rec
 from app.services import changelog as changelog_service
 from app.services.errors import RuleViolation
 from app.web.crud import DRILL, ScopedMixin, UnitNameFilter
+from app.web.hygiene import csp_nonce
+from app.web.list_rows import ListRows, RowButtons
 from app.web.navigation import return_url
 from app.web.datamodel import use_indexed_filters
 
@@ -67,7 +69,28 @@ class LazyTab:
 
 
 class ScopedListWidget(ListWidget):
+    """FAB's list widget; its rows rendered by `rows_class` (app.web.list_rows)."""
     template = "scoped/widgets/list.html"
+    rows_class = ListRows
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.template_args["list_rows"] = self.list_rows
+
+    def list_rows(self, values, pks, columns, formatters, writable, modelview_name, filters,
+                  can_show, can_edit, can_delete, actions):
+        buttons = RowButtons(modelview_name, filters, can_show, can_edit, can_delete,
+                             csp_nonce(), ROW_BUTTON_TITLES)
+        return self.rows_class(values, pks, columns, formatters, writable, buttons,
+                               checkboxes=bool(actions),
+                               crud=bool(can_show or can_edit or can_delete),
+                               context={**self.template_args, "can_edit": can_edit})
+
+
+# The row buttons' (title, screen-reader text), and the question before a delete.
+ROW_BUTTON_TITLES = (
+    _l("Show record"), _l("Show"), _l("Edit record"), _l("Edit"), _l("Delete record"),
+    _l("Delete"), _l("Are you sure you want to delete this item?"))
 
 
 class InTabShowWidget(ShowWidget):
@@ -476,19 +499,23 @@ class ScopedModelView(ScopedMixin, ModelView):
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)
         widget = widgets["list"]
-        pks = widget.template_args.get("pks") or []
-        model = self.datamodel.obj
-        writable = set()
-        if pks and self.datamodel.get_pk_name() == "id":
-            writable = {pk for (pk,) in self.datamodel.session.query(model.id).filter(
-                model.id.in_(pks), scope_clause(model, current_scope(), write=True))}
-            # Edit buttons only where the user is also the record's author (the rows are in
-            # the session's identity map already: no query).
-            session = self.datamodel.session
-            writable = {pk for pk in writable
-                        if authority.may(session, session.get(model, pk), authority.CHANGE)}
-        widget.template_args["writable_pks"] = writable
+        widget.template_args["writable_pks"] = self.writable_pks(
+            widget.template_args.get("pks") or [])
         return widgets
+
+    def writable_pks(self, pks) -> set:
+        """The rows of the page that get 【编辑】【删除】 and a checkbox: in the write scope,
+        and the user may author them."""
+        model = self.datamodel.obj
+        if not pks or self.datamodel.get_pk_name() != "id":
+            return set()
+        writable = {pk for (pk,) in self.datamodel.session.query(model.id).filter(
+            model.id.in_(pks), scope_clause(model, current_scope(), write=True))}
+        # Edit buttons only where the user is also the record's author (the rows are in
+        # the session's identity map already: no query).
+        session = self.datamodel.session
+        return {pk for pk in writable
+                if authority.may(session, session.get(model, pk), authority.CHANGE)}
 
     def render_template(self, template, **kwargs):
         return super().render_template(template, scoped_view=self, **kwargs)

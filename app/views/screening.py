@@ -9,7 +9,9 @@ from flask import (abort, flash, has_request_context, jsonify, redirect, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from app.models.vocabulary import LABELS
 from app.models import BackgroundAlert, IdentityCheck, ScreeningEvent
@@ -25,6 +27,7 @@ from app.web.uploads import uploaded_file
 from app.web.transaction import atomic
 
 from app.web.crud import METHOD_PERMISSIONS, READ_SCOPE
+from app.web.list_rows import ListRows
 
 from .base import ScopedListWidget, ScopedModelView
 
@@ -45,8 +48,28 @@ SCREENING_LABELS = {
 }
 
 
+class IdentityRows(ListRows):
+    """The identity cases: 【详情】, and 【处理】 on the rows the unit resubmits — it opens the
+    popup of the finding (js/screening.js); without scripts it is the full page."""
+
+    def actions_cell(self, pk, writable):
+        ctx = self.context
+        cell = ['<td class="text-nowrap screening-row-actions"><center>',
+                self.buttons.html(pk, True, False, False)]
+        if pk in ctx["processable"]:
+            endpoint, after = ctx["process_endpoint"], ctx["process_next"]
+            cell.append(
+                f' <a class="btn btn-xs btn-primary screening-process-open" '
+                f'id="process-{escape(pk)}" '
+                f'href="{escape(url_for(endpoint, pk=pk, next=after))}" '
+                f'data-fragment="{escape(url_for(endpoint, pk=pk, next=after, fragment=1))}">'
+                f'{escape(_("Handle"))}</a>')
+        cell.append("</center></td>")
+        return "".join(cell)
+
+
 class IdentityListWidget(ScopedListWidget):
-    template = "screening/list_widget.html"
+    rows_class = IdentityRows
 
 
 class ScreeningBaseView(ScopedModelView):
@@ -69,10 +92,8 @@ class ScreeningBaseView(ScopedModelView):
     def _item(self, pk, write):
         return get_scoped(self.datamodel.session, self.model, pk, write=write)
 
-    def _get_list_widget(self, **kwargs):
-        widgets = super()._get_list_widget(**kwargs)
-        widgets["list"].template_args["writable_pks"] = set()  # no edit buttons: actions only
-        return widgets
+    def writable_pks(self, pks) -> set:
+        return set()  # no edit buttons or checkboxes: the actions of a case's page only
 
     # The generic forms never change a case: cases are written by the state machine only
     # (docs/authority.md), so the one authority check refuses every edit (404 out of scope).

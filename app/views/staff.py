@@ -12,6 +12,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -32,6 +33,7 @@ from app.web.transaction import atomic
 from app.web.uploads import upload_field, uploaded_file
 from app.services.registry import get_registry, log_lookup
 from app.web.limits import per_user_limit
+from app.web.list_rows import PK_PLACEHOLDER, ListRows
 
 from .base import ScopedListWidget, ScopedModelView
 from .staff_import import IMPORT_PERMISSIONS, StaffImportMixin
@@ -103,8 +105,37 @@ class ResignForm(DynamicForm):
 
 # ------------------------------------------------------------------ the lists
 
+class StaffRows(ListRows):
+    """【详情】 (the person's page) and 【离职】 on rows the user may change; 主要管理人员
+    carry a tag beside the name (the manual's 标签提示)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ctx = self.context
+        # Addresses and labels once per page (the routes take integer ids).
+        self.person_url = url_for("PersonView.show", pk=PK_PLACEHOLDER)
+        self.resign_url = url_for(ctx["resign_endpoint"], pk=PK_PLACEHOLDER)
+        self.labels = escape(_("Detail")), escape(_("Leave"))
+        self.tag = Markup(' <span class="label label-warning key-manager-tag">%s</span>') % _(
+            "Key manager")
+
+    def actions_cell(self, pk, writable):
+        person = str(self.context["person_of"][pk])
+        leave = (f' <a class="btn btn-xs btn-warning" '
+                 f'href="{escape(self.resign_url.replace(PK_PLACEHOLDER, str(pk)))}">'
+                 f'{self.labels[1]}</a>') if self.context["can_edit"] and writable else ""
+        return (f'<td class="text-nowrap staff-actions"><a class="btn btn-xs btn-default" '
+                f'href="{escape(self.person_url.replace(PK_PLACEHOLDER, person))}">'
+                f'{self.labels[0]}</a>{leave}</td>')
+
+    def cell_extra(self, pk, column):
+        return self.tag if column == "person.name" and pk in self.context["key_managers"] \
+            else ""
+
+
 class StaffListWidget(ScopedListWidget):
     template = "staff/list_widget.html"
+    rows_class = StaffRows
 
 
 class StaffListView(StaffImportMixin, ScopedModelView):
@@ -131,13 +162,12 @@ class StaffListView(StaffImportMixin, ScopedModelView):
     def _get_list_widget(self, **kwargs):
         widgets = super()._get_list_widget(**kwargs)
         widget = widgets["list"]
-        pks = widget.template_args.get("pks") or []
-        rows = self.datamodel.session.query(
-            Employment.id, Employment.person_id, Employment.key_manager).filter(
-            Employment.id.in_(pks)).all() if pks else []
-        widget.template_args["person_of"] = {pk: person_id for pk, person_id, _key in rows}
+        session = self.datamodel.session
+        # The page's rows are in the session's identity map: no query.
+        rows = [session.get(Employment, pk) for pk in widget.template_args.get("pks") or []]
+        widget.template_args["person_of"] = {row.id: row.person_id for row in rows}
         # 主要管理人员: a tag beside the name (the manual's 标签提示)
-        widget.template_args["key_managers"] = {pk for pk, _person, key in rows if key}
+        widget.template_args["key_managers"] = {row.id for row in rows if row.key_manager}
         widget.template_args["resign_endpoint"] = f"{self.endpoint}.resign"
         return widgets
 

@@ -166,18 +166,47 @@ def list_count(datamodel, filters, select_columns=None):
         if estimate > limit:
             return EstimatedCount(estimate)
         return session.query(func.count()).select_from(base.subquery()).scalar()
-    estimate = _planner_rows(session, base) if postgresql else None
+    # A list that was small last time is counted first: its planner question is skipped.
+    small = postgresql and _SMALL_LISTS.get(_list_key()) is not None
+    estimate = _planner_rows(session, base) if postgresql and not small else None
     if estimate is not None and estimate > PLANNER_TRUSTED * limit:
         # Well beyond the bound: the planner's figure alone (the bounded count of a city's
         # dispatches cost as much as the page's rows; docs/speed.md).
         return EstimatedCount(estimate)
     bounded = session.query(func.count()).select_from(
         base.limit(limit + 1).subquery()).scalar()
+    if postgresql:
+        _remember_size(bounded <= limit)
     if bounded <= limit:
         return bounded
     if postgresql:
+        if estimate is None:
+            estimate = _planner_rows(session, base)
         return EstimatedCount(max(estimate, limit + 1))
     return EstimatedCount(limit + 1, bound=True)
+
+
+# Unfiltered lists found small by their last count, by page and reader: on PostgreSQL their
+# next count skips the planner's estimate (a statement, ~1 ms: a queue of a city, any list of
+# a unit). Only a hint: a list that has grown is counted, found over the bound and estimated.
+_SMALL_LISTS: dict = {}
+_SMALL_LISTS_MAX = 10_000
+
+
+def _list_key():
+    from app.security.scope import current_scope
+    scope = current_scope()
+    return (request.endpoint, scope.read_all, scope.region_prefix, scope.read_units)
+
+
+def _remember_size(small: bool):
+    key = _list_key()
+    if not small:
+        _SMALL_LISTS.pop(key, None)
+        return
+    if len(_SMALL_LISTS) >= _SMALL_LISTS_MAX:
+        _SMALL_LISTS.clear()
+    _SMALL_LISTS[key] = True
 
 
 def _people_by_employment(datamodel, session):
