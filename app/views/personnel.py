@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Optional
 from app.models import Certificate, Employment, Person
 from app.models.choices import (CERTIFICATE_KINDS, CERTIFICATE_STATUSES, EDUCATION_LEVELS,
                                 EMPLOYMENT_ROLES)
-from app.security.scope import current_scope, get_scoped
+from app.security.scope import current_scope, get_scoped, keyed_to_record
 from app.services import changelog as changelog_service
 from app.services import personnel, screening
 
@@ -206,13 +206,16 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        widgets = self._show(pk)   # through the read scope (404), then the person's tabs
-        tabs = widgets["person_tabs"]
-        change_log = None
-        if any(entry["tab"].body == "change_log" for entry in tabs):
-            change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
-                                                      current_scope())
-        summary = self._summary(pk)
+        # Every read of the page is keyed to the person: the scope by subquery, no lookup
+        # of a jurisdiction's unit ids (scope.keyed_to_record, docs/speed.md).
+        with keyed_to_record(current_scope()):
+            widgets = self._show(pk)   # through the read scope (404), then the person's tabs
+            tabs = widgets["person_tabs"]
+            change_log = None
+            if any(entry["tab"].body == "change_log" for entry in tabs):
+                change_log = changelog_service.for_record(self.datamodel.session, Person, pk,
+                                                          current_scope())
+            summary = self._summary(widgets["person"])   # the person _show found in scope
         self.update_redirect()   # 【编辑】 and the tabs' forms come back here
         return self.render_template(
             self.show_template, pk=pk, title=summary["person"].name, widgets=widgets,
@@ -225,6 +228,7 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
         person are built, so the others are neither queried nor rendered."""
         widgets = widgets or {}
         widgets["related_views"] = []
+        widgets["person"] = item
         if "edit" in widgets:
             return widgets          # the edit form shows no tabs
         registered = {type(view): view for view in self._related_views}
@@ -263,9 +267,8 @@ class PersonView(UploadsOnSave, RegistryConfirmedForm, ScopedModelView):
         take_upload("photo_upload",
                     lambda data, _name: personnel.set_photo(item, data, "photo_upload"))
 
-    def _summary(self, pk):
+    def _summary(self, person):
         """The photo and screening state at the top of 人员信息."""
-        person = get_scoped(self.datamodel.session, Person, pk)
         return {"person": person,
                 "screening_status": screening.person_status(self.datamodel.session, person.id,
                                                             current_scope())}
