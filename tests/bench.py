@@ -679,16 +679,16 @@ def report(runs, people, requests):
 _ROWS = (
     "The floor, an empty list of a tiny table, runs a few tiny statements and renders no "
     "row; the page pays (split above) for its statements over the jurisdiction's rows and "
-    "for Flask-AppBuilder's list machinery for a page of rows (ORM objects, its value "
-    "lookup per column, the list widget's Jinja per cell) — measured with cProfile on the "
-    "same data, the rows' rendering and the page's tabs or menus. Done "
-    "in issue 21: filters converted once per model, row buttons made once per page, record "
-    "tabs without FAB's warning-raising Query.get, unit ids once per request; not done: rows "
-    "rendered from column tuples with precompiled formatters (docs/speed.md).")
+    "for a page of rows (FAB's value lookup per column, the rows' markup) — measured with "
+    "cProfile on the same data, the rows' rendering and the page's tabs or menus. Done in "
+    "issue 21: filters converted once per model, row buttons made once per page, record tabs "
+    "without FAB's warning-raising Query.get, unit ids once per request, rows rendered in "
+    "Python from column tuples with each column's formatter looked up once per page "
+    "(docs/speed.md).")
 _PG = (
     " On PostgreSQL each statement is also a round trip to the server with its planning "
-    "(the jurisdiction's ~665 unit ids bound as one array), which the floor's few tiny "
-    "statements hardly pay.")
+    "(the jurisdiction's ~665 unit ids bound as one int4[] text parameter), which the "
+    "floor's few tiny statements hardly pay.")
 _DASHBOARD = (
     "The figures are read from the newest dashboard snapshot (one indexed range per node "
     "level, a few hundred stat_count rows) and the tables are rendered as joined strings, "
