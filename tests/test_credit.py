@@ -175,17 +175,26 @@ def test_licence_rate_and_dispatch_without_certificate(db_session, unit):
 def test_unresolved_background_alerts(db_session, unit):
     _report(db_session, unit)
     job = _guard(db_session, unit)
-    for state, closed, source in (("open", None, "criminal_record"),
-                                  ("signed", None, "drug_control"),
-                                  ("closed", dt.datetime(2026, 5, 1), "wanted_persons")):
-        db_session.add(BackgroundAlert(person=job.person, unit_id=unit.id, kind="police",
-                                       source=source, reason_code="x", reason_text="前科",
-                                       state=state, closed_at=closed,
-                                       waiting_since=dt.datetime(2026, 4, 1)))
+    # As the screening workflow leaves them (app/services/screening.py): open; a unit
+    # alert the unit signed for (【签收】 closes it); a police alert the police handled; one
+    # handled after the as-of day (still open on it); one raised after it (not yet there).
+    for n, (kind, state, closed, source, since) in enumerate((
+            ("police", "open", None, "criminal_record", dt.datetime(2026, 4, 1)),
+            ("unit_attention", "open", None, "public_order", dt.datetime(2026, 4, 1)),
+            ("unit_attention", "signed", dt.datetime(2026, 4, 3), "drug_control",
+             dt.datetime(2026, 4, 1)),
+            ("police", "closed", dt.datetime(2026, 5, 1), "wanted_persons",
+             dt.datetime(2026, 4, 1)),
+            ("police", "closed", dt.datetime(2026, 12, 5), "revoked_certificates",
+             dt.datetime(2026, 4, 1)),
+            ("police", "open", None, "criminal_record", dt.datetime(2026, 12, 3)))):
+        db_session.add(BackgroundAlert(person=job.person, unit_id=unit.id, kind=kind,
+                                       source=source, reason_code=f"x{n}", reason_text="前科",
+                                       state=state, closed_at=closed, waiting_since=since))
     db_session.flush()
     _r, terms = _terms(db_session, unit)
     assert (terms[("open_alert", "open")].count, terms[("open_alert", "open")].points) \
-        == (2, -6)
+        == (3, -9)
 
 
 def test_commendations_add_up_to_the_cap(db_session, unit):
@@ -319,6 +328,34 @@ def test_unit_cannot_change_any_input(api, db_session):
     assert client.put(f"/api/v1/annual_report/{report.id}",
                       json={"review_result": "优秀"}).status_code == 403
     assert client.get("/api/v1/credit_export/").status_code == 403
+
+
+def test_unit_cannot_undo_the_annual_review(app, api, client_for, db_session):
+    """The 年审 result of last year's 年度数据 is a credit input: once the police have set it,
+    the unit neither deletes the report (不合格 −20 would become 未报送 −5) nor moves it to
+    another year; it still corrects its figures."""
+    unit = _demo_unit(db_session, "company_hz")
+    report = db_session.query(AnnualReport).filter_by(unit_id=unit.id, year=YEAR - 1).one()
+    pk, before = report.id, (report.year, report.review_result, report.staff_count)
+    assert report.review_result, "the demo's 2025 report was reviewed"
+    client = api("company_hz")
+    moved = client.put(f"/api/v1/annual_report/{pk}", json={"year": 2019})
+    assert moved.status_code == 403 and "年审" in moved.json["message"]
+    deleted = client.delete(f"/api/v1/annual_report/{pk}")
+    assert deleted.status_code == 403 and "年审" in deleted.json["message"]
+    page = client_for("company_hz")
+    token = csrf_token(page, "/annualreportview/list/")
+    assert page.post(f"/annualreportview/delete/{pk}",
+                     data={"csrf_token": token}).status_code in (403, 405)
+    assert page.post("/annualreportview/action_post", data={
+        "action": "muldelete", "rowid": [str(pk)], "csrf_token": token}).status_code == 403
+    db_session.expire_all()
+    row = db_session.get(AnnualReport, pk)
+    assert row is not None and (row.year, row.review_result) == before[:2]
+    # Its own figures stay the unit's to correct.
+    assert client.put(f"/api/v1/annual_report/{pk}",
+                      json={"staff_count": before[2]}).status_code == 200
+    # An unreviewed report is still the unit's to delete (tests/test_authority_matrix.py).
 
 
 def test_ranking_lowest_first_scoped_and_exported(client_for, db_session, graded):
