@@ -378,6 +378,31 @@ def test_ranking_lowest_first_scoped_and_exported(client_for, db_session, graded
     assert unit_page.status_code in (302, 403)
 
 
+def test_ranking_per_district_and_the_association_exports(client_for, db_session, graded):
+    """信用评价排名 narrowed to a district holds only that district's units (lowest first);
+    the association ranks and exports the province."""
+    import re
+    year = credit.default_year()
+    police = client_for("police_hz")
+    page = police.get(f"/credit/ranking/?year={year}&region=330102").get_data(as_text=True)
+    rows = re.findall(r'#tab-credit">([^<]+)</a></td>\s*<td>([^<]*)</td><td>(\d+)</td>', page)
+    assert rows and {district for _n, district, _s in rows} == {"上城区"}
+    scores = [int(score) for _n, _d, score in rows]
+    assert scores == sorted(scores)
+    graded_there = (db_session.query(CreditGrade).join(Unit, Unit.id == CreditGrade.unit_id)
+                    .filter(CreditGrade.year == year, Unit.region_code.like("330102%"))
+                    .count())
+    assert len(rows) == graded_there
+    association = client_for("association")
+    everything = association.get(f"/credit/ranking/?year={year}").get_data(as_text=True)
+    assert "杭州" in everything and "宁波" in everything
+    export = association.get(f"/credit/ranking/export?year={year}&region=3302")
+    assert export.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names and all("杭州" not in n for n in names)
+
+
 def test_register_shows_the_grade_only(db_session, graded):
     unit = db_session.query(Unit).filter(Unit.kind == "company",
                                          Unit.licence_number.isnot(None)).first()

@@ -258,6 +258,19 @@ def test_who_may_print_which_card(app, client_for, guard):
         f"/ecert/unit/{nb}/guards/pdf").status_code == 404
 
 
+def test_the_police_print_every_card_of_their_jurisdiction(app, client_for, guard):
+    """The police download a unit's guards' cards in bulk within their jurisdiction (the
+    city and the district), not outside it."""
+    _need_font()
+    url = f"/ecert/unit/{guard['unit']}/guards/pdf"
+    for user in ("police_hz", "police_sc", "admin"):
+        response = client_for(user).get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", user
+        text = "".join(t for t, _image in _pdf_pages(response.data))
+        assert guard["number"] in text, user
+    assert client_for("police_nb").get(url).status_code == 404
+
+
 def test_a_former_employer_prints_no_card(app, client_for):
     """The demo's revoked certificate belongs to a former guard of company_hz; reinstated,
     company_hz still may not print it (the person works there no longer), the police may."""
