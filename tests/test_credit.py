@@ -223,6 +223,38 @@ def test_bands_follow_the_parameters(db_session):
     assert credit.grade_of(94) == "A"
 
 
+def test_weights_and_bands_are_console_parameters_seeded_by_the_migration(app, client_for):
+    """The migration seeds every credit.* parameter with the default the code declares;
+    the rows are in 参数 (sys_setting); a band changed in the console grades at once."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.models import Setting
+    from tests.test_console import _edit_setting
+    path = Path(__file__).parents[1] / "migrations" / "versions" / "0910_credit.py"
+    spec = importlib.util.spec_from_file_location("migration_0910_credit", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    declared = {k: str(p.default) for k, p in settings.PARAMS.items() if k.startswith("credit.")}
+    assert migration.SETTINGS == declared
+    with app.app_context():
+        from app.extensions import db
+        stored = dict(db.session.execute(select(Setting.key, Setting.value).where(
+            Setting.key.like("credit.%"))).all())
+    assert stored == declared
+    admin = client_for("admin")
+    try:
+        assert _edit_setting(admin, "credit.band_a", "95").status_code == 302
+        with app.app_context():
+            assert credit.grade_of(94) == "B"
+    finally:
+        assert _edit_setting(admin, "credit.band_a", "90").status_code == 302
+    with app.app_context():
+        assert credit.grade_of(94) == "A"
+
+
 def test_stored_with_history_and_a_regrade_in_the_change_log(db_session, unit):
     _report(db_session, unit)
     credit.store(db_session, YEAR - 1, credit.compute(db_session, YEAR - 1, [unit.id],
