@@ -467,6 +467,12 @@ def test_platform_export_json_and_xlsx(app, api, db_session, graded):
     assert api("police_hz").get("/api/v1/credit_export/").status_code == 403
     assert client.get("/api/v1/credit_export/?year_from=2027&year_to=2020",
                       headers=headers).status_code == 400
+    # Documented: the OpenAPI spec carries the path, its parameters and answers.
+    spec = api("admin").get("/api/v1/_openapi").json
+    operation = spec["paths"]["/api/v1/credit_export/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"year_from", "year_to", "format"}
+    assert {"200", "400", "401", "403"} <= set(operation["responses"])
+    assert "Credit" in operation["tags"]
 
 
 def test_the_nightly_task_is_scheduled_and_recomputes(app, db_session):
