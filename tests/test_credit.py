@@ -384,9 +384,21 @@ def test_unit_cannot_undo_the_annual_review(app, api, client_for, db_session):
     db_session.expire_all()
     row = db_session.get(AnnualReport, pk)
     assert row is not None and (row.year, row.review_result) == before[:2]
-    # Its own figures stay the unit's to correct.
+    # Its own figures stay the unit's to correct, over REST and on the page's edit form
+    # (which posts the year unchanged); the form refuses a changed year.
     assert client.put(f"/api/v1/annual_report/{pk}",
                       json={"staff_count": before[2]}).status_code == 200
+    row = db_session.get(AnnualReport, pk)
+    form = {key: "" if getattr(row, key) is None else str(getattr(row, key))
+            for key in ("year", "revenue", "profit", "tax_paid", "staff_count", "guard_count",
+                        "insured_count", "review_result", "review_date")}
+    edit = f"/annualreportview/edit/{pk}"
+    saved = page.post(edit, data={**form, "csrf_token": csrf_token(page, edit)})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    refused = page.post(edit, data={**form, "year": "2019", "csrf_token": csrf_token(page, edit)})
+    assert refused.status_code == 403 and "年审" in refused.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(AnnualReport, pk).year == before[0]
     # An unreviewed report is still the unit's to delete (tests/test_authority_matrix.py).
 
 

@@ -146,7 +146,10 @@ def test_the_pdf_shows_the_chinese_text_and_its_qr_code_verifies(app, client_for
     body = response.data
     # The font is embedded (a CFF or TrueType subset) with a ToUnicode map.
     assert re.search(rb"/FontFile[23]", body) and b"/ToUnicode" in body
+    # The holder's photo is drawn as an image (the guard has one), not the empty frame.
+    assert body.count(b"/Subtype /Image") == 1
     ((text, image),) = _pdf_pages(body)
+    assert "未上传照片" not in text
     issued = guard["issued_on"]
     for expected in ("保安员证", "姓名", guard["name"], "证件编号", guard["number"], "发证机关",
                      guard["issuer"], f"{issued.year}年{issued.month}月{issued.day}日",
