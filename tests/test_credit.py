@@ -175,17 +175,26 @@ def test_licence_rate_and_dispatch_without_certificate(db_session, unit):
 def test_unresolved_background_alerts(db_session, unit):
     _report(db_session, unit)
     job = _guard(db_session, unit)
-    for state, closed, source in (("open", None, "criminal_record"),
-                                  ("signed", None, "drug_control"),
-                                  ("closed", dt.datetime(2026, 5, 1), "wanted_persons")):
-        db_session.add(BackgroundAlert(person=job.person, unit_id=unit.id, kind="police",
-                                       source=source, reason_code="x", reason_text="前科",
-                                       state=state, closed_at=closed,
-                                       waiting_since=dt.datetime(2026, 4, 1)))
+    # As the screening workflow leaves them (app/services/screening.py): open; a unit
+    # alert the unit signed for (【签收】 closes it); a police alert the police handled; one
+    # handled after the as-of day (still open on it); one raised after it (not yet there).
+    for n, (kind, state, closed, source, since) in enumerate((
+            ("police", "open", None, "criminal_record", dt.datetime(2026, 4, 1)),
+            ("unit_attention", "open", None, "public_order", dt.datetime(2026, 4, 1)),
+            ("unit_attention", "signed", dt.datetime(2026, 4, 3), "drug_control",
+             dt.datetime(2026, 4, 1)),
+            ("police", "closed", dt.datetime(2026, 5, 1), "wanted_persons",
+             dt.datetime(2026, 4, 1)),
+            ("police", "closed", dt.datetime(2026, 12, 5), "revoked_certificates",
+             dt.datetime(2026, 4, 1)),
+            ("police", "open", None, "criminal_record", dt.datetime(2026, 12, 3)))):
+        db_session.add(BackgroundAlert(person=job.person, unit_id=unit.id, kind=kind,
+                                       source=source, reason_code=f"x{n}", reason_text="前科",
+                                       state=state, closed_at=closed, waiting_since=since))
     db_session.flush()
     _r, terms = _terms(db_session, unit)
     assert (terms[("open_alert", "open")].count, terms[("open_alert", "open")].points) \
-        == (2, -6)
+        == (3, -9)
 
 
 def test_commendations_add_up_to_the_cap(db_session, unit):
@@ -212,6 +221,38 @@ def test_bands_follow_the_parameters(db_session):
         db_session.rollback()
         settings.invalidate()
     assert credit.grade_of(94) == "A"
+
+
+def test_weights_and_bands_are_console_parameters_seeded_by_the_migration(app, client_for):
+    """The migration seeds every credit.* parameter with the default the code declares;
+    the rows are in 参数 (sys_setting); a band changed in the console grades at once."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.models import Setting
+    from tests.test_console import _edit_setting
+    path = Path(__file__).parents[1] / "migrations" / "versions" / "0910_credit.py"
+    spec = importlib.util.spec_from_file_location("migration_0910_credit", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    declared = {k: str(p.default) for k, p in settings.PARAMS.items() if k.startswith("credit.")}
+    assert migration.SETTINGS == declared
+    with app.app_context():
+        from app.extensions import db
+        stored = dict(db.session.execute(select(Setting.key, Setting.value).where(
+            Setting.key.like("credit.%"))).all())
+    assert stored == declared
+    admin = client_for("admin")
+    try:
+        assert _edit_setting(admin, "credit.band_a", "95").status_code == 302
+        with app.app_context():
+            assert credit.grade_of(94) == "B"
+    finally:
+        assert _edit_setting(admin, "credit.band_a", "90").status_code == 302
+    with app.app_context():
+        assert credit.grade_of(94) == "A"
 
 
 def test_stored_with_history_and_a_regrade_in_the_change_log(db_session, unit):
@@ -321,6 +362,46 @@ def test_unit_cannot_change_any_input(api, db_session):
     assert client.get("/api/v1/credit_export/").status_code == 403
 
 
+def test_unit_cannot_undo_the_annual_review(app, api, client_for, db_session):
+    """The 年审 result of last year's 年度数据 is a credit input: once the police have set it,
+    the unit neither deletes the report (不合格 −20 would become 未报送 −5) nor moves it to
+    another year; it still corrects its figures."""
+    unit = _demo_unit(db_session, "company_hz")
+    report = db_session.query(AnnualReport).filter_by(unit_id=unit.id, year=YEAR - 1).one()
+    pk, before = report.id, (report.year, report.review_result, report.staff_count)
+    assert report.review_result, "the demo's 2025 report was reviewed"
+    client = api("company_hz")
+    moved = client.put(f"/api/v1/annual_report/{pk}", json={"year": 2019})
+    assert moved.status_code == 403 and "年审" in moved.json["message"]
+    deleted = client.delete(f"/api/v1/annual_report/{pk}")
+    assert deleted.status_code == 403 and "年审" in deleted.json["message"]
+    page = client_for("company_hz")
+    token = csrf_token(page, "/annualreportview/list/")
+    assert page.post(f"/annualreportview/delete/{pk}",
+                     data={"csrf_token": token}).status_code in (403, 405)
+    assert page.post("/annualreportview/action_post", data={
+        "action": "muldelete", "rowid": [str(pk)], "csrf_token": token}).status_code == 403
+    db_session.expire_all()
+    row = db_session.get(AnnualReport, pk)
+    assert row is not None and (row.year, row.review_result) == before[:2]
+    # Its own figures stay the unit's to correct, over REST and on the page's edit form
+    # (which posts the year unchanged); the form refuses a changed year.
+    assert client.put(f"/api/v1/annual_report/{pk}",
+                      json={"staff_count": before[2]}).status_code == 200
+    row = db_session.get(AnnualReport, pk)
+    form = {key: "" if getattr(row, key) is None else str(getattr(row, key))
+            for key in ("year", "revenue", "profit", "tax_paid", "staff_count", "guard_count",
+                        "insured_count", "review_result", "review_date")}
+    edit = f"/annualreportview/edit/{pk}"
+    saved = page.post(edit, data={**form, "csrf_token": csrf_token(page, edit)})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    refused = page.post(edit, data={**form, "year": "2019", "csrf_token": csrf_token(page, edit)})
+    assert refused.status_code == 403 and "年审" in refused.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(AnnualReport, pk).year == before[0]
+    # An unreviewed report is still the unit's to delete (tests/test_authority_matrix.py).
+
+
 def test_ranking_lowest_first_scoped_and_exported(client_for, db_session, graded):
     police = client_for("police_hz")
     page = police.get(f"/credit/ranking/?year={credit.default_year()}").get_data(as_text=True)
@@ -339,6 +420,31 @@ def test_ranking_lowest_first_scoped_and_exported(client_for, db_session, graded
     assert client_for("association").get("/credit/ranking/").status_code == 200
     unit_page = client_for("company_hz").get("/credit/ranking/")
     assert unit_page.status_code in (302, 403)
+
+
+def test_ranking_per_district_and_the_association_exports(client_for, db_session, graded):
+    """信用评价排名 narrowed to a district holds only that district's units (lowest first);
+    the association ranks and exports the province."""
+    import re
+    year = credit.default_year()
+    police = client_for("police_hz")
+    page = police.get(f"/credit/ranking/?year={year}&region=330102").get_data(as_text=True)
+    rows = re.findall(r'#tab-credit">([^<]+)</a></td>\s*<td>([^<]*)</td><td>(\d+)</td>', page)
+    assert rows and {district for _n, district, _s in rows} == {"上城区"}
+    scores = [int(score) for _n, _d, score in rows]
+    assert scores == sorted(scores)
+    graded_there = (db_session.query(CreditGrade).join(Unit, Unit.id == CreditGrade.unit_id)
+                    .filter(CreditGrade.year == year, Unit.region_code.like("330102%"))
+                    .count())
+    assert len(rows) == graded_there
+    association = client_for("association")
+    everything = association.get(f"/credit/ranking/?year={year}").get_data(as_text=True)
+    assert "杭州" in everything and "宁波" in everything
+    export = association.get(f"/credit/ranking/export?year={year}&region=3302")
+    assert export.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names and all("杭州" not in n for n in names)
 
 
 def test_register_shows_the_grade_only(db_session, graded):
@@ -373,6 +479,12 @@ def test_platform_export_json_and_xlsx(app, api, db_session, graded):
     assert api("police_hz").get("/api/v1/credit_export/").status_code == 403
     assert client.get("/api/v1/credit_export/?year_from=2027&year_to=2020",
                       headers=headers).status_code == 400
+    # Documented: the OpenAPI spec carries the path, its parameters and answers.
+    spec = api("admin").get("/api/v1/_openapi").json
+    operation = spec["paths"]["/api/v1/credit_export/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"year_from", "year_to", "format"}
+    assert {"200", "400", "401", "403"} <= set(operation["responses"])
+    assert "Credit" in operation["tags"]
 
 
 def test_the_nightly_task_is_scheduled_and_recomputes(app, db_session):
@@ -398,3 +510,20 @@ def test_demo_grades_differ_as_the_records_explain(db_session):
     c_terms = {t.term for t in c.terms}
     assert {"violation", "complaint", "unlicensed_dispatch"} <= c_terms
     assert "unlicensed_dispatch" not in {t.term for t in a.terms}
+    # The figures the README gives, term by term, graded at the end of the demo's year. The
+    # two open background alerts of each are raised by the demo's screening when the
+    # database is seeded (the clock's time): they count when that was in the graded year.
+    from sqlalchemy import func
+    raised = db_session.query(func.min(BackgroundAlert.waiting_since)).scalar()
+    alerts = {("open_alert", 2, -6)} if raised.year == YEAR else set()
+    year_end = credit.compute(db_session, YEAR, today=D(YEAR, 12, 31))
+    a = year_end[_demo_unit(db_session, "company_hz").id]
+    c = year_end[_demo_unit(db_session, "selfhire_hz").id]
+    assert {(t.term, t.count, t.points) for t in a.terms if t.points} == alerts
+    assert [t.rate for t in a.terms if t.term == "licence_rate"] == [100]
+    assert {(t.term, t.count, t.points) for t in c.terms} == {
+        ("violation", 1, -10), ("complaint", 1, -5), ("unlicensed_dispatch", 3, -15),
+        ("licence_rate", 3, -3), ("commendation", 1, 5)} | alerts
+    assert [t.rate for t in c.terms if t.term == "licence_rate"] == [84]
+    if alerts:
+        assert (a.score, a.grade, c.score, c.grade) == (94, "A", 66, "C")

@@ -146,7 +146,10 @@ def test_the_pdf_shows_the_chinese_text_and_its_qr_code_verifies(app, client_for
     body = response.data
     # The font is embedded (a CFF or TrueType subset) with a ToUnicode map.
     assert re.search(rb"/FontFile[23]", body) and b"/ToUnicode" in body
+    # The holder's photo is drawn as an image (the guard has one), not the empty frame.
+    assert body.count(b"/Subtype /Image") == 1
     ((text, image),) = _pdf_pages(body)
+    assert "未上传照片" not in text
     issued = guard["issued_on"]
     for expected in ("保安员证", "姓名", guard["name"], "证件编号", guard["number"], "发证机关",
                      guard["issuer"], f"{issued.year}年{issued.month}月{issued.day}日",
@@ -256,6 +259,19 @@ def test_who_may_print_which_card(app, client_for, guard):
     assert client_for("selfhire_hz").get(licence_url.format(selfhire)).status_code == 404
     assert client_for("company_hz").get(
         f"/ecert/unit/{nb}/guards/pdf").status_code == 404
+
+
+def test_the_police_print_every_card_of_their_jurisdiction(app, client_for, guard):
+    """The police download a unit's guards' cards in bulk within their jurisdiction (the
+    city and the district), not outside it."""
+    _need_font()
+    url = f"/ecert/unit/{guard['unit']}/guards/pdf"
+    for user in ("police_hz", "police_sc", "admin"):
+        response = client_for(user).get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", user
+        text = "".join(t for t, _image in _pdf_pages(response.data))
+        assert guard["number"] in text, user
+    assert client_for("police_nb").get(url).status_code == 404
 
 
 def test_a_former_employer_prints_no_card(app, client_for):

@@ -28,6 +28,10 @@ class Rule:
     police_fields: tuple = ()
     # Fields nobody sets by hand: written by an approval or by the system.
     fixed_fields: tuple = ()
+    # Fields that say what the police judged (the year of an annual report): once a police
+    # field holds a value (the 年审 result), a unit changes none of them and deletes the
+    # record no more (its verdict is an input of 信用评价, docs/credit.md).
+    judged_fields: tuple = ()
 
     def allows(self, author: str, verb: str) -> bool:
         return author in getattr(self, verb)
@@ -38,11 +42,12 @@ class Rule:
         return UNIT if UNIT in self.create else POLICE if POLICE in self.create else SYSTEM
 
 
-def rule(create=(), change=None, delete=None, police_fields=(), fixed_fields=()) -> Rule:
+def rule(create=(), change=None, delete=None, police_fields=(), fixed_fields=(),
+         judged_fields=()) -> Rule:
     change = create if change is None else change
     delete = change if delete is None else delete
     return Rule(frozenset(create), frozenset(change), frozenset(delete), tuple(police_fields),
-                tuple(fixed_fields))
+                tuple(fixed_fields), tuple(judged_fields))
 
 
 # The common shapes.

@@ -192,8 +192,10 @@ class TemporaryEvent(_UnitOwned, Model):
 class AnnualReport(_UnitOwned, Model):
     """年度数据: one row per unit and year."""
     __tablename__ = "annual_report"
-    # The unit reports its figures; the 年审 (annual review) result is the police's.
-    __authority__ = rule((UNIT, POLICE), police_fields=("review_result", "review_date"))
+    # The unit reports its figures; the 年审 (annual review) result is the police's. Once
+    # reviewed, the unit neither deletes the report nor moves it to another year or unit.
+    __authority__ = rule((UNIT, POLICE), police_fields=("review_result", "review_date"),
+                         judged_fields=("year", "unit", "unit_id"))
     id = Column(Integer, primary_key=True)
     unit_id = _unit_fk()
     year = Column(Integer, nullable=False)

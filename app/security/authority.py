@@ -132,10 +132,21 @@ def check(session, item, verb: str, scope=None) -> None:
         if author == UNIT and written_by not in (UNIT, None):
             raise AuthorityViolation(_("This record was written by the police and is "
                                        "read-only to units."))
+    judged = author != POLICE and verb != CREATE and _judged(item, rules)
     if verb == DELETE:
+        if judged:
+            raise AuthorityViolation(_("The police have reviewed this record: it is not "
+                                       "deleted."))
         return
     if verb == CHANGE and not inspect(item).modified:
         return   # asked of a stored row as it is (a list's 【编辑】 buttons): nothing touched
+    if judged:
+        moved = changed_fields(item) & {f for r in rules for f in r.judged_fields}
+        if moved:
+            field = sorted(moved)[0]
+            raise AuthorityViolation(_("The police have reviewed this record: 「%(field)s」 "
+                                       "is not changed.",
+                                       field=field_label(field)), field=field)
     touched = changed_fields(item) & locked_fields(rules, author)
     if verb == CREATE:
         touched -= {"created_at", "updated_at"}  # column defaults
@@ -146,6 +157,16 @@ def check(session, item, verb: str, scope=None) -> None:
             (_("Only the police set 「%(field)s」.", field=field_label(field)) if only_police
              else _("「%(field)s」 is not changed by hand.", field=field_label(field))),
             field=field)
+
+
+def _judged(item, rules) -> bool:
+    """Whether the police have judged a stored record: a police-only field of a rule with
+    judged fields holds a value (as stored, before this write)."""
+    for found in rules:
+        if found.judged_fields and any(
+                _old_value(item, f) not in (None, "", ...) for f in found.police_fields):
+            return True
+    return False
 
 
 def may(session, item, verb: str, scope=None) -> bool:
