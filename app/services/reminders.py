@@ -129,8 +129,8 @@ def self_hire_filings(session, today):
         if first is None or (today - first).days <= days:
             continue
         due = first + dt.timedelta(days=days)
-        title = _("The self-hiring filing was due by %(date)s (30 days after the first guard) "
-                  "and has not been made.", date=due.isoformat())
+        title = _("The self-hiring filing was due by %(date)s (%(days)d days after the first "
+                  "guard) and has not been made.", date=due.isoformat(), days=days)
         yield from _unit_items("self_hire_filing_due", f"selfhire:{unit_id}:{due}", unit_id,
                                region, title, f"/unitview/show/{unit_id}", police=True)
 
