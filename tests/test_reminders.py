@@ -287,3 +287,25 @@ def test_guard_dispatched_without_a_valid_guard_card(app, db_session):
            if i["key"] not in before]
     assert sorted((i["key"].split(":")[2], i["audience"], i["unit_id"]) for i in new) == \
         [("card", "police", dispatch.unit_id), ("card", "unit", dispatch.unit_id)]
+
+
+def test_the_scan_runs_from_beat_and_by_hand(app):
+    """Beat's entry names the registered task (eager here); `flask reminders-scan` prints each
+    check's counts. Both add nothing the first scan of this suite has not added."""
+    from app.tasks import celery_app
+    from app.tasks.reminders import scan as scan_task
+    from app.tasks.schedule import BEAT_SCHEDULE
+    assert BEAT_SCHEDULE["reminders-scan"]["task"] == scan_task.name
+    # every beat entry names a task a worker has registered
+    assert {entry["task"] for entry in BEAT_SCHEDULE.values()} <= set(celery_app.tasks)
+    with app.app_context():
+        reminders.scan(db.session)
+        db.session.commit()
+        counts = scan_task.delay().get()
+    assert all(counts[name][1] == 0 for name, _ in reminders.CHECKS)
+    assert counts["dispatch"][0] > 0
+    result = app.test_cli_runner().invoke(args=["reminders-scan"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("cert: ") and ", 0 added" in lines[0]
+    assert lines[-1].startswith("total: 0 added")
