@@ -20,7 +20,7 @@ USERS = ["admin", "police_hz", "police_nb", "police_sc", "company_hz", "company_
          "selfhire_hz", "client_hz", "school_hz", "association"]
 LISTS = ["setting", "dictionary", "target_category", "application_item", "calendar",
          "login_log", "operation_log", "export_log", "registry_lookup", "online",
-         "announcement", "job"]
+         "announcement", "job", "sms"]
 
 
 def _pk(key):

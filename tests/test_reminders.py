@@ -117,6 +117,33 @@ def test_sms_fails_after_the_last_retry(app, flaky):
         db.session.rollback()
 
 
+def test_a_failed_text_is_shown_to_the_province_admin_and_sent_again(app, client_for, flaky):
+    """失败 texts with their last error in the console's outbox (/ops/sms/); 【重发】 queues
+    them again and the task sends them (eager here), once."""
+    from tests.conftest import csrf_token
+    flaky.failures = 5
+    body = f"resend{uuid.uuid4().hex}"
+    with app.app_context():
+        message_id = _message(db.session, body)
+        sms.deliver(db.session, message_id, final=True)
+        db.session.commit()
+    admin = client_for("admin")
+    page = admin.get("/ops/sms/?flt0_0=failed").get_data(as_text=True)
+    assert "短信网关无应答" in page and "失败" in page and body not in page
+    flaky.failures = 0
+    response = admin.post("/ops/sms/action/", data={
+        "action": "resend", "rowid": [str(message_id)], "csrf_token": csrf_token(admin, "/")})
+    assert response.status_code == 302
+    with app.app_context():
+        message = db.session.get(SmsMessage, message_id)
+        assert (message.status, message.attempts, message.last_error) == ("sent", 1, None)
+    assert [b for _p, b in flaky.sent].count(body) == 1
+    # a sent text is not sent again by another 【重发】
+    admin.post("/ops/sms/action/", data={
+        "action": "resend", "rowid": [str(message_id)], "csrf_token": csrf_token(admin, "/")})
+    assert [b for _p, b in flaky.sent].count(body) == 1
+
+
 def test_sms_is_sent_after_the_commit(app, flaky):
     """Eager (no broker): the commit hands the new row to the task at once."""
     flaky.failures = 0
