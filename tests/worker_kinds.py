@@ -1,6 +1,8 @@
 """A job kind for tests/test_worker.py, imported by the worker process through
 CELERY_EXTRA_MODULES: counts to params["rows"] slowly with progress, then writes its result
-file and appends a line to params["log"] (so the test counts how many runs finished)."""
+file and appends a line to params["log"] (so the test counts how many runs finished).
+FileTransport: the SMS transport of the worker (SMS_TRANSPORT), a line per text sent in the
+file TEST_SMS_LOG names."""
 import os
 import time
 
@@ -23,3 +25,9 @@ def slow(job, params, progress):
 
 
 jobs.register_kind("test_slow", slow)
+
+
+class FileTransport:
+    def deliver(self, phone, body):
+        with open(os.environ["TEST_SMS_LOG"], "a", encoding="utf-8") as out:
+            out.write(f"{phone} {body}\n")
