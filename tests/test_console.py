@@ -493,3 +493,12 @@ def test_log_retention_runs_on_beat(app):
         assert set(moved) == set(oplog.CHAINED) and not any(moved.values())
         with db.engine.connect() as conn:
             assert all(oplog.verify(conn, name) is None for name in oplog.CHAINED)
+
+
+def test_console_views_cover_system_tables_only():
+    """Issue 18 point 6: Flask-Admin never shows unit-scoped data (that stays behind the FAB
+    pages' one scope mechanism). Every console model is a system table (admin_only), shared
+    reference data, or the notices (addressed by region and kind, not owned by a unit)."""
+    from app.views.console import VIEWS
+    kinds = {model.__name__: model.__scope__[0] for _view, model, *_rest in VIEWS}
+    assert set(kinds.values()) <= {"admin_only", "shared", "audience"}, kinds
