@@ -175,6 +175,34 @@ def test_unit_contacts_get_one_text_per_unit(app, expiring):
         app.config["REMINDER_SMS"] = False
 
 
+def test_the_reminder_text_is_a_console_template(app, client_for, expiring):
+    """The SMS version of the reminders is the parameter sms.reminder (系统管理 → 参数), like
+    the other SMS texts: a change in the console is the next text."""
+    from tests.conftest import csrf_token
+    admin = client_for("admin")
+
+    def edit(value):
+        return admin.post("/ops/setting/edit/?id=sms..reminder", data={
+            "value": value, "csrf_token": csrf_token(admin, "/")})
+    assert edit("{unit}有新待办").status_code == 200  # an unknown placeholder is refused
+    assert edit("【测试】{n}条待办请处理").status_code == 302
+    app.config["REMINDER_SMS"] = True
+    try:
+        with app.app_context():
+            db.session.query(Todo).filter(Todo.key.like("cert_%")).delete(
+                synchronize_session=False)
+            before = {m.id for m in db.session.query(SmsMessage.id)}
+            reminders.scan(db.session)
+            bodies = [m.body for m in db.session.query(SmsMessage).filter_by(purpose="reminder")
+                      if m.id not in before]
+            assert bodies and all(b.startswith("【测试】") and b.endswith("条待办请处理")
+                                  for b in bodies)
+            db.session.rollback()
+    finally:
+        app.config["REMINDER_SMS"] = False
+        edit("【保安监管】您单位有{n}条新待办，请登录系统查看。")
+
+
 # ------------------------------------------------------------------ each check on its own
 # The checks are generators: run over the demo data (with rows arranged in the session and
 # rolled back, or another `today`), nothing is written.

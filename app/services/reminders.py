@@ -291,8 +291,7 @@ def text_units(session, added) -> int:
             per_unit[item["unit_id"]] = per_unit.get(item["unit_id"], 0) + 1
     if not per_unit:
         return 0
-    text = _("[Security supervision] Your unit has %(n)d new to-do items; please sign in to "
-             "read them.")
+    from . import settings
     sent = 0
     ids = sorted(per_unit)
     for start in range(0, len(ids), 500):
@@ -301,6 +300,7 @@ def text_units(session, added) -> int:
                 .where(Unit.id.in_(ids[start:start + 500]))):
             number = phone or principal
             if number:
-                gateway().send(session, number, text % {"n": per_unit[unit_id]}, "reminder")
+                gateway().send(session, number,
+                               settings.text("sms.reminder", n=per_unit[unit_id]), "reminder")
                 sent += 1
     return sent
