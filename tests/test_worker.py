@@ -55,6 +55,7 @@ def env(tmp_path_factory):
         workers.append(process)
         return process
 
+    start.variables = variables
     yield app, start, tmp
     for process in workers:
         if process.poll() is None:
@@ -149,6 +150,38 @@ def test_sms_and_screening_run_on_the_worker(env):
     logs = "".join(p.read_text() for p in tmp.glob("worker-*.log"))
     for task in ("app.tasks.sms.send_sms", "app.tasks.screening.screen_people"):
         assert re.search(rf"Task {re.escape(task)}\[[^\]]+\] succeeded", logs), task
+
+
+def test_beat_sends_its_schedule_to_the_worker(env):
+    """`celery -A app.tasks.worker beat` (the production command) with the app's schedule:
+    every entry reaches the worker through Redis and runs there (each entry due once at
+    start: tests.worker_kinds.FirstTickScheduler)."""
+    from app.tasks.schedule import BEAT_SCHEDULE
+    app, start, tmp = env
+    worker = start()
+    variables = {**os.environ, **start.variables}
+    with open(tmp / "beat.log", "w") as log:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "app.tasks.worker", "beat",
+             "-S", "tests.worker_kinds:FirstTickScheduler", "-s", str(tmp / "beat-schedule"),
+             "--max-interval", "1", "-l", "info"], cwd=ROOT, env=variables, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            logs = "".join(p.read_text() for p in tmp.glob("worker-*.log"))
+            done = {t for t in tasks if re.search(rf"Task {re.escape(t)}\[[^\]]+\] succeeded",
+                                                  logs)}
+            if done == tasks:
+                break
+            time.sleep(0.5)
+    finally:
+        _stop(beat)
+        _stop(worker)
+    sent = (tmp / "beat.log").read_text()
+    assert all(f"Sending due task" in sent and task in sent for task in tasks), sent[-2000:]
+    assert done == tasks, (tasks - done, logs[-3000:])
 
 
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(env):
