@@ -40,6 +40,22 @@ def register_cli(app):
             db.session.commit()
         click.echo(f"screened {count} people")
 
+    @app.cli.command("reminders-scan")
+    def reminders_scan():
+        """Run the reminder scan now (beat runs it daily, app.tasks.reminders.scan): each
+        check's items due and added (idempotent: a second run adds nothing)."""
+        from app.services import reminders
+        with acting_as("system"):
+            counts = reminders.scan(db.session)
+            db.session.commit()
+        for name, _check in reminders.CHECKS:
+            due, added, seconds = counts[name]
+            click.echo(f"{name}: {due} due, {added} added ({seconds} s)")
+        if "sms" in counts:
+            click.echo(f"sms: {counts['sms']} texts")
+        click.echo(f"total: {sum(counts[n][1] for n, _c in reminders.CHECKS)} added "
+                   f"in {counts['seconds']} s")
+
     @app.cli.command("dashboard-refresh")
     def dashboard_refresh():
         """Take a new 统计分析 snapshot (schedule it every few minutes: cron / Celery beat)."""

@@ -62,3 +62,29 @@ def test_task_retries_with_backoff_while_the_registry_is_down(app, monkeypatch):
         finally:
             task.pop_request()
         assert db.session.get(IdentityCheck, case_id).state in ("passed", "failed")
+
+
+def test_eager_tasks_still_run_after_the_app_switched_brokers_and_back(app):
+    """init_celery with another broker (test_worker's real Redis, the benchmark) and then the
+    eager app again: an eager task still runs. Celery 5.7 takes a producer even for an eager
+    call; the pools of the first broker had been closed but stayed in kombu's global
+    registry, so every later eager call failed with "Acquire on closed pool"."""
+    import copy
+
+    from app.tasks import celery_app, init_celery
+    from app.tasks.maintenance import prune_jobs
+
+    assert celery_app.conf.task_always_eager
+    with app.app_context():
+        prune_jobs.apply_async()  # the memory:// pools exist now
+    other = copy.copy(app)
+    other.config = copy.copy(app.config)
+    other.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/15"  # never connected to
+    try:
+        init_celery(other)
+        assert not celery_app.conf.task_always_eager
+    finally:
+        init_celery(app)
+    assert celery_app.conf.task_always_eager
+    with app.app_context():
+        prune_jobs.apply_async()

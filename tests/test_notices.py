@@ -76,3 +76,18 @@ def test_units_and_the_association_cannot_publish(client_for):
             "csrf_token": csrf_token(client, "/")})
         assert response.status_code in (302, 403), username
         assert "/notices/" not in response.headers.get("Location", "/login/")
+
+
+def test_a_notice_to_one_district_reaches_only_that_districts_units(app, client_for):
+    """杭州's police addresses 上城区 (330102): company_hz (上城) sees it, school_hz (拱墅)
+    and selfhire_hz (西湖) do not; 上城's district police may address its own district only."""
+    title = unique_name("上城区通知")
+    assert _publish(client_for("police_hz"), title, "330102").status_code == 302
+    assert title in client_for("company_hz").get("/").get_data(as_text=True)
+    for other in ("school_hz", "selfhire_hz"):
+        assert title not in client_for(other).get("/").get_data(as_text=True), other
+        assert client_for(other).get(f"/notices/{_id(app, title)}").status_code == 404
+    district = unique_name("拱墅越权")
+    page = _publish(client_for("police_sc"), district, "330105")
+    assert page.status_code == 200 and "只能向本辖区内的单位发布" in page.get_data(as_text=True)
+    assert _publish(client_for("police_sc"), unique_name("上城自发"), "330102").status_code == 302

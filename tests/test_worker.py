@@ -3,6 +3,7 @@ production entry point `celery -A app.tasks.worker worker`), started here: a big
 job through the worker; a worker killed in the middle of a job, restarted: the job ends
 done, one result. Skips only when Redis is unreachable (CI has one: it fails there)."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,7 +31,8 @@ def env(tmp_path_factory):
     queue = f"test-{uuid.uuid4().hex[:10]}"
     settings = dict(CELERY_BROKER_URL=url, CELERY_QUEUE=queue, CELERY_VISIBILITY_TIMEOUT=3,
                     JOB_STALE_SECONDS=3, EXPORT_JOB_THRESHOLD=2,
-                    CELERY_EXTRA_MODULES=["tests.worker_kinds"])
+                    CELERY_EXTRA_MODULES=["tests.worker_kinds"],
+                    SMS_TRANSPORT="tests.worker_kinds:FileTransport")
     previous = celery_app.flask_app
     database = f"sqlite:///{tmp / 'worker.db'}"
     app = build_app(tmp, database_url=database, **settings)
@@ -38,7 +40,9 @@ def env(tmp_path_factory):
                  "UPLOAD_ROOT": str(tmp / "uploads"), "CELERY_BROKER_URL": url,
                  "CELERY_QUEUE": queue, "CELERY_VISIBILITY_TIMEOUT": "3",
                  "JOB_STALE_SECONDS": "3", "CELERY_EXTRA_MODULES": "tests.worker_kinds",
-                 "PYTHONPATH": str(ROOT)}
+                 "PYTHONPATH": str(ROOT),
+                 "SMS_TRANSPORT": "tests.worker_kinds:FileTransport",
+                 "TEST_SMS_LOG": str(tmp / "sms.log")}
     workers = []
 
     def start():
@@ -51,6 +55,7 @@ def env(tmp_path_factory):
         workers.append(process)
         return process
 
+    start.variables = variables
     yield app, start, tmp
     for process in workers:
         if process.poll() is None:
@@ -105,6 +110,78 @@ def test_export_runs_on_the_worker(env):
     download = client.get(f"/jobs/{job_id}/download")
     assert download.status_code == 200 and download.data[:2] == b"PK"
     _stop(worker)
+
+
+def test_sms_and_screening_run_on_the_worker(env):
+    """The outbox row committed here is sent by the worker's transport (once); a person handed
+    to screening is checked by the worker (the case leaves 核验中)."""
+    app, start, tmp = env
+    import uuid
+    from app.extensions import db
+    from app.models import IdentityCheck, SmsMessage
+    from app.services import screening, sms
+    worker = start()
+    body = f"worker{uuid.uuid4().hex}"
+    with app.app_context():
+        message = sms.gateway().send(db.session, "13800000000", body, "decision")
+        db.session.commit()
+        message_id = message.id
+        case = db.session.query(IdentityCheck).filter_by(state="passed").first()
+        case.state = "pending"
+        db.session.commit()
+        case_id, person_id = case.id, case.person_id
+    app.config["SCREENING_SYNC"] = False  # as in production: the queue, not this thread
+    try:
+        with app.app_context():
+            screening.dispatch([person_id])
+    finally:
+        app.config["SCREENING_SYNC"] = True
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with app.app_context():
+            sent = db.session.get(SmsMessage, message_id).status
+            state = db.session.get(IdentityCheck, case_id).state
+        if sent == "sent" and state != "pending":
+            break
+        time.sleep(0.2)
+    assert sent == "sent" and state in ("passed", "failed"), (sent, state)
+    assert (tmp / "sms.log").read_text(encoding="utf-8").count(body) == 1
+    _stop(worker)
+    logs = "".join(p.read_text() for p in tmp.glob("worker-*.log"))
+    for task in ("app.tasks.sms.send_sms", "app.tasks.screening.screen_people"):
+        assert re.search(rf"Task {re.escape(task)}\[[^\]]+\] succeeded", logs), task
+
+
+def test_beat_sends_its_schedule_to_the_worker(env):
+    """`celery -A app.tasks.worker beat` (the production command) with the app's schedule:
+    every entry reaches the worker through Redis and runs there (each entry due once at
+    start: tests.worker_kinds.FirstTickScheduler)."""
+    from app.tasks.schedule import BEAT_SCHEDULE
+    app, start, tmp = env
+    worker = start()
+    variables = {**os.environ, **start.variables}
+    with open(tmp / "beat.log", "w") as log:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "app.tasks.worker", "beat",
+             "-S", "tests.worker_kinds:FirstTickScheduler", "-s", str(tmp / "beat-schedule"),
+             "--max-interval", "1", "-l", "info"], cwd=ROOT, env=variables, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            logs = "".join(p.read_text() for p in tmp.glob("worker-*.log"))
+            done = {t for t in tasks if re.search(rf"Task {re.escape(t)}\[[^\]]+\] succeeded",
+                                                  logs)}
+            if done == tasks:
+                break
+            time.sleep(0.5)
+    finally:
+        _stop(beat)
+        _stop(worker)
+    sent = (tmp / "beat.log").read_text()
+    assert all(f"Sending due task" in sent and task in sent for task in tasks), sent[-2000:]
+    assert done == tasks, (tasks - done, logs[-3000:])
 
 
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(env):

@@ -129,8 +129,8 @@ def self_hire_filings(session, today):
         if first is None or (today - first).days <= days:
             continue
         due = first + dt.timedelta(days=days)
-        title = _("The self-hiring filing was due by %(date)s (30 days after the first guard) "
-                  "and has not been made.", date=due.isoformat())
+        title = _("The self-hiring filing was due by %(date)s (%(days)d days after the first "
+                  "guard) and has not been made.", date=due.isoformat(), days=days)
         yield from _unit_items("self_hire_filing_due", f"selfhire:{unit_id}:{due}", unit_id,
                                region, title, f"/unitview/show/{unit_id}", police=True)
 
@@ -291,8 +291,7 @@ def text_units(session, added) -> int:
             per_unit[item["unit_id"]] = per_unit.get(item["unit_id"], 0) + 1
     if not per_unit:
         return 0
-    text = _("[Security supervision] Your unit has %(n)d new to-do items; please sign in to "
-             "read them.")
+    from . import settings
     sent = 0
     ids = sorted(per_unit)
     for start in range(0, len(ids), 500):
@@ -301,6 +300,7 @@ def text_units(session, added) -> int:
                 .where(Unit.id.in_(ids[start:start + 500]))):
             number = phone or principal
             if number:
-                gateway().send(session, number, text % {"n": per_unit[unit_id]}, "reminder")
+                gateway().send(session, number,
+                               settings.text("sms.reminder", n=per_unit[unit_id]), "reminder")
                 sent += 1
     return sent

@@ -158,7 +158,7 @@ declare("chrome.installer_url", "str", "", _l("Chrome download: link"),
         check=_check_link)
 declare("chrome.contact", "str", "", _l("Chrome download: whom to ask"),
         _l("Shown when there is neither file nor link, e.g. a phone number."))
-# SMS texts (app/services/applications.py), {name} for the values.
+# SMS texts (app/services/applications.py, reminders.py), {name} for the values.
 declare("sms.return", "template",
         "【保安监管】您的申请{number}需要补正：{note} 请凭申请编号和本手机号查询。",
         _l("SMS: application returned for correction"), placeholders=("number", "note"))
@@ -169,6 +169,8 @@ declare("sms.rejected", "template", "【保安监管】您的申请{number}（{i
 declare("sms.account", "template",
         "【保安监管】{unit}已登记。用户名：{username}，一次性密码：{password}，首次登录须修改密码。",
         _l("SMS: account of a new unit"), placeholders=("unit", "username", "password"))
+declare("sms.reminder", "template", "【保安监管】您单位有{n}条新待办，请登录系统查看。",
+        _l("SMS: new to-do items of a unit"), placeholders=("n",))
 # Logs (app/services/oplog.py): 等保 2.0 asks for at least six months.
 declare("logs.retention_days", "int", 180, _l("Logs: retention (days)"),
         _l("Log rows older than this are moved into an archive file by the daily prune."),

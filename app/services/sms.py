@@ -75,6 +75,14 @@ def deliver(session, message_id, final: bool) -> str | None:
     return "sent"
 
 
+def resend(session, message) -> SmsMessage:
+    """A 失败 text queued again (the province admin's 【重发】 in the console): 待发送, its
+    attempts counted afresh; after the caller's commit it goes to the task like a new row."""
+    message.status, message.attempts = "queued", 0
+    session.info.setdefault(_IDS, []).append(message.id)
+    return message
+
+
 def _after_flush(session, _context):
     new = session.info.pop(_NEW, None)
     if new:

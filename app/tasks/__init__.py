@@ -66,10 +66,13 @@ def init_celery(app) -> Celery:
     settings = celery_config(app.config)
     if celery_app.conf.broker_url != settings["broker_url"]:
         # Another app of this process (tests, the benchmark) used another broker: the
-        # connection and producer pools were made for it.
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-            celery_app._pool = None
+        # connection and producer pools were made for it. They live in kombu's global
+        # registry, keyed by broker: closing ours alone left closed pools there, handed back
+        # when this broker came again ("Acquire on closed pool" — Celery takes a producer
+        # even for an eager call). reset() closes them all and empties the registry.
+        from kombu import pools
+        pools.reset()
+        celery_app._pool = None
         celery_app.amqp._producer_pool = None
     celery_app.conf.update(settings)
     celery_app.flask_app = app

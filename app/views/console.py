@@ -28,14 +28,15 @@ from wtforms import SelectField, TextAreaField
 from app.extensions import db
 from app.models import (Announcement, AnnouncementRead, ApplicationItem, AppUser, CalendarDay,
                         DictItem, ExportLog, LoginLog, OperationLog, RegistryLookup, Setting,
-                        TargetCategory, UserSession)
+                        SmsMessage, TargetCategory, UserSession)
 from app.models.base import utcnow
+from app.models.application import SMS_PURPOSES, SMS_STATUSES
 from app.models.job import JOB_KINDS, JOB_STATES, Job
 from app.models.choices import TIER_COLOURS
 from app.models.notice import AUDIENCE_KINDS
 from app.models.vocabulary import RESOURCE_LABELS
 from app.security.roles import PROVINCE_ADMIN, ROLE_LABELS
-from app.services import jobs, sessions, settings
+from app.services import jobs, sessions, settings, sms
 from app.services.errors import RuleViolation
 from app.services.export import log_export, write_xlsx
 from app.web.display import format_time
@@ -509,6 +510,39 @@ class JobConsoleView(ConsoleView):
         flash(_("%(n)d jobs queued again.", n=len(retried)), "success")
 
 
+class SmsConsoleView(ConsoleView):
+    """短信发件箱: every text with its state (待发送 / 已发送 / 失败) and last error;
+    【重发】 queues failed texts again (app.services.sms.resend)."""
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    # not the text: an account notice carries a first password (the FAB outbox shows it)
+    column_list = ["created_at", "phone", "purpose", "status", "attempts", "last_error",
+                   "sent_at"]
+    column_details_list = column_list
+    column_labels = {"created_at": _l("Created at"), "phone": _l("Phone"),
+                     "purpose": _l("Purpose"), "status": _l("Status"),
+                     "attempts": _l("Attempts"), "last_error": _l("Last error"),
+                     "sent_at": _l("Sent at")}
+    column_filters = [FilterEqual(SmsMessage.status, _l("Status"), options=[
+        (k, str(v)) for k, v in SMS_STATUSES.items()])]
+    column_searchable_list = ["phone"]
+    column_sortable_list = ["created_at", "status"]
+    column_default_sort = ("id", True)
+    column_formatters = {"created_at": _time, "sent_at": _time,
+                         "purpose": _words(SMS_PURPOSES), "status": _words(SMS_STATUSES)}
+
+    @action("resend", _l("Resend"), _l("Send the selected failed texts again?"))
+    def resend(self, ids):
+        resent = []
+        with atomic(db.session):
+            for message in db.session.query(SmsMessage).filter(
+                    SmsMessage.id.in_([int(i) for i in ids]), SmsMessage.status == "failed"):
+                sms.resend(db.session, message)
+                resent.append(message.id)
+        g.oplog_detail = "sms resent: " + ", ".join(map(str, resent))
+        flash(_("%(n)d texts queued again.", n=len(resent)), "success")
+
+
 class ConsoleIndex(ConsoleAccess, AdminIndexView):
     @expose("/")
     def index(self):
@@ -533,6 +567,7 @@ VIEWS = [
     (OnlineUserView, UserSession, _l("Online users"), None, "online"),
     (AnnouncementConsoleView, Announcement, _l("Notices"), None, "announcement"),
     (JobConsoleView, Job, _l("Jobs"), None, "job"),
+    (SmsConsoleView, SmsMessage, _l("SMS outbox"), None, "sms"),
 ]
 URL = "/ops"
 

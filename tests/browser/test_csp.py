@@ -121,7 +121,7 @@ def test_the_console_runs_under_the_csp(login_as, watched, page, base_url):
     failures = {}
     for name in ("", "setting/", "dictionary/", "target_category/", "application_item/",
                  "calendar/", "calendar/new/", "login_log/", "operation_log/", "export_log/",
-                 "registry_lookup/", "online/", "announcement/"):
+                 "registry_lookup/", "online/", "announcement/", "job/", "sms/"):
         problems = watched(f"{base_url}/ops/{name}")
         if problems:
             failures[name] = problems
