@@ -4,6 +4,7 @@ The database is SQLite in a temporary folder, or the PostgreSQL database named b
 TEST_DATABASE_URL (CI creates and drops a fresh one). The schema comes from the Alembic
 migrations, exactly as in production.
 """
+import contextlib
 import contextvars
 import os
 import re
@@ -53,6 +54,26 @@ def build_app(tmp_dir, database_url=None, seed=True, **overrides):
             from seed.demo import seed_demo
             seed_demo(db.session, DEMO_PASSWORD)
     return app
+
+
+@contextlib.contextmanager
+def app_on_fresh_database(tmp_dir, label, seed=True, **overrides):
+    """build_app on a database of its own (tests.helpers.fresh_database), its engines
+    disposed and the database dropped afterwards."""
+    from tests.helpers import fresh_database
+    url, drop = fresh_database(tmp_dir, label)
+    app = build_app(tmp_dir, database_url=url, seed=seed, **overrides)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            from app.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+            side = app.extensions.get("side_engine")
+            if side is not None and side is not db.engine:
+                side.dispose()
+        drop()
 
 
 @pytest.fixture(scope="session")

@@ -353,19 +353,10 @@ def test_the_chains_verify_and_a_row_changed_behind_the_apps_back_is_named(app, 
 @pytest.fixture
 def empty_app(tmp_path):
     """An app on a database of its own (its chains start empty)."""
-    from tests.conftest import build_app
-    from tests.helpers import fresh_database
-    url, drop = fresh_database(tmp_path, "chain")
-    app = build_app(tmp_path, database_url=url, seed=False,
-                    LOG_ARCHIVE_DIR=str(tmp_path / "archive"))
-    yield app
-    with app.app_context():
-        from app.extensions import db
-        db.session.remove()
-        db.engine.dispose()
-        if "side_engine" in app.extensions and app.extensions["side_engine"] is not db.engine:
-            app.extensions["side_engine"].dispose()
-    drop()
+    from tests.conftest import app_on_fresh_database
+    with app_on_fresh_database(tmp_path, "chain", seed=False,
+                               LOG_ARCHIVE_DIR=str(tmp_path / "archive")) as app:
+        yield app
 
 
 def test_a_removed_row_is_found(empty_app):

@@ -504,18 +504,10 @@ def test_the_nightly_task_is_scheduled_and_recomputes(app, db_session):
 def demo_session(tmp_path):
     """A session on a freshly seeded demo database: the README's figures are the demo's as
     `python run.py` seeds it, not as the suite's other tests have changed it."""
-    from tests.conftest import build_app
-    from tests.helpers import fresh_database
-    url, drop = fresh_database(tmp_path, "credit_demo")
-    app = build_app(tmp_path, database_url=url)
+    from tests.conftest import app_on_fresh_database
     from app.extensions import db
-    with app.app_context():
+    with app_on_fresh_database(tmp_path, "credit_demo") as app, app.app_context():
         yield db.session
-        db.session.remove()
-        db.engine.dispose()
-        if "side_engine" in app.extensions and app.extensions["side_engine"] is not db.engine:
-            app.extensions["side_engine"].dispose()
-    drop()
 
 
 def test_demo_grades_differ_as_the_records_explain(demo_session):
