@@ -3,6 +3,8 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import bindparam
+from sqlalchemy.types import UserDefinedType
 
 db = SQLA()
 appbuilder = AppBuilder(update_perms=True)
@@ -73,29 +75,19 @@ class IntArrayText(str):
     each with a regular expression, in every statement (docs/speed.md)."""
 
 
+class _IntArray(UserDefinedType):
+    cache_ok = True
+
+    def get_col_spec(self, **_kw):
+        return "INTEGER[]"
+
+    def bind_processor(self, _dialect):
+        return None  # the text goes to the driver unchanged
+
+
 def int_array_param(text: IntArrayText):
     """A bound parameter of `text`, typed int4[] by the driver (no cast rendered)."""
-    from sqlalchemy import bindparam
-
     return bindparam(None, text, type_=_IntArray())
-
-
-def _int_array_type():
-    from sqlalchemy.types import UserDefinedType
-
-    class IntArray(UserDefinedType):
-        cache_ok = True
-
-        def get_col_spec(self, **_kw):
-            return "INTEGER[]"
-
-        def bind_processor(self, _dialect):
-            return None  # the text goes to the driver unchanged
-
-    return IntArray
-
-
-_IntArray = _int_array_type()
 
 
 def _install_int_array_dumper():
